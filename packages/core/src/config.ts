@@ -1,0 +1,79 @@
+/**
+ * Config resolution: defaults -> parse -> validate -> resolved type, with errors that name the adapter and
+ * the field. Schemas are zod schemas, so a machine-readable JSON Schema of each adapter's fields can be
+ * printed next to the code.
+ *
+ * @packageDocumentation
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export { z };
+
+/** Turns a zod issue path into `a.b[0].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** One problem with an input, named by its path. */
+export interface FieldIssue {
+  /** Path of the field, e.g. `ingress.recordsPerSecond`. */
+  path: string;
+  /** What is wrong. */
+  message: string;
+}
+
+/** Lists a zod error's issues as path + message. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path) || '(root)', message: i.message }));
+}
+
+/**
+ * Validates `input` against `schema` and returns the resolved (defaulted) value.
+ * @throws {@link ConfigError} naming the adapter and the first field at fault (all issues in the message).
+ */
+export function resolveConfig<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  context: { target: string; what?: string },
+): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = fieldIssues(result.error);
+  const first = issues[0];
+  const lines = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new ConfigError(`${context.target} ${context.what ?? 'config'} is invalid: ${lines}`, {
+    target: context.target,
+    ...(first ? { field: first.path } : {}),
+  });
+}
+
+/** JSON Schema of a config schema, for docs and editors. */
+export function configJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema) as Record<string, unknown>;
+}
+
+/** Reads a secret reference (`env:NAME` or `file:/path`) without ever logging its value. */
+export async function readSecretRef(ref: string, field: string): Promise<string> {
+  if (ref.startsWith('env:')) {
+    const name = ref.slice(4);
+    const v = process.env[name];
+    if (v === undefined || v === '') throw new ConfigError(`${field}: environment variable ${name} is not set`, { field });
+    return v;
+  }
+  if (ref.startsWith('file:')) {
+    const { readFile } = await import('node:fs/promises');
+    const path = ref.slice(5);
+    try {
+      return (await readFile(path, 'utf8')).trim();
+    } catch (e) {
+      throw new ConfigError(`${field}: cannot read secret file ${path}`, { field, cause: e });
+    }
+  }
+  throw new ConfigError(`${field}: a secret must be a reference "env:VAR" or "file:/path", never a literal`, { field });
+}

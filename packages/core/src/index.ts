@@ -1,0 +1,19 @@
+/**
+ * `@speedlayer/core`: the contracts every target implements, plus the plain entry points
+ * {@link connect} and {@link createCompute}. Dependency-injection bindings live on `@speedlayer/core/di`.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './message.js';
+export * from './capabilities.js';
+export * from './stream.js';
+export * from './compute.js';
+export * from './retry.js';
+export * from './uri.js';
+export * from './config.js';
+export * from './registry.js';
+export * from './validate.js';
+export * from './consumer-engine.js';
+export * from './align.js';
+export * from './worker.js';

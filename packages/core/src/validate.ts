@@ -1,0 +1,93 @@
+/**
+ * Whole-batch validation, run by every producer before anything is sent.
+ *
+ * @packageDocumentation
+ */
+import type { StreamCapabilities } from './capabilities.js';
+import { MessageTooLargeError, ValidationError } from './errors.js';
+import { type ProducerRecord, recordBytes, valueBytes } from './message.js';
+
+const TOPIC_RE = /^[A-Za-z0-9._-]{1,249}$/;
+
+/**
+ * Checks a topic name (the common subset every target accepts: letters, digits, `.`, `_`, `-`).
+ * @throws {@link ValidationError} with field `topic`.
+ */
+export function validateTopicName(topic: unknown, field = 'topic'): string {
+  if (typeof topic !== 'string' || !TOPIC_RE.test(topic) || topic === '.' || topic === '..') {
+    throw new ValidationError(
+      `${field} "${String(topic)}" is invalid: use 1-249 characters of letters, digits, ".", "_" and "-"`,
+      { field },
+    );
+  }
+  return topic;
+}
+
+/** Checks a positive whole number argument. */
+export function validatePositiveInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ValidationError(`${field} must be a whole number from 1 to ${max}, got ${String(value)}`, { field });
+  }
+  return value;
+}
+
+/**
+ * Validates a whole batch against a target's capabilities. Returns the records as an array.
+ * @throws {@link MessageTooLargeError} or {@link ValidationError}; nothing may be sent then.
+ */
+export function validateBatch(
+  records: ProducerRecord | readonly ProducerRecord[],
+  caps: StreamCapabilities,
+  target: string,
+  extra?: (record: ProducerRecord, index: number) => void,
+): ProducerRecord[] {
+  const list: ProducerRecord[] = Array.isArray(records) ? [...records] : [records as ProducerRecord];
+  if (list.length === 0) return list;
+  list.forEach((r, i) => {
+    const field = `records[${i}]`;
+    if (r === null || typeof r !== 'object') throw new ValidationError(`${field} must be an object`, { field, target });
+    if (!(typeof r.value === 'string' || r.value instanceof Uint8Array)) {
+      throw new ValidationError(`${field}.value must be a string or Uint8Array`, { field: `${field}.value`, target });
+    }
+    if (r.key !== undefined && r.key !== null && typeof r.key !== 'string') {
+      throw new ValidationError(`${field}.key must be a string`, { field: `${field}.key`, target });
+    }
+    if (r.headers !== undefined) {
+      if (r.headers === null || typeof r.headers !== 'object') {
+        throw new ValidationError(`${field}.headers must be an object of strings`, { field: `${field}.headers`, target });
+      }
+      const entries = Object.entries(r.headers);
+      if (caps.maxHeaders !== undefined && entries.length > caps.maxHeaders) {
+        throw new ValidationError(`${field}.headers has ${entries.length} entries; ${target} allows ${caps.maxHeaders}`, {
+          field: `${field}.headers`,
+          target,
+        });
+      }
+      for (const [k, v] of entries) {
+        if (k === '' || typeof v !== 'string') {
+          throw new ValidationError(`${field}.headers["${k}"] must be a non-empty name with a string value`, {
+            field: `${field}.headers.${k}`,
+            target,
+          });
+        }
+      }
+    }
+    if (r.timestamp !== undefined && (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp) || r.timestamp < 0)) {
+      throw new ValidationError(`${field}.timestamp must be epoch milliseconds`, { field: `${field}.timestamp`, target });
+    }
+    if (r.partition !== undefined) {
+      if (!caps.partitions) {
+        throw new ValidationError(`${field}.partition: ${target} has no partitions`, { field: `${field}.partition`, target });
+      }
+      if (!Number.isInteger(r.partition) || r.partition < 0) {
+        throw new ValidationError(`${field}.partition must be a partition index`, { field: `${field}.partition`, target });
+      }
+    }
+    const bytes = recordBytes(r);
+    if (bytes > caps.maxMessageBytes) throw new MessageTooLargeError(i, bytes, caps.maxMessageBytes, { target });
+    extra?.(r, i);
+  });
+  return list;
+}
+
+export { valueBytes };
