@@ -53,6 +53,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Dead-letter topic. @default `${topic}.dlq` */
   deadLetterTopic?: string;
+  /** Group session timeout in ms (emulated groups). @default 10000 */
+  sessionTimeoutMs?: number;
   /** Adapter config. */
   config?: Record<string, unknown>;
   /** Worker id for logs and the handler's context. @default pid */
@@ -112,6 +114,7 @@ export async function runWorker(options: WorkerOptions): Promise<SubscriptionSta
         ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         ...(options.deadLetterTopic !== undefined ? { deadLetterTopic: options.deadLetterTopic } : {}),
+        ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         onAssignment: (partitions) => logger.info('assignment', { workerId, partitions }),
         onError: (e) => logger.warn('recoverable error', { workerId, error: String((e as Error)?.message ?? e) }),
       },

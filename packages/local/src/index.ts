@@ -1,0 +1,20 @@
+/**
+ * `@speedlayer/local`: the embedded default target. `local://<dir>` is a durable, multi-process partitioned
+ * log on LMDB with consumer groups, checkpoints and dead-lettering; `memory://<name>` is the same engine on
+ * a temporary directory scoped to one process (for unit tests). Local compute runs one OS process per replica.
+ *
+ * @packageDocumentation
+ */
+import type { ComputeFactory, StreamFactory } from '@speedlayer/core';
+import { createLocalStreamClient } from './client.js';
+import { createLocalCompute } from './compute.js';
+
+export { LocalStreamClient, createLocalStreamClient, localConfigSchema, localCapabilities, dataDirFor, type LocalConfig } from './client.js';
+export { LocalCompute, createLocalCompute, validateWorkloadSpec, type LocalComputeOptions } from './compute.js';
+export { LocalLog, openLog, releaseLog, murmur2, partitionForKey, DEFAULT_RETENTION_HOURS } from './store.js';
+
+/** The factory `connect()` loads for `local://` and `memory://`. */
+export const streamFactory: StreamFactory = (uri, options) => createLocalStreamClient(uri, options);
+
+/** The factory `createCompute()` loads for `local://`. */
+export const computeFactory: ComputeFactory = (uri, options) => createLocalCompute(uri, options);

@@ -1,0 +1,9 @@
+/**
+ * `@speedlayer/testing`: the stream and compute conformance suites, test helpers, and (on the `./peers`
+ * subpath) the launcher of real local test peers.
+ *
+ * @packageDocumentation
+ */
+export * from './helpers.js';
+export * from './stream-conformance.js';
+export * from './compute-conformance.js';

@@ -1,0 +1,494 @@
+/**
+ * The stream conformance suite: the same named steps against every adapter, configured by a matrix entry.
+ * Capabilities are checked both ways: a declared capability is exercised, an undeclared one must fail with
+ * `UnsupportedError`. A step a target cannot run is listed in `skip` with its reason, which is printed.
+ *
+ * @packageDocumentation
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type ConnectOptions,
+  type ConsumedMessage,
+  DeadLetterHeaders,
+  type StreamClient,
+  type SubscribeOptions,
+  type Subscription,
+  connect,
+  isSpeedlayerError,
+  utf8,
+} from '@speedlayer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Collector, deferred, produceKeyed, uniqueName, waitFor } from './helpers.js';
+
+/** The named steps, in the order they run. */
+export const STREAM_STEPS = [
+  'admin: ensureTopic is idempotent and describe reports it',
+  'admin: partition growth matches the declared capability',
+  'admin: delete and list topics',
+  'produce/consume: round trip of binary values, keys and headers',
+  'consume: per-key order across partitions with several group members',
+  'consume: load sharing within a group and full delivery to each of two groups',
+  'consume: handler failures are retried, then dead-lettered with the error in headers, and the partition moves on',
+  'consume: the checkpoint advances only over contiguous successes',
+  'consume: a member killed without closing is replaced and nothing is lost',
+  'consume: scaling 1 -> 3 -> 1 members while producing loses nothing and keeps per-key order',
+  'consume: start at earliest, latest and timestamp',
+  'produce: an oversize message is rejected before anything of its batch is sent',
+  'lifecycle: close twice is safe; use after close fails clearly',
+] as const;
+
+/** One step's name. */
+export type StreamStep = (typeof STREAM_STEPS)[number];
+
+/** A matrix entry: how to reach one target. */
+export interface StreamConformanceTarget {
+  /** Name shown in the test path, e.g. `local`, `kafka (SASL_SSL)`. */
+  name: string;
+  /** Stream URI, or a function giving one (after peers are up). */
+  uri: string | (() => string | Promise<string>);
+  /** Options for `connect()`. */
+  connectOptions?: ConnectOptions | (() => ConnectOptions | Promise<ConnectOptions>);
+  /** Defaults merged into every `subscribe` (e.g. short session timeouts for fast rebalances). */
+  subscribeDefaults?: Partial<SubscribeOptions>;
+  /** Steps this target cannot run, each with the reason (printed, never silent). */
+  skip?: Partial<Record<StreamStep, string>>;
+  /** Partitions used by multi-partition steps. @default 4 */
+  partitions?: number;
+  /** Scale factor for message counts (1 = default sizes). @default 1 */
+  scale?: number;
+  /** Time budget multiplier for slow targets. @default 1 */
+  slowness?: number;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Path of the compiled worker entry used by process-level steps. */
+export function workerMainPath(): string {
+  // Tests may load this file from src/ (vitest) or dist/; the child always runs the compiled JS.
+  const dist = join(here, '..', 'dist', 'worker-main.js');
+  return existsSync(dist) ? dist : join(here, 'worker-main.js');
+}
+
+/** Path of the compiled recording handler. */
+export function recordingHandlerPath(): string {
+  const dist = join(here, '..', 'dist', 'recording-handler.js');
+  return existsSync(dist) ? dist : join(here, 'recording-handler.js');
+}
+
+/** Registers the stream conformance suite for one target with vitest. */
+export function streamConformance(target: StreamConformanceTarget): void {
+  const partitions = target.partitions ?? 4;
+  const scale = target.scale ?? 1;
+  const slow = target.slowness ?? 1;
+  const defaults = target.subscribeDefaults ?? {};
+  let uri = '';
+  let connectOptions: ConnectOptions = {};
+  let client: StreamClient;
+  const clients: StreamClient[] = [];
+
+  async function newClient(): Promise<StreamClient> {
+    const c = await connect(uri, connectOptions);
+    clients.push(c);
+    return c;
+  }
+
+  const step = (name: StreamStep, fn: () => Promise<void>, timeoutMs = 60_000) => {
+    const reason = target.skip?.[name];
+    if (reason) {
+      it.skip(`${name} — skipped on ${target.name}: ${reason}`, () => {});
+      return;
+    }
+    it(name, fn, timeoutMs * slow);
+  };
+
+  const sub = (c: StreamClient, options: SubscribeOptions, handler: (m: ConsumedMessage) => Promise<void> | void) =>
+    c.subscribe({ ...defaults, ...options }, handler);
+
+  describe(`stream conformance: ${target.name}`, () => {
+    beforeAll(async () => {
+      uri = typeof target.uri === 'function' ? await target.uri() : target.uri;
+      connectOptions =
+        typeof target.connectOptions === 'function' ? await target.connectOptions() : (target.connectOptions ?? {});
+      client = await newClient();
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const c of clients) await c.close();
+    });
+
+    step('admin: ensureTopic is idempotent and describe reports it', async () => {
+      const topic = uniqueName('conf-admin');
+      const a = await client.admin.ensureTopic(topic, { partitions });
+      const b = await client.admin.ensureTopic(topic, { partitions });
+      const d = await client.admin.describeTopic(topic);
+      expect(a.name).toBe(topic);
+      if (client.capabilities.partitions) {
+        expect(a.partitions).toBe(partitions);
+        expect(b.partitions).toBe(partitions);
+        expect(d.partitions).toBe(partitions);
+      } else {
+        expect(d.partitions).toBeNull();
+      }
+      await expect(client.admin.describeTopic(uniqueName('conf-missing'))).rejects.toMatchObject({ kind: 'not-found' });
+      await expect(client.admin.ensureTopic('bad topic/name', { partitions: 1 })).rejects.toMatchObject({
+        kind: 'validation',
+        field: 'topic',
+      });
+    });
+
+    step('admin: partition growth matches the declared capability', async () => {
+      const topic = uniqueName('conf-grow');
+      await client.admin.ensureTopic(topic, { partitions: 2 });
+      if (client.capabilities.partitionGrowth) {
+        const grown = await client.admin.growPartitions(topic, 3);
+        expect(grown.partitions).toBe(3);
+        expect((await client.admin.describeTopic(topic)).partitions).toBe(3);
+      } else {
+        await expect(client.admin.growPartitions(topic, 3)).rejects.toMatchObject({ kind: 'unsupported' });
+      }
+    });
+
+    step('admin: delete and list topics', async () => {
+      const topic = uniqueName('conf-del');
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      await waitFor(async () => (await client.admin.listTopics()).includes(topic), `${topic} listed`, 30_000 * slow);
+      await client.admin.deleteTopic(topic);
+      await waitFor(async () => !(await client.admin.listTopics()).includes(topic), `${topic} gone from the list`, 30_000 * slow);
+      await expect(client.admin.describeTopic(topic)).rejects.toMatchObject({ kind: 'not-found' });
+      await client.admin.deleteTopic(topic); // deleting a missing topic is not an error
+    });
+
+    step('produce/consume: round trip of binary values, keys and headers', async () => {
+      const topic = uniqueName('conf-rt');
+      await client.admin.ensureTopic(topic, { partitions });
+      const binary = new Uint8Array(256).map((_, i) => i);
+      const producer = client.producer();
+      const meta = await producer.send(topic, [
+        { key: 'bin', value: binary, headers: { 'content-type': 'application/octet-stream', 'x-ünïcode': 'välue ✓' } },
+        { key: null, value: 'no key' },
+        { key: 'text', value: 'hello', timestamp: 1_700_000_000_000 },
+      ]);
+      await producer.close();
+      expect(meta).toHaveLength(3);
+      const got = new Map<string, ConsumedMessage>();
+      const s = await sub(client, { topic, group: uniqueName('g') }, (m) => {
+        got.set(m.key ?? '(null)', m);
+      });
+      await waitFor(() => got.size === 3, 'three messages', 30_000 * slow);
+      await s.close();
+      const bin = got.get('bin')!;
+      expect(Buffer.from(bin.value).equals(Buffer.from(binary))).toBe(true);
+      expect(bin.headers['content-type']).toBe('application/octet-stream');
+      expect(bin.headers['x-ünïcode']).toBe('välue ✓');
+      expect(utf8(got.get('(null)')!.value)).toBe('no key');
+      expect(got.get('(null)')!.key).toBeNull();
+      if (client.capabilities.timestampSeek) expect(got.get('text')!.timestamp).toBe(1_700_000_000_000);
+      expect(bin.topic).toBe(topic);
+      expect(typeof bin.position).toBe('string');
+      // same key -> same partition as the producer reported
+      expect(got.get('bin')!.partition).toBe(meta[0]!.partition);
+    });
+
+    step('consume: per-key order across partitions with several group members', async () => {
+      const topic = uniqueName('conf-order');
+      await client.admin.ensureTopic(topic, { partitions });
+      const sent = await produceKeyed(client, topic, 2000 * scale, 20, { batch: 200 });
+      const col = new Collector();
+      const group = uniqueName('g');
+      const members: Subscription[] = [];
+      for (let i = 0; i < 3; i++) members.push(await sub(await newClient(), { topic, group }, col.handler(`m${i}`)));
+      await col.waitForUnique(sent.length, 60_000 * slow);
+      for (const m of members) await m.close();
+      expect(col.orderViolations()).toEqual([]);
+      // each key was handled in one partition
+      const partitionsByKey = new Map<string, Set<number>>();
+      for (const r of col.received) {
+        const k = r.message.key ?? '';
+        partitionsByKey.set(k, (partitionsByKey.get(k) ?? new Set()).add(r.message.partition));
+      }
+      for (const [k, ps] of partitionsByKey) expect(ps.size, `key ${k}`).toBe(1);
+    });
+
+    step('consume: load sharing within a group and full delivery to each of two groups', async () => {
+      const topic = uniqueName('conf-share');
+      await client.admin.ensureTopic(topic, { partitions });
+      const groupA = uniqueName('ga');
+      const groupB = uniqueName('gb');
+      const a = new Collector();
+      const b = new Collector();
+      const a1 = await sub(await newClient(), { topic, group: groupA }, a.handler('a1'));
+      const a2 = await sub(await newClient(), { topic, group: groupA }, a.handler('a2'));
+      const b1 = await sub(await newClient(), { topic, group: groupB }, b.handler('b1'));
+      // let the two members of group A settle their assignment
+      if (client.capabilities.partitions) {
+        await waitFor(() => a1.assignments().length > 0 && a2.assignments().length > 0, 'both members of group A assigned', 60_000 * slow);
+      }
+      const sent = await produceKeyed(client, topic, 1000 * scale, 50);
+      await a.waitForUnique(sent.length, 60_000 * slow);
+      await b.waitForUnique(sent.length, 60_000 * slow);
+      await Promise.all([a1.close(), a2.close(), b1.close()]);
+      expect(a.unique()).toEqual(new Set(sent));
+      expect(b.unique()).toEqual(new Set(sent));
+      const byMember = new Map<string, number>();
+      for (const r of a.received) byMember.set(r.member, (byMember.get(r.member) ?? 0) + 1);
+      expect(byMember.get('a1') ?? 0).toBeGreaterThan(0);
+      expect(byMember.get('a2') ?? 0).toBeGreaterThan(0);
+    });
+
+    step('consume: handler failures are retried, then dead-lettered with the error in headers, and the partition moves on', async () => {
+      const topic = uniqueName('conf-dlq');
+      const dlq = `${topic}.dlq`;
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      await client.admin.ensureTopic(dlq, { partitions: 1 });
+      const producer = client.producer();
+      await producer.send(topic, [
+        { key: 'k', value: 'ok-1' },
+        { key: 'k', value: 'poison', headers: { trace: 't-1' } },
+        { key: 'k', value: 'ok-2' },
+      ]);
+      await producer.close();
+      const attempts: number[] = [];
+      const col = new Collector();
+      const s = await sub(
+        client,
+        { topic, group: uniqueName('g'), maxAttempts: 3, retryBackoff: { initialMs: 5, maxMs: 20 }, deadLetterTopic: dlq },
+        col.handler('m', (m) => {
+          if (utf8(m.value) === 'poison') {
+            attempts.push(m.deliveryAttempt);
+            throw new Error('boom: cannot handle poison');
+          }
+        }),
+      );
+      await waitFor(() => col.unique().has('ok-2'), 'the message after the poison one', 60_000 * slow);
+      await waitFor(() => s.stats().deadLettered === 1, 'dead-letter count', 30_000 * slow);
+      await s.close();
+      expect(attempts.slice(0, 3)).toEqual([1, 2, 3]);
+      expect([...col.unique()]).toEqual(['ok-1', 'ok-2']);
+      const dead: ConsumedMessage[] = [];
+      const d = await sub(client, { topic: dlq, group: uniqueName('g-dlq') }, (m) => {
+        dead.push(m);
+      });
+      await waitFor(() => dead.length >= 1, 'message on the dead-letter topic', 60_000 * slow);
+      await d.close();
+      const m = dead[0]!;
+      expect(utf8(m.value)).toBe('poison');
+      expect(m.key).toBe('k');
+      expect(m.headers[DeadLetterHeaders.error]).toContain('boom: cannot handle poison');
+      expect(m.headers[DeadLetterHeaders.attempts]).toBe('3');
+      expect(m.headers[DeadLetterHeaders.sourceTopic]).toBe(topic);
+      expect(m.headers.trace).toBe('t-1');
+    });
+
+    step('consume: the checkpoint advances only over contiguous successes', async () => {
+      const topic = uniqueName('conf-ckpt');
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      const producer = client.producer();
+      // distinct keys so that concurrency > 1 may run them at once
+      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: `key-${i}`, value: `m${i}` })));
+      await producer.close();
+      const group = uniqueName('g');
+      const gate = deferred();
+      const first = new Collector();
+      const c1 = await newClient();
+      const s1 = await sub(c1, { topic, group, concurrency: 4, maxAttempts: 3, retryBackoff: { initialMs: 10_000, maxMs: 10_000 } }, first.handler('first', async (m) => {
+        if (utf8(m.value) === 'm2') {
+          await gate.promise;
+          throw new Error('m2 fails and the member stops before it is retried');
+        }
+      }));
+      // everything but m2 finishes
+      await first.waitForUnique(9, 60_000 * slow);
+      expect(first.unique().has('m2')).toBe(false);
+      const closing = s1.close();
+      gate.resolve();
+      await closing;
+      const second = new Collector();
+      const s2 = await sub(await newClient(), { topic, group }, second.handler('second'));
+      await second.waitForUnique(8, 60_000 * slow);
+      await s2.close();
+      // the second member starts at m2 (not after m9): m2 was never finished
+      expect(second.received[0]?.text).toBe('m2');
+      expect(second.unique()).toEqual(new Set(['m2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']));
+      expect(second.unique().has('m1')).toBe(false);
+    });
+
+    step(
+      'consume: a member killed without closing is replaced and nothing is lost',
+      async () => {
+        const topic = uniqueName('conf-kill');
+        await client.admin.ensureTopic(topic, { partitions });
+        const group = uniqueName('g');
+        const dir = mkdtempSync(join(tmpdir(), 'speedlayer-conf-'));
+        const record = join(dir, 'received.jsonl');
+        const total = 600 * scale;
+        const sent = await produceKeyed(client, topic, total, 30);
+        const workerOptions = {
+          stream: uri,
+          topic,
+          group,
+          handler: recordingHandlerPath(),
+          ...(connectOptions.config ? { config: connectOptions.config } : {}),
+          ...(defaults.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: defaults.sessionTimeoutMs } : {}),
+        };
+        const start = (id: string): ChildProcess =>
+          spawn(process.execPath, [workerMainPath(), JSON.stringify(workerOptions)], {
+            env: {
+              ...process.env,
+              SPEEDLAYER_RECORD_FILE: record,
+              SPEEDLAYER_WORKER_ID: id,
+              SPEEDLAYER_HANDLER_DELAY_MS: '5',
+            },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+        const read = () =>
+          existsSync(record)
+            ? readFileSync(record, 'utf8')
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l) as { member: string; value: string })
+            : [];
+        const victim = start('victim');
+        await waitFor(() => read().length >= 50, 'the first member to handle some messages', 60_000 * slow);
+        victim.kill('SIGKILL');
+        await new Promise((r) => victim.once('exit', r));
+        const handledByVictim = new Set(read().map((r) => r.value));
+        expect(handledByVictim.size).toBeLessThan(total);
+        const replacement = start('replacement');
+        let stderr = '';
+        replacement.stderr?.on('data', (d) => (stderr += String(d)));
+        try {
+          await waitFor(() => new Set(read().map((r) => r.value)).size >= total, `all ${total} messages handled`, 120_000 * slow);
+        } finally {
+          replacement.kill('SIGTERM');
+          await new Promise((r) => replacement.once('exit', r));
+        }
+        expect(stderr).not.toMatch(/worker failed/);
+        const all = read();
+        expect(new Set(all.map((r) => r.value))).toEqual(new Set(sent));
+        expect(all.some((r) => r.member === 'replacement')).toBe(true);
+      },
+      180_000,
+    );
+
+    step(
+      'consume: scaling 1 -> 3 -> 1 members while producing loses nothing and keeps per-key order',
+      async () => {
+        const topic = uniqueName('conf-scale');
+        await client.admin.ensureTopic(topic, { partitions });
+        const group = uniqueName('g');
+        const col = new Collector();
+        const seqs = new Map<string, number>();
+        const sent: string[] = [];
+        const produceSome = async () => sent.push(...(await produceKeyed(client, topic, 300 * scale, 25, { seqs })));
+        const slowHandler = (member: string, inner: () => Promise<void>) => col.handler(member, inner);
+        const m0 = await sub(await newClient(), { topic, group }, slowHandler('m0', () => new Promise((r) => setTimeout(r, 1))));
+        await produceSome();
+        const m1 = await sub(await newClient(), { topic, group }, slowHandler('m1', () => new Promise((r) => setTimeout(r, 1))));
+        await produceSome();
+        const m2 = await sub(await newClient(), { topic, group }, slowHandler('m2', () => new Promise((r) => setTimeout(r, 1))));
+        await produceSome();
+        await m1.close();
+        await produceSome();
+        await m2.close();
+        await produceSome();
+        await col.waitForUnique(sent.length, 120_000 * slow);
+        await m0.close();
+        expect(col.unique()).toEqual(new Set(sent));
+        expect(col.orderViolations()).toEqual([]);
+      },
+      240_000,
+    );
+
+    step('consume: start at earliest, latest and timestamp', async () => {
+      const topic = uniqueName('conf-start');
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      const producer = client.producer();
+      await producer.send(topic, [
+        { key: 'k', value: 'old-1' },
+        { key: 'k', value: 'old-2' },
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+      const boundary = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+      await producer.send(topic, [{ key: 'k', value: 'mid-1' }]);
+
+      const earliest = new Collector();
+      const e = await sub(client, { topic, group: uniqueName('ge'), startFrom: 'earliest' }, earliest.handler('e'));
+      const latest = new Collector();
+      const l = await sub(client, { topic, group: uniqueName('gl'), startFrom: 'latest' }, latest.handler('l'));
+      // latest is pinned when the member gets the partition; wait for the assignment before producing
+      if (client.capabilities.partitions) await waitFor(() => l.assignments().length > 0, 'latest member assigned', 60_000 * slow);
+      await new Promise((r) => setTimeout(r, 200 * slow));
+      await producer.send(topic, [{ key: 'k', value: 'new-1' }]);
+      await earliest.waitForUnique(4, 60_000 * slow);
+      await latest.waitForUnique(1, 60_000 * slow);
+      expect([...earliest.unique()]).toEqual(['old-1', 'old-2', 'mid-1', 'new-1']);
+      expect([...latest.unique()]).toEqual(['new-1']);
+      await Promise.all([e.close(), l.close()]);
+
+      if (client.capabilities.timestampSeek) {
+        const since = new Collector();
+        const t = await sub(client, { topic, group: uniqueName('gt'), startFrom: { timestamp: boundary } }, since.handler('t'));
+        await since.waitForUnique(2, 60_000 * slow);
+        await t.close();
+        expect([...since.unique()]).toEqual(['mid-1', 'new-1']);
+      } else {
+        await expect(
+          client.subscribe({ ...defaults, topic, group: uniqueName('gt'), startFrom: { timestamp: boundary } }, () => {}),
+        ).rejects.toMatchObject({ kind: 'unsupported' });
+      }
+      await producer.close();
+    });
+
+    step('produce: an oversize message is rejected before anything of its batch is sent', async () => {
+      const topic = uniqueName('conf-big');
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      const producer = client.producer();
+      const big = new Uint8Array(client.capabilities.maxMessageBytes + 1);
+      let error: unknown;
+      try {
+        await producer.send(topic, [
+          { key: 'k', value: 'before' },
+          { key: 'k', value: big },
+          { key: 'k', value: 'after' },
+        ]);
+      } catch (e) {
+        error = e;
+      }
+      expect(isSpeedlayerError(error)).toBe(true);
+      expect(error).toMatchObject({ kind: 'message-too-large', retriable: false, field: 'records[1]', index: 1 });
+      // nothing of the batch arrived: a marker sent afterwards is the first message read
+      await producer.send(topic, [{ key: 'k', value: 'marker' }]);
+      await producer.close();
+      const col = new Collector();
+      const s = await sub(client, { topic, group: uniqueName('g') }, col.handler('m'));
+      await col.waitForUnique(1, 60_000 * slow);
+      await new Promise((r) => setTimeout(r, 300 * slow));
+      await s.close();
+      expect([...col.unique()]).toEqual(['marker']);
+    });
+
+    step('lifecycle: close twice is safe; use after close fails clearly', async () => {
+      const c = await newClient();
+      const topic = uniqueName('conf-close');
+      await c.admin.ensureTopic(topic, { partitions: 1 });
+      const producer = c.producer();
+      await producer.send(topic, { key: 'k', value: 'v' });
+      await producer.close();
+      await producer.close();
+      await expect(producer.send(topic, { key: 'k', value: 'v' })).rejects.toMatchObject({ kind: 'closed', retriable: false });
+      const s = await sub(c, { topic, group: uniqueName('g') }, () => {});
+      await s.close();
+      await s.close();
+      await c.close();
+      await c.close();
+      expect(() => c.producer()).toThrow(expect.objectContaining({ kind: 'closed' }));
+      await expect(c.admin.describeTopic(topic)).rejects.toMatchObject({ kind: 'closed' });
+      await expect(c.subscribe({ topic, group: 'g' }, () => {})).rejects.toMatchObject({ kind: 'closed' });
+    });
+  });
+}
