@@ -21,7 +21,6 @@ import {
   ValidationError,
   alignReplicasToPartitions,
   readSecretRef,
-  sleep,
 } from '@speedlayer/core';
 import { dataDirFor } from './client.js';
 
@@ -217,11 +216,11 @@ export class LocalCompute implements ComputeClient {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const grace = (this.options.gracePeriodSeconds ?? 30) * 1000;
-    const timer = sleep(grace).then(() => {
+    const timer = setTimeout(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    await Promise.race([exited, timer]);
+    }, grace);
     await exited;
+    clearTimeout(timer);
     r.state = 'stopped';
     this.save(w);
   }

@@ -1,0 +1,45 @@
+/**
+ * `speedlayer worker`: the worker runtime containers and local replicas run.
+ *
+ * @packageDocumentation
+ */
+import type { Command } from 'commander';
+import { runWorker, stderrLogger } from '@speedlayer/core';
+import { DEFAULT_STREAM, action, intOption, startOption, stopSignal } from '../common.js';
+
+/** Registers `worker`. */
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('load a handler module and consume a topic as a member of a consumer group; SIGTERM drains and commits')
+    .requiredOption('--topic <topic>', 'topic to consume')
+    .requiredOption('--group <group>', 'consumer group')
+    .requiredOption('--handler <module>', 'handler module path (default export or "handler" function)')
+    .option('--stream <uri>', 'stream URI', DEFAULT_STREAM)
+    .option('--from <position>', 'start when the group has no checkpoint: earliest | latest | <ISO time>', startOption)
+    .option('--max-attempts <n>', 'handler attempts before dead-lettering', intOption(1, 1000))
+    .option('--concurrency <n>', 'messages in flight per partition (serial per key)', intOption(1, 1000))
+    .option('--dead-letter-topic <topic>', 'dead-letter topic (default <topic>.dlq)')
+    .option('--session-timeout-ms <ms>', 'group session timeout for emulated groups', intOption(100, 600_000))
+    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .action(
+      action(async (o: Record<string, unknown>) => {
+        const logger = stderrLogger(o.logLevel as 'info');
+        const stats = await runWorker({
+          stream: o.stream as string,
+          topic: o.topic as string,
+          group: o.group as string,
+          handler: o.handler as string,
+          ...(o.from !== undefined ? { startFrom: o.from as 'earliest' } : {}),
+          ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts as number } : {}),
+          ...(o.concurrency !== undefined ? { concurrency: o.concurrency as number } : {}),
+          ...(o.deadLetterTopic !== undefined ? { deadLetterTopic: o.deadLetterTopic as string } : {}),
+          ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs as number } : {}),
+          ...(process.env.SPEEDLAYER_WORKER_ID ? { workerId: process.env.SPEEDLAYER_WORKER_ID } : {}),
+          logger,
+          signal: stopSignal(),
+        });
+        logger.info('worker stopped', { ...stats });
+      }),
+    );
+}
