@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { type StreamCapabilities, validateBatch, validateTopicName } from '../src/index.js';
+
+const caps: StreamCapabilities = {
+  nativeHeaders: true,
+  partitions: true,
+  partitionGrowth: true,
+  nativeConsumerGroups: true,
+  timestampSeek: true,
+  idempotentProduce: false,
+  nativeDeadLetter: false,
+  maxMessageBytes: 100,
+  maxHeaders: 2,
+  multiProcess: true,
+  durable: true,
+};
+
+describe('core/validate', () => {
+  it('accepts a good batch', () => {
+    expect(validateBatch([{ key: 'a', value: 'x', headers: { h: 'v' } }], caps, 't')).toHaveLength(1);
+  });
+
+  it('names the record and field at fault', () => {
+    expect(() => validateBatch([{ value: 'ok' }, { value: 5 as unknown as string }], caps, 't')).toThrow(
+      expect.objectContaining({ field: 'records[1].value' }),
+    );
+    expect(() => validateBatch([{ value: 'x', headers: { a: '1', b: '2', c: '3' } }], caps, 't')).toThrow(
+      expect.objectContaining({ field: 'records[0].headers' }),
+    );
+    expect(() => validateBatch([{ value: 'x', headers: { a: 1 as unknown as string } }], caps, 't')).toThrow(/headers\["a"\]/);
+    expect(() => validateBatch([{ value: 'x', partition: -1 }], caps, 't')).toThrow(expect.objectContaining({ field: 'records[0].partition' }));
+  });
+
+  it('counts key, value and headers against the size limit', () => {
+    expect(() => validateBatch([{ key: 'k'.repeat(60), value: 'v'.repeat(41) }], caps, 't')).toThrow(
+      expect.objectContaining({ kind: 'message-too-large', index: 0 }),
+    );
+    expect(() => validateBatch([{ key: 'k'.repeat(60), value: 'v'.repeat(40) }], caps, 't')).not.toThrow();
+  });
+
+  it('refuses a partition on a target without partitions', () => {
+    expect(() => validateBatch([{ value: 'x', partition: 0 }], { ...caps, partitions: false }, 'pubsub')).toThrow(/has no partitions/);
+  });
+
+  it('checks topic names', () => {
+    expect(validateTopicName('orders.v1_x-y')).toBe('orders.v1_x-y');
+    expect(() => validateTopicName('a/b')).toThrow(expect.objectContaining({ field: 'topic' }));
+    expect(() => validateTopicName('')).toThrow();
+  });
+});
