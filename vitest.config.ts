@@ -22,7 +22,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.spec.ts', 'adapters/*/test/**/*.spec.ts', 'test/**/*.spec.ts'],
+          include: [
+            'packages/*/test/**/*.spec.ts',
+            'adapters/*/test/**/*.spec.ts',
+            'examples/*/test/**/*.spec.ts',
+            'test/**/*.spec.ts',
+          ],
           exclude: [...ignore, '**/*.local.spec.ts', '**/*.int.spec.ts', '**/*.e2e.spec.ts'],
           testTimeout: 20_000,
         },

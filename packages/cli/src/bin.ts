@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
 import { reportError } from './common.js';
+import { buildProgram } from './program.js';
 
 const program = buildProgram();
 try {

@@ -4,8 +4,9 @@
  *
  * @packageDocumentation
  */
-import { InvalidArgumentError } from 'commander';
+
 import { describeError, isSpeedlayerError } from '@speedlayer/core';
+import { InvalidArgumentError } from 'commander';
 
 /** The stream used when none is named: the embedded local target. */
 export const DEFAULT_STREAM = process.env.SPEEDLAYER_STREAM ?? 'local://.speedlayer/data';
@@ -38,7 +39,8 @@ export function startOption(value: string): 'earliest' | 'latest' | { timestamp:
 
 /** Exit code for an error: 2 for the caller's mistakes, 1 for everything else. */
 export function exitCodeFor(e: unknown): number {
-  if (isSpeedlayerError(e) && ['config', 'validation', 'message-too-large', 'not-found', 'unsupported'].includes(e.kind)) return 2;
+  if (isSpeedlayerError(e) && ['config', 'validation', 'message-too-large', 'not-found', 'unsupported'].includes(e.kind))
+    return 2;
   return 1;
 }
 

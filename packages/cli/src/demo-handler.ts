@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { type WriteStream, createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConsumedMessage, WorkerContext } from '@speedlayer/core';

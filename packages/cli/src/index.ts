@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
-export { buildProgram } from './program.js';
-export { runDemo, type DemoOptions, type DemoResult } from './commands/demo.js';
+
+export { type DemoOptions, type DemoResult, runDemo } from './commands/demo.js';
 export { messageJson } from './commands/topic.js';
+export { buildProgram } from './program.js';

@@ -5,16 +5,26 @@
  */
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerPeers } from './commands/peers.js';
 import { registerConsume, registerProduce, registerTopic } from './commands/topic.js';
 import { registerWorker } from './commands/worker.js';
 
 /** The verbs, in help order. Adding a verb = one line here. */
-const verbs: Array<(program: Command) => void> = [registerDemo, registerTopic, registerProduce, registerConsume, registerWorker];
+const verbs: Array<(program: Command) => void> = [
+  registerDemo,
+  registerTopic,
+  registerProduce,
+  registerConsume,
+  registerWorker,
+  registerPeers,
+];
 
 /** Creates the program (exit codes: 0 ok, 1 failure, 2 usage or input error). */
 export function buildProgram(): Command {
   const program = new Command('speedlayer')
-    .description('one stream and one compute interface over MSK/EKS, Kinesis/ECS, Event Hubs/AKS, Pub/Sub/GKE and an embedded local target')
+    .description(
+      'one stream and one compute interface over MSK/EKS, Kinesis/ECS, Event Hubs/AKS, Pub/Sub/GKE and an embedded local target',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -23,20 +23,37 @@ describe('cli: kcat-style verbs on the local target', () => {
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'orders', partitions: 3 });
     const produced = run(
-      ['produce', '--topic', 'orders', '--stream', stream, '--key-separator', ':', '--header', 'source=cli', '--header', 'v=1', '--json'],
+      [
+        'produce',
+        '--topic',
+        'orders',
+        '--stream',
+        stream,
+        '--key-separator',
+        ':',
+        '--header',
+        'source=cli',
+        '--header',
+        'v=1',
+        '--json',
+      ],
       'alice:{"total":10}\nbob:hello world\nalice:second:with:colons\n',
     );
     expect(produced.code).toBe(0);
     expect(JSON.parse(produced.stdout)).toEqual({ topic: 'orders', produced: 3 });
     const consumed = run(['consume', '--topic', 'orders', '--stream', stream, '--count', '3', '--json']);
     expect(consumed.code).toBe(0);
-    const lines = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = consumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     const alice = lines.filter((l) => l.key === 'alice');
     expect(alice.map((l) => l.value)).toEqual(['{"total":10}', 'second:with:colons']);
     expect(new Set(alice.map((l) => l.partition)).size).toBe(1);
     expect(lines.find((l) => l.key === 'bob')).toMatchObject({ value: 'hello world', headers: { source: 'cli', v: '1' } });
-    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['headers', 'key', 'partition', 'position', 'timestamp', 'value']);
+    for (const l of lines)
+      expect(Object.keys(l).sort()).toEqual(['headers', 'key', 'partition', 'position', 'timestamp', 'value']);
     const described = run(['topic', 'describe', 'orders', '--stream', stream, '--json']);
     expect(JSON.parse(described.stdout)).toMatchObject({ name: 'orders', partitions: 3 });
   });
@@ -46,7 +63,11 @@ describe('cli: kcat-style verbs on the local target', () => {
     run(['produce', '--topic', 'resume', '--stream', stream], 'm1\nm2\nm3\nm4\n');
     const first = run(['consume', '--topic', 'resume', '--stream', stream, '--group', 'g1', '--count', '2']);
     const second = run(['consume', '--topic', 'resume', '--stream', stream, '--group', 'g1', '--count', '2']);
-    const values = (out: string) => out.split('\n').filter(Boolean).map((l) => l.split('\t')[1]);
+    const values = (out: string) =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[1]);
     expect(values(first.stdout)).toEqual(['m1', 'm2']);
     expect(values(second.stdout)).toEqual(['m3', 'm4']);
   });
@@ -66,7 +87,10 @@ describe('cli: bad input gets one clear line and exit code 2', () => {
     [['topic', 'create', 'x', '--stream', 'kafka://user:pw@h:9092'], /must not carry credentials/],
     [['topic', 'create', 'bad/name', '--stream', stream], /topic "bad\/name" is invalid/],
     [['demo', '--partitions', '0'], /argument '0' is invalid/],
-    [['worker', '--topic', 'orders', '--group', 'g', '--handler', './missing.mjs', '--stream', stream], /handler: module .\/missing.mjs does not exist/],
+    [
+      ['worker', '--topic', 'orders', '--group', 'g', '--handler', './missing.mjs', '--stream', stream],
+      /handler: module .\/missing.mjs does not exist/,
+    ],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('%j', (args, message) => {
     const r = run(args as string[]);
@@ -83,20 +107,38 @@ describe('cli: worker', () => {
     run(['produce', '--topic', 'poison', '--stream', stream, '--key-separator', ':'], 'a:1\nb:2\nc:3\n');
     const handler = join(cwd, 'throws.mjs');
     writeFileSync(handler, "export default () => { throw new Error('handler always fails'); };\n");
-    const worker = spawn(process.execPath, [bin, 'worker', '--topic', 'poison', '--group', 'g', '--handler', handler, '--max-attempts', '2', '--stream', stream], {
-      cwd,
-    });
+    const worker = spawn(
+      process.execPath,
+      [bin, 'worker', '--topic', 'poison', '--group', 'g', '--handler', handler, '--max-attempts', '2', '--stream', stream],
+      {
+        cwd,
+      },
+    );
     // the dead-letter topic appears with the first dead-lettered message
     let described = run(['topic', 'describe', 'poison.dlq', '--stream', stream]);
     for (let i = 0; i < 100 && described.code !== 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       described = run(['topic', 'describe', 'poison.dlq', '--stream', stream]);
     }
-    const consumed = run(['consume', '--topic', 'poison.dlq', '--stream', stream, '--count', '3', '--json', '--idle-exit', '60000']);
+    const consumed = run([
+      'consume',
+      '--topic',
+      'poison.dlq',
+      '--stream',
+      stream,
+      '--count',
+      '3',
+      '--json',
+      '--idle-exit',
+      '60000',
+    ]);
     worker.kill('SIGTERM');
     const code = await new Promise((r) => worker.once('exit', r));
     expect(code).toBe(0);
-    const dead = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const dead = consumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead.map((d) => d.value).sort()).toEqual(['1', '2', '3']);
     for (const d of dead) {
       expect(d.headers['speedlayer-dlq-error']).toBe('handler always fails');
@@ -112,7 +154,18 @@ describe('cli: demo', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(
-      ['consumedUnique', 'duplicates', 'durationMs', 'lost', 'messagesPerSecond', 'orderViolations', 'partitions', 'produced', 'replicas', 'stream'].sort(),
+      [
+        'consumedUnique',
+        'duplicates',
+        'durationMs',
+        'lost',
+        'messagesPerSecond',
+        'orderViolations',
+        'partitions',
+        'produced',
+        'replicas',
+        'stream',
+      ].sort(),
     );
     expect(out).toMatchObject({ partitions: 4, replicas: 4, produced: 4000, consumedUnique: 4000, lost: 0, orderViolations: 0 });
   });

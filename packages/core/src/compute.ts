@@ -92,17 +92,17 @@ export interface ComputeClient {
   readonly capabilities: ComputeCapabilities;
   /**
    * Creates or updates the workload to match `spec` (idempotent).
-   * @throws {@link ValidationError} for an invalid spec.
+   * @throws `ValidationError` for an invalid spec.
    */
   deploy(spec: WorkloadSpec): Promise<WorkloadStatus>;
   /**
    * Reads a workload's state.
-   * @throws {@link NotFoundError} when it is not deployed.
+   * @throws `NotFoundError` when it is not deployed.
    */
   status(name: string): Promise<WorkloadStatus>;
   /**
    * Sets the replica count.
-   * @throws {@link NotFoundError} when it is not deployed.
+   * @throws `NotFoundError` when it is not deployed.
    */
   scale(name: string, replicas: number): Promise<WorkloadStatus>;
   /** Removes the workload; removing a missing one is not an error. */
@@ -110,7 +110,7 @@ export interface ComputeClient {
   /**
    * The 1:1 rule as one call: reads the topic's partition count and sets replicas and the autoscaler's
    * maximum to it.
-   * @throws {@link UnsupportedError} when the topic has no partitions (use the planner's replica rule).
+   * @throws `UnsupportedError` when the topic has no partitions (use the planner's replica rule).
    */
   alignReplicas(stream: StreamClient, topic: string, name: string): Promise<WorkloadStatus>;
   /** Releases the client (replicas keep running where the platform runs them); safe to call twice. */

@@ -4,16 +4,17 @@
  *
  * @packageDocumentation
  */
+
+export * from './align.js';
+export * from './capabilities.js';
+export * from './compute.js';
+export * from './config.js';
+export * from './consumer-engine.js';
 export * from './errors.js';
 export * from './message.js';
-export * from './capabilities.js';
-export * from './stream.js';
-export * from './compute.js';
-export * from './retry.js';
-export * from './uri.js';
-export * from './config.js';
 export * from './registry.js';
+export * from './retry.js';
+export * from './stream.js';
+export * from './uri.js';
 export * from './validate.js';
-export * from './consumer-engine.js';
-export * from './align.js';
 export * from './worker.js';

@@ -77,10 +77,13 @@ async function loadExport<T>(module: string, name: string, scheme: string, field
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(module)) {
-      throw new ConfigError(`${field}: scheme "${scheme}://" needs the package ${module}; install it with npm install ${module}`, {
-        field,
-        cause: e,
-      });
+      throw new ConfigError(
+        `${field}: scheme "${scheme}://" needs the package ${module}; install it with npm install ${module}`,
+        {
+          field,
+          cause: e,
+        },
+      );
     }
     throw e;
   }

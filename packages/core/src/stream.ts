@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 import type { StreamCapabilities } from './capabilities.js';
-import type { ParsedUri } from './uri.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
+import type { ParsedUri } from './uri.js';
 
 /** What a topic looks like on its target. */
 export interface TopicInfo {
@@ -32,17 +32,17 @@ export interface StreamAdmin {
   /**
    * Creates the topic if it does not exist; idempotent. An existing topic with fewer partitions than asked
    * is not changed: the returned info says what it has.
-   * @throws {@link ValidationError} when the name or options are invalid.
+   * @throws `ValidationError` when the name or options are invalid.
    */
   ensureTopic(topic: string, options?: EnsureTopicOptions): Promise<TopicInfo>;
   /**
    * Describes a topic.
-   * @throws {@link NotFoundError} when it does not exist.
+   * @throws `NotFoundError` when it does not exist.
    */
   describeTopic(topic: string): Promise<TopicInfo>;
   /**
    * Grows a topic to `partitions` partitions (never shrinks).
-   * @throws {@link UnsupportedError} when the target lacks `partitionGrowth`.
+   * @throws `UnsupportedError` when the target lacks `partitionGrowth`.
    */
   growPartitions(topic: string, partitions: number): Promise<TopicInfo>;
   /** Deletes a topic; deleting a missing topic is not an error. */
@@ -56,10 +56,10 @@ export interface Producer {
   /**
    * Sends a batch. The whole batch is validated before anything is sent: one bad record fails the call with
    * a non-retriable error and nothing of the batch is sent. Per-key order is kept.
-   * @throws {@link MessageTooLargeError} when a record is over the target's limit.
-   * @throws {@link ValidationError} for bad keys, headers or partitions.
-   * @throws {@link NotFoundError} when the topic does not exist.
-   * @throws {@link ClosedError} after `close()`.
+   * @throws `MessageTooLargeError` when a record is over the target's limit.
+   * @throws `ValidationError` for bad keys, headers or partitions.
+   * @throws `NotFoundError` when the topic does not exist.
+   * @throws `ClosedError` after `close()`.
    */
   send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]>;
   /** Waits for everything sent so far to be acknowledged. */
@@ -163,13 +163,13 @@ export interface StreamClient {
   readonly admin: StreamAdmin;
   /**
    * Creates a producer.
-   * @throws {@link ClosedError} after `close()`.
+   * @throws `ClosedError` after `close()`.
    */
   producer(): Producer;
   /**
    * Joins `options.group` and starts handling messages of `options.topic`.
-   * @throws {@link NotFoundError} when the topic does not exist.
-   * @throws {@link ClosedError} after `close()`.
+   * @throws `NotFoundError` when the topic does not exist.
+   * @throws `ClosedError` after `close()`.
    */
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
   /** Closes every producer and subscription of this client, draining and committing; safe to call twice. */

@@ -46,7 +46,11 @@ export function parseUri(raw: string, field = 'uri'): ParsedUri {
 
 /** Splits `host:port,host:port` into a list, checking each entry. */
 export function parseHostList(location: string, field = 'uri'): string[] {
-  const hosts = location.replace(/\/+$/, '').split(',').map((h) => h.trim()).filter(Boolean);
+  const hosts = location
+    .replace(/\/+$/, '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   if (hosts.length === 0) throw new ConfigError(`${field} names no host`, { field });
   for (const h of hosts) {
     if (!/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(h)) {

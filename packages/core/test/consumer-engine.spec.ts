@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { type ConsumedMessage, DeadLetterHeaders, PartitionProcessor, deadLetterHeaders, newStats } from '../src/index.js';
+import { type ConsumedMessage, DeadLetterHeaders, deadLetterHeaders, newStats, PartitionProcessor } from '../src/index.js';
 
 function msg(i: number, key: string | null = `k${i}`): ConsumedMessage {
-  return { topic: 't', partition: 0, position: String(i), key, value: new TextEncoder().encode(`m${i}`), headers: {}, timestamp: 0, deliveryAttempt: 1 };
+  return {
+    topic: 't',
+    partition: 0,
+    position: String(i),
+    key,
+    value: new TextEncoder().encode(`m${i}`),
+    headers: {},
+    timestamp: 0,
+    deliveryAttempt: 1,
+  };
 }
 
-function processor(handler: (m: ConsumedMessage) => Promise<void> | void, extra: Partial<ConstructorParameters<typeof PartitionProcessor>[0]> = {}) {
+function processor(
+  handler: (m: ConsumedMessage) => Promise<void> | void,
+  extra: Partial<ConstructorParameters<typeof PartitionProcessor>[0]> = {},
+) {
   const commits: string[] = [];
   const dead: string[] = [];
   const p = new PartitionProcessor({

@@ -3,12 +3,12 @@ import {
   ClosedError,
   ConfigError,
   ConnectionError,
-  MessageTooLargeError,
-  SpeedlayerError,
-  ThrottledError,
   describeError,
   isSpeedlayerError,
+  MessageTooLargeError,
   redact,
+  SpeedlayerError,
+  ThrottledError,
 } from '../src/index.js';
 
 describe('core/errors', () => {
@@ -42,7 +42,9 @@ describe('core/errors', () => {
   });
 
   it('redacts secrets from messages', () => {
-    const s = redact('Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=abc123== and kafka://user:pw@host {"password":"hunter2"}');
+    const s = redact(
+      'Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=abc123== and kafka://user:pw@host {"password":"hunter2"}',
+    );
     expect(s).not.toContain('abc123');
     expect(s).not.toContain('pw@');
     expect(s).not.toContain('hunter2');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConnectionError, FAST_RETRY, backoffDelay, retry } from '../src/index.js';
+import { backoffDelay, ConfigError, ConnectionError, FAST_RETRY, retry } from '../src/index.js';
 
 describe('core/retry', () => {
   it('retries retriable errors until success', async () => {
@@ -27,10 +27,13 @@ describe('core/retry', () => {
   it('gives up after the attempts and throws the last error', async () => {
     let calls = 0;
     await expect(
-      retry(async () => {
-        calls++;
-        throw new ConnectionError(`down ${calls}`);
-      }, { ...FAST_RETRY, attempts: 4 }),
+      retry(
+        async () => {
+          calls++;
+          throw new ConnectionError(`down ${calls}`);
+        },
+        { ...FAST_RETRY, attempts: 4 },
+      ),
     ).rejects.toThrow('down 4');
     expect(calls).toBe(4);
   });

@@ -41,7 +41,9 @@ describe('core/config', () => {
     expect(() => resolveConfig(schema, { brokers: ['a:1'], timeoutMs: -1 }, { target: 'aws-msk-eks' })).toThrow(
       expect.objectContaining({ kind: 'config', field: 'timeoutMs', target: 'aws-msk-eks' }),
     );
-    expect(() => resolveConfig(schema, { brokers: [3] }, { target: 'x' })).toThrow(expect.objectContaining({ field: 'brokers[0]' }));
+    expect(() => resolveConfig(schema, { brokers: [3] }, { target: 'x' })).toThrow(
+      expect.objectContaining({ field: 'brokers[0]' }),
+    );
     expect(() => resolveConfig(schema, { brokers: ['a'], extra: 1 }, { target: 'x' })).toThrow(/extra/);
   });
 

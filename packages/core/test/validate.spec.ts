@@ -28,7 +28,9 @@ describe('core/validate', () => {
       expect.objectContaining({ field: 'records[0].headers' }),
     );
     expect(() => validateBatch([{ value: 'x', headers: { a: 1 as unknown as string } }], caps, 't')).toThrow(/headers\["a"\]/);
-    expect(() => validateBatch([{ value: 'x', partition: -1 }], caps, 't')).toThrow(expect.objectContaining({ field: 'records[0].partition' }));
+    expect(() => validateBatch([{ value: 'x', partition: -1 }], caps, 't')).toThrow(
+      expect.objectContaining({ field: 'records[0].partition' }),
+    );
   });
 
   it('counts key, value and headers against the size limit', () => {
@@ -39,7 +41,9 @@ describe('core/validate', () => {
   });
 
   it('refuses a partition on a target without partitions', () => {
-    expect(() => validateBatch([{ value: 'x', partition: 0 }], { ...caps, partitions: false }, 'pubsub')).toThrow(/has no partitions/);
+    expect(() => validateBatch([{ value: 'x', partition: 0 }], { ...caps, partitions: false }, 'pubsub')).toThrow(
+      /has no partitions/,
+    );
   });
 
   it('checks topic names', () => {

@@ -3,34 +3,35 @@
  *
  * @packageDocumentation
  */
-import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   ClosedError,
+  ConfigError,
   type ConsumedMessage,
+  deadLetterHeaders,
   type EnsureTopicOptions,
   type Logger,
   type MessageHandler,
-  PartitionProcessor,
+  newStats,
   type ParsedUri,
+  PartitionProcessor,
   type Producer,
   type ProducerRecord,
   type RecordMetadata,
+  resolveConfig,
   type StreamAdmin,
   type StreamCapabilities,
   type StreamClient,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStats,
-  type TopicInfo,
-  ConfigError,
-  deadLetterHeaders,
-  newStats,
-  resolveConfig,
   silentLogger,
   sleep,
+  type TopicInfo,
   validateBatch,
   validatePositiveInt,
   validateTopicName,
@@ -42,7 +43,11 @@ import { DEFAULT_RETENTION_HOURS, type LocalLog, openLog, releaseLog } from './s
 export const localConfigSchema = z
   .object({
     /** Largest record in bytes. @default 1048576 */
-    maxMessageBytes: z.number().int().positive().default(1024 * 1024),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** Idle poll interval of consumers in ms. @default 20 */
     pollIntervalMs: z.number().int().positive().max(10_000).default(20),
     /** Messages read per fetch. @default 500 */
@@ -82,7 +87,8 @@ export function dataDirFor(uri: ParsedUri): { dir: string; ephemeral: boolean } 
     const name = uri.location.replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
     return { dir: join(tmpdir(), `speedlayer-memory-${process.pid}`, name), ephemeral: true };
   }
-  if (uri.scheme !== 'local') throw new ConfigError(`uri: the local target serves local:// and memory://, not ${uri.scheme}://`, { field: 'uri' });
+  if (uri.scheme !== 'local')
+    throw new ConfigError(`uri: the local target serves local:// and memory://, not ${uri.scheme}://`, { field: 'uri' });
   const loc = uri.location;
   if (loc === '' || loc === '.') return { dir: resolve('.speedlayer/data'), ephemeral: false };
   return { dir: resolve(loc), ephemeral: false };
@@ -132,7 +138,8 @@ export class LocalStreamClient implements StreamClient {
     if (typeof options.group !== 'string' || options.group.trim() === '') {
       throw new ConfigError('group must be a non-empty string', { field: 'group', target: this.target });
     }
-    if (typeof handler !== 'function') throw new ConfigError('handler must be a function', { field: 'handler', target: this.target });
+    if (typeof handler !== 'function')
+      throw new ConfigError('handler must be a function', { field: 'handler', target: this.target });
     this.log.requireTopic(options.topic);
     const sub = new LocalSubscription(this, options, handler, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
@@ -154,7 +161,12 @@ class LocalAdmin implements StreamAdmin {
 
   private info(topic: string): TopicInfo {
     const meta = this.client.log.requireTopic(topic);
-    return { name: topic, partitions: meta.partitions, retentionHours: meta.retentionHours, details: { createdAt: meta.createdAt } };
+    return {
+      name: topic,
+      partitions: meta.partitions,
+      retentionHours: meta.retentionHours,
+      details: { createdAt: meta.createdAt },
+    };
   }
 
   async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<TopicInfo> {

@@ -7,20 +7,20 @@
  * @packageDocumentation
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  alignReplicasToPartitions,
   type ComputeCapabilities,
   type ComputeClient,
+  NotFoundError,
   type ParsedUri,
   type ReplicaStatus,
+  readSecretRef,
   type StreamClient,
+  ValidationError,
   type WorkloadSpec,
   type WorkloadStatus,
-  NotFoundError,
-  ValidationError,
-  alignReplicasToPartitions,
-  readSecretRef,
 } from '@speedlayer/core';
 import { dataDirFor } from './client.js';
 
@@ -30,13 +30,17 @@ const NAME_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function validateWorkloadSpec(spec: WorkloadSpec): WorkloadSpec {
   if (!spec || typeof spec !== 'object') throw new ValidationError('workload spec must be an object', { field: 'spec' });
   if (typeof spec.name !== 'string' || !NAME_RE.test(spec.name)) {
-    throw new ValidationError(`name "${String(spec.name)}" must be a DNS-1123 label (lower-case letters, digits, "-")`, { field: 'name' });
+    throw new ValidationError(`name "${String(spec.name)}" must be a DNS-1123 label (lower-case letters, digits, "-")`, {
+      field: 'name',
+    });
   }
   if (!Array.isArray(spec.command) || spec.command.length === 0 || spec.command.some((c) => typeof c !== 'string')) {
     throw new ValidationError('command must be a non-empty array of strings', { field: 'command' });
   }
   if (!Number.isInteger(spec.replicas) || spec.replicas < 0 || spec.replicas > 1000) {
-    throw new ValidationError(`replicas must be a whole number from 0 to 1000, got ${String(spec.replicas)}`, { field: 'replicas' });
+    throw new ValidationError(`replicas must be a whole number from 0 to 1000, got ${String(spec.replicas)}`, {
+      field: 'replicas',
+    });
   }
   if (spec.autoscaling && (spec.autoscaling.min > spec.autoscaling.max || spec.autoscaling.min < 0)) {
     throw new ValidationError('autoscaling.min must be between 0 and autoscaling.max', { field: 'autoscaling.min' });
@@ -104,7 +108,8 @@ export class LocalCompute implements ComputeClient {
     const w = this.workloads.get(name);
     if (w) return this.statusOf(w);
     const file = join(this.stateDir, name, 'status.json');
-    if (!existsSync(file)) throw new NotFoundError(`workload ${name} is not deployed on local compute`, { field: 'name', target: 'local' });
+    if (!existsSync(file))
+      throw new NotFoundError(`workload ${name} is not deployed on local compute`, { field: 'name', target: 'local' });
     const saved = JSON.parse(readFileSync(file, 'utf8')) as WorkloadStatus;
     // Another process runs it: check its replicas are alive.
     const replicas = saved.replicas.map((r) => ({ ...r, state: r.pid && alive(r.pid) ? r.state : ('stopped' as const) }));
@@ -113,7 +118,11 @@ export class LocalCompute implements ComputeClient {
 
   async scale(name: string, replicas: number): Promise<WorkloadStatus> {
     const w = this.workloads.get(name);
-    if (!w) throw new NotFoundError(`workload ${name} is not deployed by this local compute client`, { field: 'name', target: 'local' });
+    if (!w)
+      throw new NotFoundError(`workload ${name} is not deployed by this local compute client`, {
+        field: 'name',
+        target: 'local',
+      });
     const spec = validateWorkloadSpec({
       ...w.spec,
       replicas,
@@ -264,7 +273,10 @@ function alive(pid: number): boolean {
 }
 
 /** Creates local compute for a `local://<dataDir>` URI; state lives in `<dataDir>/.compute`. */
-export async function createLocalCompute(uri: ParsedUri, options: { config?: Record<string, unknown> } = {}): Promise<LocalCompute> {
+export async function createLocalCompute(
+  uri: ParsedUri,
+  options: { config?: Record<string, unknown> } = {},
+): Promise<LocalCompute> {
   const { dir } = dataDirFor(uri);
   const cfg = (options.config ?? {}) as LocalComputeOptions;
   return new LocalCompute(join(dir, '.compute'), cfg);

@@ -17,7 +17,7 @@
 import { parseUri } from '@speedlayer/core';
 import { TYPES } from '@speedlayer/core/di';
 import { ContainerModule, type ServiceIdentifier } from 'inversify';
-import { type LocalCompute, createLocalCompute } from './compute.js';
+import { createLocalCompute, type LocalCompute } from './compute.js';
 
 /** Tokens of the local bindings. */
 export const LOCAL_TYPES = {
@@ -25,7 +25,7 @@ export const LOCAL_TYPES = {
   LocalCompute: Symbol.for('speedlayer.local.LocalCompute') as ServiceIdentifier<LocalCompute>,
 } as const;
 
-/** Binds {@link LOCAL_TYPES.LocalCompute} from {@link TYPES.StreamUri}. */
+/** Binds {@link LOCAL_TYPES.LocalCompute} from the core token `TYPES.StreamUri`. */
 export const localModule = new ContainerModule(({ bind }) => {
   bind(LOCAL_TYPES.LocalCompute)
     .toResolvedValue((uri: string) => createLocalCompute(parseUri(uri)), [TYPES.StreamUri])

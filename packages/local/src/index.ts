@@ -9,9 +9,16 @@ import type { ComputeFactory, StreamFactory } from '@speedlayer/core';
 import { createLocalStreamClient } from './client.js';
 import { createLocalCompute } from './compute.js';
 
-export { LocalStreamClient, createLocalStreamClient, localConfigSchema, localCapabilities, dataDirFor, type LocalConfig } from './client.js';
-export { LocalCompute, createLocalCompute, validateWorkloadSpec, type LocalComputeOptions } from './compute.js';
-export { LocalLog, openLog, releaseLog, murmur2, partitionForKey, DEFAULT_RETENTION_HOURS } from './store.js';
+export {
+  createLocalStreamClient,
+  dataDirFor,
+  type LocalConfig,
+  LocalStreamClient,
+  localCapabilities,
+  localConfigSchema,
+} from './client.js';
+export { createLocalCompute, LocalCompute, type LocalComputeOptions, validateWorkloadSpec } from './compute.js';
+export { DEFAULT_RETENTION_HOURS, LocalLog, murmur2, openLog, partitionForKey, releaseLog } from './store.js';
 
 /** The factory `connect()` loads for `local://` and `memory://`. */
 export const streamFactory: StreamFactory = (uri, options) => createLocalStreamClient(uri, options);

@@ -239,7 +239,11 @@ export class LocalLog {
   /** Reads up to `max` messages of a partition from `from` (inclusive). */
   read(topic: string, p: number, from: number, max: number): Array<{ offset: number; msg: StoredMessage }> {
     const out: Array<{ offset: number; msg: StoredMessage }> = [];
-    for (const { key, value } of this.db.getRange({ start: ['m', topic, p, from], end: ['m', topic, p, Number.MAX_SAFE_INTEGER], limit: max })) {
+    for (const { key, value } of this.db.getRange({
+      start: ['m', topic, p, from],
+      end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+      limit: max,
+    })) {
       out.push({ offset: key[3] as number, msg: value as StoredMessage });
     }
     return out;
@@ -248,7 +252,10 @@ export class LocalLog {
   /** First offset whose timestamp is at or after `ts` (the high watermark when none). */
   offsetForTimestamp(topic: string, p: number, ts: number): number {
     const lo = this.lowWatermark(topic, p);
-    for (const { key, value } of this.db.getRange({ start: ['m', topic, p, lo], end: ['m', topic, p, Number.MAX_SAFE_INTEGER] })) {
+    for (const { key, value } of this.db.getRange({
+      start: ['m', topic, p, lo],
+      end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+    })) {
       if ((value as StoredMessage).ts >= ts) return key[3] as number;
     }
     return this.highWatermark(topic, p);
@@ -263,7 +270,10 @@ export class LocalLog {
     this.db.transactionSync(() => {
       for (let p = 0; p < meta.partitions; p++) {
         let lo = this.lowWatermark(topic, p);
-        for (const { key, value } of this.db.getRange({ start: ['m', topic, p, lo], end: ['m', topic, p, Number.MAX_SAFE_INTEGER] })) {
+        for (const { key, value } of this.db.getRange({
+          start: ['m', topic, p, lo],
+          end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+        })) {
           if ((value as StoredMessage).ts >= cutoff) break;
           this.db.removeSync(key);
           lo = (key[3] as number) + 1;
@@ -284,9 +294,12 @@ export class LocalLog {
     this.db.transactionSync(() => {
       const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
       if (!lease || lease.owner !== owner || lease.epoch !== epoch) {
-        throw new ConflictError(`member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`, {
-          target: 'local',
-        });
+        throw new ConflictError(
+          `member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`,
+          {
+            target: 'local',
+          },
+        );
       }
       const current = this.checkpoint(group, topic, p);
       if (current === undefined || nextOffset > current) this.db.putSync(['ck', group, topic, p], nextOffset);

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { coreModule, TYPES } from '@speedlayer/core/di';
 import { Container } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { TYPES, coreModule } from '@speedlayer/core/di';
 import { LOCAL_TYPES, localModule } from '../src/di.js';
 
 describe('local/di', () => {

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { type ComputeClient, type StreamClient, type WorkloadSpec, connect, createCompute } from '@speedlayer/core';
+import { type ComputeClient, connect, createCompute, type StreamClient, type WorkloadSpec } from '@speedlayer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from './helpers.js';
 
@@ -43,7 +43,10 @@ export function computeConformance(target: ComputeConformanceTarget): void {
   let stream: StreamClient;
   const names: string[] = [];
   const name = () => {
-    const n = uniqueName('cc').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50);
+    const n = uniqueName('cc')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 50);
     names.push(n);
     return n;
   };
@@ -103,9 +106,11 @@ export function computeConformance(target: ComputeConformanceTarget): void {
       const n = name();
       await compute.deploy(spec(n, 1));
       expect((await compute.scale(n, 3)).desiredReplicas).toBe(3);
-      if (compute.capabilities.runsReplicas) await waitFor(async () => (await compute.status(n)).readyReplicas === 3, 'three ready');
+      if (compute.capabilities.runsReplicas)
+        await waitFor(async () => (await compute.status(n)).readyReplicas === 3, 'three ready');
       expect((await compute.scale(n, 1)).desiredReplicas).toBe(1);
-      if (compute.capabilities.runsReplicas) await waitFor(async () => (await compute.status(n)).readyReplicas === 1, 'one ready');
+      if (compute.capabilities.runsReplicas)
+        await waitFor(async () => (await compute.status(n)).readyReplicas === 1, 'one ready');
       expect((await compute.status(n)).desiredReplicas).toBe(1);
       await expect(compute.scale(uniqueName('missing').toLowerCase(), 2)).rejects.toMatchObject({ kind: 'not-found' });
     });

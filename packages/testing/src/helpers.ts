@@ -16,7 +16,12 @@ export function uniqueName(prefix: string): string {
  * Polls `condition` until it returns a truthy value or `timeoutMs` passes.
  * @throws an Error naming `what` on timeout.
  */
-export async function waitFor<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 30_000, intervalMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 25,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

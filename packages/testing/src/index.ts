@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+
+export * from './compute-conformance.js';
 export * from './helpers.js';
 export * from './stream-conformance.js';
-export * from './compute-conformance.js';

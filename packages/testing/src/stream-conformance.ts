@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import {
   type ConnectOptions,
   type ConsumedMessage,
+  connect,
   DeadLetterHeaders,
+  isSpeedlayerError,
   type StreamClient,
   type SubscribeOptions,
   type Subscription,
-  connect,
-  isSpeedlayerError,
   utf8,
 } from '@speedlayer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +225,11 @@ export function streamConformance(target: StreamConformanceTarget): void {
       const b1 = await sub(await newClient(), { topic, group: groupB }, b.handler('b1'));
       // let the two members of group A settle their assignment
       if (client.capabilities.partitions) {
-        await waitFor(() => a1.assignments().length > 0 && a2.assignments().length > 0, 'both members of group A assigned', 60_000 * slow);
+        await waitFor(
+          () => a1.assignments().length > 0 && a2.assignments().length > 0,
+          'both members of group A assigned',
+          60_000 * slow,
+        );
       }
       const sent = await produceKeyed(client, topic, 1000 * scale, 50);
       await a.waitForUnique(sent.length, 60_000 * slow);
@@ -239,67 +243,77 @@ export function streamConformance(target: StreamConformanceTarget): void {
       expect(byMember.get('a2') ?? 0).toBeGreaterThan(0);
     });
 
-    step('consume: handler failures are retried, then dead-lettered with the error in headers, and the partition moves on', async () => {
-      const topic = uniqueName('conf-dlq');
-      const dlq = `${topic}.dlq`;
-      await client.admin.ensureTopic(topic, { partitions: 1 });
-      await client.admin.ensureTopic(dlq, { partitions: 1 });
-      const producer = client.producer();
-      await producer.send(topic, [
-        { key: 'k', value: 'ok-1' },
-        { key: 'k', value: 'poison', headers: { trace: 't-1' } },
-        { key: 'k', value: 'ok-2' },
-      ]);
-      await producer.close();
-      const attempts: number[] = [];
-      const col = new Collector();
-      const s = await sub(
-        client,
-        { topic, group: uniqueName('g'), maxAttempts: 3, retryBackoff: { initialMs: 5, maxMs: 20 }, deadLetterTopic: dlq },
-        col.handler('m', (m) => {
-          if (utf8(m.value) === 'poison') {
-            attempts.push(m.deliveryAttempt);
-            throw new Error('boom: cannot handle poison');
-          }
-        }),
-      );
-      await waitFor(() => col.unique().has('ok-2'), 'the message after the poison one', 60_000 * slow);
-      await waitFor(() => s.stats().deadLettered === 1, 'dead-letter count', 30_000 * slow);
-      await s.close();
-      expect(attempts.slice(0, 3)).toEqual([1, 2, 3]);
-      expect([...col.unique()]).toEqual(['ok-1', 'ok-2']);
-      const dead: ConsumedMessage[] = [];
-      const d = await sub(client, { topic: dlq, group: uniqueName('g-dlq') }, (m) => {
-        dead.push(m);
-      });
-      await waitFor(() => dead.length >= 1, 'message on the dead-letter topic', 60_000 * slow);
-      await d.close();
-      const m = dead[0]!;
-      expect(utf8(m.value)).toBe('poison');
-      expect(m.key).toBe('k');
-      expect(m.headers[DeadLetterHeaders.error]).toContain('boom: cannot handle poison');
-      expect(m.headers[DeadLetterHeaders.attempts]).toBe('3');
-      expect(m.headers[DeadLetterHeaders.sourceTopic]).toBe(topic);
-      expect(m.headers.trace).toBe('t-1');
-    });
+    step(
+      'consume: handler failures are retried, then dead-lettered with the error in headers, and the partition moves on',
+      async () => {
+        const topic = uniqueName('conf-dlq');
+        const dlq = `${topic}.dlq`;
+        await client.admin.ensureTopic(topic, { partitions: 1 });
+        await client.admin.ensureTopic(dlq, { partitions: 1 });
+        const producer = client.producer();
+        await producer.send(topic, [
+          { key: 'k', value: 'ok-1' },
+          { key: 'k', value: 'poison', headers: { trace: 't-1' } },
+          { key: 'k', value: 'ok-2' },
+        ]);
+        await producer.close();
+        const attempts: number[] = [];
+        const col = new Collector();
+        const s = await sub(
+          client,
+          { topic, group: uniqueName('g'), maxAttempts: 3, retryBackoff: { initialMs: 5, maxMs: 20 }, deadLetterTopic: dlq },
+          col.handler('m', (m) => {
+            if (utf8(m.value) === 'poison') {
+              attempts.push(m.deliveryAttempt);
+              throw new Error('boom: cannot handle poison');
+            }
+          }),
+        );
+        await waitFor(() => col.unique().has('ok-2'), 'the message after the poison one', 60_000 * slow);
+        await waitFor(() => s.stats().deadLettered === 1, 'dead-letter count', 30_000 * slow);
+        await s.close();
+        expect(attempts.slice(0, 3)).toEqual([1, 2, 3]);
+        expect([...col.unique()]).toEqual(['ok-1', 'ok-2']);
+        const dead: ConsumedMessage[] = [];
+        const d = await sub(client, { topic: dlq, group: uniqueName('g-dlq') }, (m) => {
+          dead.push(m);
+        });
+        await waitFor(() => dead.length >= 1, 'message on the dead-letter topic', 60_000 * slow);
+        await d.close();
+        const m = dead[0]!;
+        expect(utf8(m.value)).toBe('poison');
+        expect(m.key).toBe('k');
+        expect(m.headers[DeadLetterHeaders.error]).toContain('boom: cannot handle poison');
+        expect(m.headers[DeadLetterHeaders.attempts]).toBe('3');
+        expect(m.headers[DeadLetterHeaders.sourceTopic]).toBe(topic);
+        expect(m.headers.trace).toBe('t-1');
+      },
+    );
 
     step('consume: the checkpoint advances only over contiguous successes', async () => {
       const topic = uniqueName('conf-ckpt');
       await client.admin.ensureTopic(topic, { partitions: 1 });
       const producer = client.producer();
       // distinct keys so that concurrency > 1 may run them at once
-      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: `key-${i}`, value: `m${i}` })));
+      await producer.send(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: `key-${i}`, value: `m${i}` })),
+      );
       await producer.close();
       const group = uniqueName('g');
       const gate = deferred();
       const first = new Collector();
       const c1 = await newClient();
-      const s1 = await sub(c1, { topic, group, concurrency: 4, maxAttempts: 3, retryBackoff: { initialMs: 10_000, maxMs: 10_000 } }, first.handler('first', async (m) => {
-        if (utf8(m.value) === 'm2') {
-          await gate.promise;
-          throw new Error('m2 fails and the member stops before it is retried');
-        }
-      }));
+      const s1 = await sub(
+        c1,
+        { topic, group, concurrency: 4, maxAttempts: 3, retryBackoff: { initialMs: 10_000, maxMs: 10_000 } },
+        first.handler('first', async (m) => {
+          if (utf8(m.value) === 'm2') {
+            await gate.promise;
+            throw new Error('m2 fails and the member stops before it is retried');
+          }
+        }),
+      );
       // everything but m2 finishes
       await first.waitForUnique(9, 60_000 * slow);
       expect(first.unique().has('m2')).toBe(false);
@@ -385,11 +399,23 @@ export function streamConformance(target: StreamConformanceTarget): void {
         const sent: string[] = [];
         const produceSome = async () => sent.push(...(await produceKeyed(client, topic, 300 * scale, 25, { seqs })));
         const slowHandler = (member: string, inner: () => Promise<void>) => col.handler(member, inner);
-        const m0 = await sub(await newClient(), { topic, group }, slowHandler('m0', () => new Promise((r) => setTimeout(r, 1))));
+        const m0 = await sub(
+          await newClient(),
+          { topic, group },
+          slowHandler('m0', () => new Promise((r) => setTimeout(r, 1))),
+        );
         await produceSome();
-        const m1 = await sub(await newClient(), { topic, group }, slowHandler('m1', () => new Promise((r) => setTimeout(r, 1))));
+        const m1 = await sub(
+          await newClient(),
+          { topic, group },
+          slowHandler('m1', () => new Promise((r) => setTimeout(r, 1))),
+        );
         await produceSome();
-        const m2 = await sub(await newClient(), { topic, group }, slowHandler('m2', () => new Promise((r) => setTimeout(r, 1))));
+        const m2 = await sub(
+          await newClient(),
+          { topic, group },
+          slowHandler('m2', () => new Promise((r) => setTimeout(r, 1))),
+        );
         await produceSome();
         await m1.close();
         await produceSome();
@@ -421,7 +447,8 @@ export function streamConformance(target: StreamConformanceTarget): void {
       const latest = new Collector();
       const l = await sub(client, { topic, group: uniqueName('gl'), startFrom: 'latest' }, latest.handler('l'));
       // latest is pinned when the member gets the partition; wait for the assignment before producing
-      if (client.capabilities.partitions) await waitFor(() => l.assignments().length > 0, 'latest member assigned', 60_000 * slow);
+      if (client.capabilities.partitions)
+        await waitFor(() => l.assignments().length > 0, 'latest member assigned', 60_000 * slow);
       await new Promise((r) => setTimeout(r, 200 * slow));
       await producer.send(topic, [{ key: 'k', value: 'new-1' }]);
       await earliest.waitForUnique(4, 60_000 * slow);

@@ -6,15 +6,16 @@
  *
  * @packageDocumentation
  */
-import { mkdtempSync, openSync, readSync, readdirSync, rmSync, fstatSync, closeSync } from 'node:fs';
+
+import { randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { connect, createCompute, type ProducerRecord } from '@speedlayer/core';
-import { DEFAULT_STREAM, action, intOption, stopSignal } from '../common.js';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
 
 /** The demo's JSON result. */
 export interface DemoResult {
@@ -115,7 +116,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const bar =
     o.progress && process.stderr.isTTY !== false
       ? new SingleBar(
-          { format: '{phase} |{bar}| {value}/{total} consumed | produced {produced} | {rate} msg/s', hideCursor: true, stream: process.stderr },
+          {
+            format: '{phase} |{bar}| {value}/{total} consumed | produced {produced} | {rate} msg/s',
+            hideCursor: true,
+            stream: process.stderr,
+          },
           Presets.shades_classic,
         )
       : undefined;
@@ -123,13 +128,30 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const info = await stream.admin.ensureTopic(topic, { partitions: o.partitions });
     await compute.deploy({
       name: workload,
-      command: [process.execPath, cliEntry(), 'worker', '--stream', o.stream, '--topic', topic, '--group', group, '--handler', demoHandler(), '--log-level', 'warn'],
+      command: [
+        process.execPath,
+        cliEntry(),
+        'worker',
+        '--stream',
+        o.stream,
+        '--topic',
+        topic,
+        '--group',
+        group,
+        '--handler',
+        demoHandler(),
+        '--log-level',
+        'warn',
+      ],
       env: { SPEEDLAYER_DEMO_RECEIPTS: receipts },
       replicas: 1,
       autoscaling: { min: 1, max: 1 },
     });
     // The 1:1 rule: one replica per partition (Pub/Sub-like targets without partitions keep the planner's count).
-    const status = info.partitions === null ? await compute.scale(workload, o.partitions) : await compute.alignReplicas(stream, topic, workload);
+    const status =
+      info.partitions === null
+        ? await compute.scale(workload, o.partitions)
+        : await compute.alignReplicas(stream, topic, workload);
     const reader = new ReceiptReader(receipts);
     bar?.start(o.messages, 0, { phase: 'producing', produced: 0, rate: 0 });
     const start = Date.now();
@@ -191,7 +213,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('produce keyed messages and consume them with one local replica per partition; verify nothing is lost or reordered')
+    .description(
+      'produce keyed messages and consume them with one local replica per partition; verify nothing is lost or reordered',
+    )
     .option('--stream <uri>', 'stream URI (default: the embedded local target)', DEFAULT_STREAM)
     .option('--partitions <n>', 'partitions of the demo topic (= replicas)', intOption(1, 256), 8)
     .option('--messages <n>', 'messages to produce', intOption(1, 100_000_000), 100_000)
@@ -200,38 +224,48 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep the demo topic afterwards')
     .option('--json', 'print exactly one JSON object on stdout')
     .action(
-      action(async (o: { stream: string; partitions: number; messages: number; keys: number; timeout: number; keep?: boolean; json?: boolean }) => {
-        const result = await runDemo({
-          stream: o.stream,
-          partitions: o.partitions,
-          messages: o.messages,
-          keys: o.keys,
-          timeoutSeconds: o.timeout,
-          progress: !o.json || !!process.stderr.isTTY,
-          keep: !!o.keep,
-          signal: stopSignal(),
-        });
-        if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else {
-          const ok = result.lost === 0 && result.orderViolations === 0;
-          process.stdout.write(
-            [
-              `speedlayer demo on ${result.stream}`,
-              `  partitions        ${result.partitions ?? 'none'}`,
-              `  replicas          ${result.replicas} (one per partition)`,
-              `  produced          ${result.produced}`,
-              `  consumed (unique) ${result.consumedUnique}`,
-              `  duplicates        ${result.duplicates}`,
-              `  lost              ${result.lost}`,
-              `  order violations  ${result.orderViolations}`,
-              `  duration          ${(result.durationMs / 1000).toFixed(2)} s`,
-              `  throughput        ${result.messagesPerSecond} msg/s end to end`,
-              ok ? 'OK: nothing lost, per-key order kept' : 'FAILED: messages were lost or reordered',
-              '',
-            ].join('\n'),
-          );
-        }
-        return result.lost === 0 && result.orderViolations === 0 ? 0 : 1;
-      }),
+      action(
+        async (o: {
+          stream: string;
+          partitions: number;
+          messages: number;
+          keys: number;
+          timeout: number;
+          keep?: boolean;
+          json?: boolean;
+        }) => {
+          const result = await runDemo({
+            stream: o.stream,
+            partitions: o.partitions,
+            messages: o.messages,
+            keys: o.keys,
+            timeoutSeconds: o.timeout,
+            progress: !o.json || !!process.stderr.isTTY,
+            keep: !!o.keep,
+            signal: stopSignal(),
+          });
+          if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+          else {
+            const ok = result.lost === 0 && result.orderViolations === 0;
+            process.stdout.write(
+              [
+                `speedlayer demo on ${result.stream}`,
+                `  partitions        ${result.partitions ?? 'none'}`,
+                `  replicas          ${result.replicas} (one per partition)`,
+                `  produced          ${result.produced}`,
+                `  consumed (unique) ${result.consumedUnique}`,
+                `  duplicates        ${result.duplicates}`,
+                `  lost              ${result.lost}`,
+                `  order violations  ${result.orderViolations}`,
+                `  duration          ${(result.durationMs / 1000).toFixed(2)} s`,
+                `  throughput        ${result.messagesPerSecond} msg/s end to end`,
+                ok ? 'OK: nothing lost, per-key order kept' : 'FAILED: messages were lost or reordered',
+                '',
+              ].join('\n'),
+            );
+          }
+          return result.lost === 0 && result.orderViolations === 0 ? 0 : 1;
+        },
+      ),
     );
 }

@@ -3,11 +3,12 @@
  *
  * @packageDocumentation
  */
-import { createInterface } from 'node:readline';
+
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { type ConsumedMessage, connect, type ProducerRecord, type StreamClient, type TopicInfo } from '@speedlayer/core';
 import type { Command } from 'commander';
-import { type ConsumedMessage, type ProducerRecord, type StreamClient, type TopicInfo, connect } from '@speedlayer/core';
-import { DEFAULT_STREAM, action, headerOption, intOption, startOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, headerOption, intOption, startOption, stopSignal } from '../common.js';
 
 async function withClient<T>(uri: string, fn: (c: StreamClient) => Promise<T>): Promise<T> {
   const client = await connect(uri);
@@ -40,7 +41,10 @@ export function registerTopic(program: Command): void {
     .action(
       action(async (name: string, o: { stream: string; partitions: number; retentionHours?: number; json?: boolean }) => {
         const info = await withClient(o.stream, (c) =>
-          c.admin.ensureTopic(name, { partitions: o.partitions, ...(o.retentionHours ? { retentionHours: o.retentionHours } : {}) }),
+          c.admin.ensureTopic(name, {
+            partitions: o.partitions,
+            ...(o.retentionHours ? { retentionHours: o.retentionHours } : {}),
+          }),
         );
         printTopic(info, !!o.json);
       }),
@@ -91,40 +95,49 @@ export function registerProduce(program: Command): void {
     .option('--batch <n>', 'lines per send call', intOption(1, 10_000), 500)
     .option('--json', 'print a summary object on stdout')
     .action(
-      action(async (o: { topic: string; stream: string; keySeparator?: string; header?: Record<string, string>; batch: number; json?: boolean }) => {
-        let count = 0;
-        await withClient(o.stream, async (c) => {
-          // Fail on a missing topic before reading stdin.
-          await c.admin.describeTopic(o.topic);
-          const producer = c.producer();
-          let batch: ProducerRecord[] = [];
-          const flush = async () => {
-            if (batch.length === 0) return;
-            await producer.send(o.topic, batch);
-            count += batch.length;
-            batch = [];
-          };
-          const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-          for await (const line of rl) {
-            if (line === '') continue;
-            let key: string | null = null;
-            let value = line;
-            if (o.keySeparator !== undefined) {
-              const i = line.indexOf(o.keySeparator);
-              if (i >= 0) {
-                key = line.slice(0, i);
-                value = line.slice(i + o.keySeparator.length);
+      action(
+        async (o: {
+          topic: string;
+          stream: string;
+          keySeparator?: string;
+          header?: Record<string, string>;
+          batch: number;
+          json?: boolean;
+        }) => {
+          let count = 0;
+          await withClient(o.stream, async (c) => {
+            // Fail on a missing topic before reading stdin.
+            await c.admin.describeTopic(o.topic);
+            const producer = c.producer();
+            let batch: ProducerRecord[] = [];
+            const flush = async () => {
+              if (batch.length === 0) return;
+              await producer.send(o.topic, batch);
+              count += batch.length;
+              batch = [];
+            };
+            const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+            for await (const line of rl) {
+              if (line === '') continue;
+              let key: string | null = null;
+              let value = line;
+              if (o.keySeparator !== undefined) {
+                const i = line.indexOf(o.keySeparator);
+                if (i >= 0) {
+                  key = line.slice(0, i);
+                  value = line.slice(i + o.keySeparator.length);
+                }
               }
+              batch.push({ key, value, ...(o.header ? { headers: o.header } : {}) });
+              if (batch.length >= o.batch) await flush();
             }
-            batch.push({ key, value, ...(o.header ? { headers: o.header } : {}) });
-            if (batch.length >= o.batch) await flush();
-          }
-          await flush();
-          await producer.close();
-        });
-        if (o.json) process.stdout.write(`${JSON.stringify({ topic: o.topic, produced: count })}\n`);
-        else process.stderr.write(`produced ${count} messages to ${o.topic}\n`);
-      }),
+            await flush();
+            await producer.close();
+          });
+          if (o.json) process.stdout.write(`${JSON.stringify({ topic: o.topic, produced: count })}\n`);
+          else process.stderr.write(`produced ${count} messages to ${o.topic}\n`);
+        },
+      ),
     );
 }
 

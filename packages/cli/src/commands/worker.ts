@@ -3,9 +3,10 @@
  *
  * @packageDocumentation
  */
-import type { Command } from 'commander';
+
 import { runWorker, stderrLogger } from '@speedlayer/core';
-import { DEFAULT_STREAM, action, intOption, startOption, stopSignal } from '../common.js';
+import type { Command } from 'commander';
+import { action, DEFAULT_STREAM, intOption, startOption, stopSignal } from '../common.js';
 
 /** Registers `worker`. */
 export function registerWorker(program: Command): void {

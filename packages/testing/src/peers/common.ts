@@ -114,7 +114,11 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 export async function fingerprint(parts: string[], files: string[] = []): Promise<string> {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
-  for (const f of files) h.update(f).update('\0').update(await readFile(f)).update('\0');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(await readFile(f))
+      .update('\0');
   return h.digest('hex').slice(0, 16);
 }
 
@@ -544,9 +548,10 @@ export async function choosePorts(
   wishes: PortWish[],
   last: Record<string, number> | undefined,
   log: PeerLog,
+  reserved: ReadonlySet<number> = new Set(),
 ): Promise<Record<string, number>> {
   const chosen: Record<string, number> = {};
-  const taken = new Set<number>();
+  const taken = new Set<number>(reserved);
   for (const w of wishes) {
     const forced = process.env[w.env];
     if (forced !== undefined && forced !== '') {
@@ -612,6 +617,12 @@ export interface SpawnOptions {
  */
 export async function spawnDetached(name: string, cmd: string, args: string[], options: SpawnOptions): Promise<ProcessRecord> {
   await mkdir(dirname(options.log), { recursive: true });
+  // Keep logs bounded: move a large log aside before appending to it.
+  const size = await stat(options.log).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > 5 * 1024 * 1024) await rename(options.log, `${options.log}.1`);
   const fd = openSync(options.log, 'a');
   writeSync(fd, `\n==== ${new Date().toISOString()} starting ${name}: ${redact([cmd, ...args].join(' '))}\n`);
   let child: ChildProcess;
@@ -657,7 +668,7 @@ export async function processAlive(p: ProcessRecord): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   const st = await procStat(p.pid);
-  if (!st) return existsSync('/proc/self/stat') ? false : true;
+  if (!st) return !existsSync('/proc/self/stat');
   if (st[0] === 'Z' || st[0] === 'X') return false;
   return p.startTicks === undefined || st[19] === p.startTicks;
 }
@@ -781,13 +792,4 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
       timer = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms}ms`)), ms);
     }),
   ]);
-}
-
-/** Size of a file or directory entry in bytes (0 when missing). */
-export async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
 }

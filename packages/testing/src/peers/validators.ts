@@ -1,0 +1,83 @@
+/**
+ * Offline IaC validators: cfn-lint and checkov (PyPI, one venv in the cache) and OpenTofu built from its Go
+ * module (`go install` is refused because its go.mod has replace directives, so it is built inside the
+ * downloaded module directory). They are executables, not servers: "up" means installed and answering
+ * `--version`.
+ *
+ * Offline use: never `cfn-lint --update-specs`; run checkov with `--skip-download` and
+ * `CKV_SKIP_PACKAGE_UPDATE_CHECK=true`; `tofu fmt -check` works offline, `tofu validate` needs providers.
+ *
+ * @packageDocumentation
+ */
+
+import { join } from 'node:path';
+import { type PeerRecord, run, tools } from './common.js';
+import { upstreamModuleUnit } from './gobuild.js';
+import type { PeerDefinition, StartContext } from './peer.js';
+import { venvBin, venvUnit } from './python.js';
+import type { ValidatorsStatus } from './types.js';
+
+/** Pinned cfn-lint version. */
+export const CFN_LINT_VERSION = '1.58.0';
+/** Pinned checkov version. */
+export const CHECKOV_VERSION = '3.3.30';
+/** Pinned OpenTofu version (its go.mod needs Go 1.24+). */
+export const TOFU_VERSION = 'v1.10.10';
+
+const pyUnit = venvUnit(
+  `validators-py-cfnlint${CFN_LINT_VERSION}-checkov${CHECKOV_VERSION}`,
+  [`cfn-lint==${CFN_LINT_VERSION}`, `checkov==${CHECKOV_VERSION}`],
+  ['cfn-lint', 'checkov'],
+);
+const tofuUnit = upstreamModuleUnit(
+  `opentofu-${TOFU_VERSION}`,
+  'github.com/opentofu/opentofu',
+  TOFU_VERSION,
+  './cmd/tofu',
+  'tofu',
+);
+
+/** Environment that keeps the validators offline. */
+export const VALIDATOR_ENV: Record<string, string> = {
+  CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true',
+  BC_SKIP_MAPPING: 'TRUE',
+  TF_IN_AUTOMATION: '1',
+  CHECKPOINT_DISABLE: '1',
+};
+
+async function start(ctx: StartContext): Promise<{ status: ValidatorsStatus }> {
+  const [py, tofu] = ctx.installDirs as [string, string];
+  return {
+    status: {
+      cfnLint: venvBin(py, 'cfn-lint'),
+      checkov: venvBin(py, 'checkov'),
+      tofu: join(tofu, 'bin', 'tofu'),
+      env: VALIDATOR_ENV,
+    },
+  };
+}
+
+async function probe(record: PeerRecord): Promise<void> {
+  const s = record.status as ValidatorsStatus;
+  const opts = { logFile: undefined, env: VALIDATOR_ENV, timeoutMs: 60_000 };
+  const [cfn, ckv, tf] = await Promise.all([
+    run(s.cfnLint, ['--version'], opts),
+    run(s.checkov, ['--version'], opts),
+    run(s.tofu, ['version'], opts),
+  ]);
+  if (!cfn.includes(CFN_LINT_VERSION)) throw new Error(`cfn-lint --version printed ${cfn.trim()}`);
+  if (!ckv.includes(CHECKOV_VERSION)) throw new Error(`checkov --version printed ${ckv.trim()}`);
+  if (!tf.includes(TOFU_VERSION)) throw new Error(`tofu version printed ${tf.trim()}`);
+}
+
+/** The validators peer. */
+export const validatorsPeer: PeerDefinition = {
+  name: 'validators',
+  version: `cfn-lint ${CFN_LINT_VERSION}, checkov ${CHECKOV_VERSION}, tofu ${TOFU_VERSION}`,
+  requirements: [tools.python, tools.go],
+  units: [pyUnit, tofuUnit],
+  ports: [],
+  startTimeoutMs: 120_000,
+  start,
+  probe,
+};
