@@ -148,6 +148,47 @@ describe('cli: worker', () => {
   });
 });
 
+describe('cli: worker health endpoints', () => {
+  it('serves /healthz, /readyz once subscribed, and Prometheus /metrics with the subscription counters', async () => {
+    run(['topic', 'create', 'health', '--stream', stream]);
+    run(['produce', '--topic', 'health', '--stream', stream], 'one\ntwo\n');
+    const handler = join(cwd, 'ok.mjs');
+    writeFileSync(handler, 'export default () => {};\n');
+    const worker = spawn(
+      process.execPath,
+      [bin, 'worker', '--topic', 'health', '--group', 'g', '--handler', handler, '--stream', stream, '--health-port', '0'],
+      { cwd },
+    );
+    let stderr = '';
+    worker.stderr.on('data', (d) => (stderr += String(d)));
+    try {
+      let port = 0;
+      for (let i = 0; i < 200 && !port; i++) {
+        port = Number(/"message":"health endpoints","port":(\d+)/.exec(stderr)?.[1] ?? 0);
+        if (!port) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(port).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      let ready = 0;
+      for (let i = 0; i < 100 && ready !== 200; i++) {
+        ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+        if (ready !== 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ready).toBe(200);
+      let metrics = '';
+      for (let i = 0; i < 100 && !/speedlayer_worker_messages_handled\{[^}]*\} 2/.test(metrics); i++) {
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(metrics).toMatch(/speedlayer_worker_messages_handled\{[^}]*topic="health"[^}]*\} 2/);
+      expect(metrics).toMatch(/speedlayer_worker_assigned_partitions\{[^}]*\} 1/);
+    } finally {
+      worker.kill('SIGTERM');
+      expect(await new Promise((r) => worker.once('exit', r))).toBe(0);
+    }
+  });
+});
+
 describe('cli: demo', () => {
   it('demo --json: one replica per partition, nothing lost or reordered', () => {
     const r = run(['demo', '--stream', stream, '--partitions', '4', '--messages', '4000', '--keys', '50', '--json']);

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from './errors.js';
 import type { ConsumedMessage } from './message.js';
 import { connect } from './registry.js';
-import type { Logger, MessageHandler, StartPosition, SubscriptionStats } from './stream.js';
+import type { Logger, MessageHandler, StartPosition, Subscription, SubscriptionStats } from './stream.js';
 import { silentLogger } from './stream.js';
 
 /** What a handler module's `setup` receives. */
@@ -61,6 +61,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Logger. */
   logger?: Logger;
+  /** Called once the subscription is running (health endpoints, metrics). */
+  onSubscribed?: (subscription: Subscription) => void;
   /** Aborting stops the worker gracefully (drain, commit, leave the group). */
   signal: AbortSignal;
 }
@@ -120,6 +122,7 @@ export async function runWorker(options: WorkerOptions): Promise<SubscriptionSta
       },
       (m: ConsumedMessage) => mod.handler(m),
     );
+    options.onSubscribed?.(sub);
     logger.info('worker started', { workerId, topic: options.topic, group: options.group });
     if (!options.signal.aborted) {
       await new Promise<void>((r) => options.signal.addEventListener('abort', () => r(), { once: true }));

@@ -4,9 +4,10 @@
  * @packageDocumentation
  */
 
-import { runWorker, stderrLogger } from '@speedlayer/core';
+import { runWorker, type Subscription, stderrLogger } from '@speedlayer/core';
 import type { Command } from 'commander';
 import { action, DEFAULT_STREAM, intOption, startOption, stopSignal } from '../common.js';
+import { healthPort, startHealthServer } from '../health.js';
 
 /** Registers `worker`. */
 export function registerWorker(program: Command): void {
@@ -22,10 +23,21 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'messages in flight per partition (serial per key)', intOption(1, 1000))
     .option('--dead-letter-topic <topic>', 'dead-letter topic (default <topic>.dlq)')
     .option('--session-timeout-ms <ms>', 'group session timeout for emulated groups', intOption(100, 600_000))
+    .option(
+      '--health-port <port>',
+      'serve /healthz, /readyz and /metrics (default: 9464 inside Kubernetes, else off)',
+      intOption(0, 65535),
+    )
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .action(
       action(async (o: Record<string, unknown>) => {
         const logger = stderrLogger(o.logLevel as 'info');
+        const port = healthPort(o.healthPort as number | undefined);
+        const health =
+          port === undefined ? undefined : await startHealthServer(port, { topic: o.topic as string, group: o.group as string });
+        if (health) logger.info('health endpoints', { port: health.port });
+        const signal = stopSignal();
+        signal.addEventListener('abort', () => void health?.close(), { once: true });
         const stats = await runWorker({
           stream: o.stream as string,
           topic: o.topic as string,
@@ -38,8 +50,9 @@ export function registerWorker(program: Command): void {
           ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs as number } : {}),
           ...(process.env.SPEEDLAYER_WORKER_ID ? { workerId: process.env.SPEEDLAYER_WORKER_ID } : {}),
           logger,
-          signal: stopSignal(),
-        });
+          ...(health ? { onSubscribed: (sub: Subscription) => health.ready(sub) } : {}),
+          signal,
+        }).finally(() => health?.close());
         logger.info('worker stopped', { ...stats });
       }),
     );
