@@ -1,0 +1,783 @@
+/**
+ * IaC for `aws-kinesis-ecs`: Terraform and CloudFormation for the Kinesis stream (KMS CMK, retention, shards or
+ * on-demand), EFO consumers, KCL lease tables (key `leaseKey`), ECS cluster, Fargate task definition and service per
+ * consumer group (desired count = shards), Application Auto Scaling (max = shards), least-privilege task role,
+ * VPC endpoints, encrypted logs.
+ *
+ * @packageDocumentation
+ */
+
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
+import {
+  assertNoSecretValues,
+  block,
+  type CfnResource,
+  type CfnTemplate,
+  call,
+  cfnCheckovSkips,
+  dataSource,
+  expr,
+  fileHeader,
+  getAtt,
+  type HclBlock,
+  jsonencode,
+  nested,
+  output,
+  ref,
+  renderHcl,
+  resource,
+  sub,
+  tmpl,
+  variable,
+  writeCfnYaml,
+} from '@speedlayer/iac';
+import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+
+const INTERFACE_ENDPOINTS = ['kinesis-streams', 'logs', 'sts', 'ecr.api', 'ecr.dkr', 'kms', 'monitoring'] as const;
+const GATEWAY_ENDPOINTS = ['dynamodb', 's3'] as const;
+
+function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('');
+}
+
+function tfName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+interface Model {
+  name: string;
+  groups: string[];
+  shards: number;
+  onDemand: boolean;
+  efo: boolean;
+  retentionHours: number;
+  region: string;
+  vpcCidr: string;
+  cpu: number;
+  memoryMiB: number;
+  min: number;
+  max: number;
+  image: string;
+  handler: string;
+}
+
+function model(plan: TargetPlan, input: PlanInput): Model {
+  const c = plan.capacity;
+  return {
+    name: input.workload.name,
+    groups: [...input.load.groups],
+    shards: Number(c.shards),
+    onDemand: c.mode === 'on-demand',
+    efo: c.fanOut === 'efo',
+    retentionHours: Number(c.retentionHours),
+    region: String(c.region),
+    vpcCidr: String(c.vpcCidr),
+    cpu: Number(c.taskCpu),
+    memoryMiB: Number(c.taskMemoryMiB),
+    min: plan.replicas.min,
+    max: plan.replicas.max,
+    image: input.workload.deploy.image,
+    handler: input.workload.deploy.handler,
+  };
+}
+
+function containerDefinition(m: Model, group: string, logGroup: unknown, streamUri: unknown): Record<string, unknown> {
+  return {
+    name: 'worker',
+    image: m.image,
+    essential: true,
+    user: '10001:10001',
+    readonlyRootFilesystem: true,
+    privileged: false,
+    command: ['speedlayer', 'worker', '--stream', streamUri, '--topic', m.name, '--group', group, '--handler', m.handler],
+    environment: [
+      { name: 'SPEEDLAYER_GROUP', value: group },
+      { name: 'SPEEDLAYER_LEASE_TABLE', value: group },
+      { name: 'SPEEDLAYER_FAN_OUT', value: m.efo ? 'efo' : 'shared' },
+      { name: 'SPEEDLAYER_TLS', value: 'required' },
+    ],
+    linuxParameters: { initProcessEnabled: true, capabilities: { drop: ['ALL'] } },
+    mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': logGroup, 'awslogs-region': m.region, 'awslogs-stream-prefix': group },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- Terraform
+
+function terraform(m: Model, header: string[]): string {
+  const tags = { workload: m.name, 'managed-by': 'speedlayer' };
+  const blocks: HclBlock[] = [
+    block('terraform', [], {
+      required_version: '>= 1.6.0',
+      required_providers: nested({ aws: { source: 'hashicorp/aws', version: '>= 5.60.0' } } as never),
+    }),
+    block('provider', ['aws'], { region: expr('var.region') }),
+    variable('region', { type: expr('string'), default: m.region, description: 'AWS region.' }),
+    variable('vpc_id', { type: expr('string'), description: 'VPC the tasks and VPC endpoints run in.' }),
+    variable('vpc_cidr', {
+      type: expr('string'),
+      default: m.vpcCidr,
+      description: 'CIDR of the VPC (endpoint and task egress).',
+    }),
+    variable('private_subnet_ids', {
+      type: expr('list(string)'),
+      description: 'Private subnets (no route to an internet gateway).',
+    }),
+    variable('private_route_table_ids', {
+      type: expr('list(string)'),
+      description: 'Route tables of the private subnets (gateway endpoints).',
+    }),
+    variable('image', { type: expr('string'), default: m.image, description: 'Worker image; pin by digest for production.' }),
+    dataSource('aws_caller_identity', 'current', {}),
+    dataSource('aws_partition', 'current', {}),
+    resource('aws_kms_key', 'this', {
+      description: `speedlayer ${m.name}: Kinesis, DynamoDB lease tables and logs`,
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdmin',
+            Effect: 'Allow',
+            Principal: {
+              AWS: tmpl('arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root'),
+            },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogs',
+            Effect: 'Allow',
+            Principal: { Service: tmpl('logs.${var.region}.amazonaws.com') },
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            Resource: '*',
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': tmpl(
+                  'arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/speedlayer/' +
+                    m.name,
+                ),
+              },
+            },
+          },
+        ],
+      }) as never,
+      tags,
+    }),
+    resource('aws_kms_alias', 'this', { name: `alias/speedlayer-${m.name}`, target_key_id: expr('aws_kms_key.this.key_id') }),
+    resource('aws_kinesis_stream', 'this', {
+      name: m.name,
+      shard_count: m.onDemand ? undefined : m.shards,
+      retention_period: m.retentionHours,
+      encryption_type: 'KMS',
+      kms_key_id: expr('aws_kms_key.this.arn'),
+      shard_level_metrics: [
+        'IncomingBytes',
+        'IncomingRecords',
+        'OutgoingBytes',
+        'OutgoingRecords',
+        'IteratorAgeMilliseconds',
+        'ReadProvisionedThroughputExceeded',
+        'WriteProvisionedThroughputExceeded',
+      ],
+      stream_mode_details: nested({ stream_mode: m.onDemand ? 'ON_DEMAND' : 'PROVISIONED' }),
+      tags,
+    }),
+  ];
+  for (const g of m.groups) {
+    const n = tfName(g);
+    if (m.efo) {
+      blocks.push(resource('aws_kinesis_stream_consumer', n, { name: g, stream_arn: expr('aws_kinesis_stream.this.arn') }));
+    }
+    blocks.push(
+      resource('aws_dynamodb_table', `lease_${n}`, {
+        name: g,
+        billing_mode: 'PAY_PER_REQUEST',
+        hash_key: 'leaseKey',
+        deletion_protection_enabled: true,
+        attribute: nested({ name: 'leaseKey', type: 'S' }),
+        server_side_encryption: nested({ enabled: true, kms_key_arn: expr('aws_kms_key.this.arn') }),
+        point_in_time_recovery: nested({ enabled: true }),
+        tags: { ...tags, 'speedlayer-group': g, purpose: 'KCL lease table' },
+      }),
+    );
+  }
+  blocks.push(
+    resource('aws_cloudwatch_log_group', 'worker', {
+      name: `/speedlayer/${m.name}`,
+      retention_in_days: 365,
+      kms_key_id: expr('aws_kms_key.this.arn'),
+      tags,
+    }),
+    resource('aws_ecs_cluster', 'this', {
+      name: m.name,
+      setting: nested({ name: 'containerInsights', value: 'enabled' }),
+      tags,
+    }),
+    resource('aws_iam_role', 'execution', {
+      name: `${m.name}-ecs-execution`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy_attachment', 'execution', {
+      role: expr('aws_iam_role.execution.name'),
+      policy_arn: tmpl(
+        'arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
+      ),
+    }),
+    resource('aws_iam_role', 'task', {
+      name: `${m.name}-worker`,
+      description: `speedlayer worker for stream ${m.name}: read the stream, its lease tables, nothing else`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ecs-tasks.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': expr('data.aws_caller_identity.current.account_id') },
+            },
+          },
+        ],
+      }) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy', 'task', {
+      name: 'stream-least-privilege',
+      role: expr('aws_iam_role.task.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ReadStream',
+            Effect: 'Allow',
+            Action: [
+              'kinesis:DescribeStream',
+              'kinesis:DescribeStreamSummary',
+              'kinesis:GetRecords',
+              'kinesis:GetShardIterator',
+              'kinesis:ListShards',
+            ],
+            Resource: [expr('aws_kinesis_stream.this.arn')],
+          },
+          ...(m.efo
+            ? [
+                {
+                  Sid: 'FanOut',
+                  Effect: 'Allow',
+                  Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+                  Resource: m.groups.map((g) => expr(`aws_kinesis_stream_consumer.${tfName(g)}.arn`)),
+                },
+              ]
+            : []),
+          {
+            Sid: 'LeaseTables',
+            Effect: 'Allow',
+            Action: [
+              'dynamodb:DescribeTable',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:UpdateItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:Scan',
+              'dynamodb:Query',
+            ],
+            Resource: m.groups.map((g) => expr(`aws_dynamodb_table.lease_${tfName(g)}.arn`)),
+          },
+          {
+            Sid: 'Key',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: [expr('aws_kms_key.this.arn')],
+          },
+          {
+            Sid: 'KclMetrics',
+            Effect: 'Allow',
+            Action: ['cloudwatch:PutMetricData'],
+            Resource: '*',
+            Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
+          },
+        ],
+      }) as never,
+    }),
+    resource('aws_security_group', 'worker', {
+      name: `${m.name}-worker`,
+      description: 'speedlayer workers: no inbound, HTTPS to VPC endpoints only',
+      vpc_id: expr('var.vpc_id'),
+      egress: nested({
+        description: 'HTTPS to the VPC endpoints (Kinesis, DynamoDB, logs, ECR, STS, KMS)',
+        from_port: 443,
+        to_port: 443,
+        protocol: 'tcp',
+        cidr_blocks: [expr('var.vpc_cidr')],
+      }),
+      tags,
+    }),
+    resource('aws_security_group', 'endpoints', {
+      name: `${m.name}-endpoints`,
+      description: 'VPC interface endpoints: HTTPS from inside the VPC',
+      vpc_id: expr('var.vpc_id'),
+      ingress: nested({
+        description: 'HTTPS from the VPC',
+        from_port: 443,
+        to_port: 443,
+        protocol: 'tcp',
+        cidr_blocks: [expr('var.vpc_cidr')],
+      }),
+      tags,
+    }),
+    resource('aws_vpc_endpoint', 'interface', {
+      for_each: expr(`toset(${JSON.stringify([...INTERFACE_ENDPOINTS]).replace(/,/g, ', ')})`),
+      vpc_id: expr('var.vpc_id'),
+      service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
+      vpc_endpoint_type: 'Interface',
+      private_dns_enabled: true,
+      subnet_ids: expr('var.private_subnet_ids'),
+      security_group_ids: [expr('aws_security_group.endpoints.id')],
+      tags,
+    }),
+    resource('aws_vpc_endpoint', 'gateway', {
+      for_each: expr(`toset(${JSON.stringify([...GATEWAY_ENDPOINTS]).replace(/,/g, ', ')})`),
+      vpc_id: expr('var.vpc_id'),
+      service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
+      vpc_endpoint_type: 'Gateway',
+      route_table_ids: expr('var.private_route_table_ids'),
+      tags,
+    }),
+  );
+  for (const g of m.groups) {
+    const n = tfName(g);
+    blocks.push(
+      resource('aws_ecs_task_definition', n, {
+        family: g,
+        requires_compatibilities: ['FARGATE'],
+        network_mode: 'awsvpc',
+        cpu: String(Math.round(m.cpu * 1024)),
+        memory: String(m.memoryMiB),
+        execution_role_arn: expr('aws_iam_role.execution.arn'),
+        task_role_arn: expr('aws_iam_role.task.arn'),
+        runtime_platform: nested({ operating_system_family: 'LINUX', cpu_architecture: 'X86_64' }),
+        volume: nested({ name: 'tmp' }),
+        container_definitions: jsonencode([
+          {
+            ...containerDefinition(m, g, expr('aws_cloudwatch_log_group.worker.name'), tmpl('kinesis://${var.region}')),
+            image: expr('var.image'),
+          },
+        ] as never) as never,
+        tags,
+      }),
+      resource('aws_ecs_service', n, {
+        name: g,
+        cluster: expr('aws_ecs_cluster.this.id'),
+        task_definition: expr(`aws_ecs_task_definition.${n}.arn`),
+        desired_count: m.shards,
+        launch_type: 'FARGATE',
+        platform_version: 'LATEST',
+        enable_execute_command: false,
+        propagate_tags: 'SERVICE',
+        network_configuration: nested({
+          subnets: expr('var.private_subnet_ids'),
+          security_groups: [expr('aws_security_group.worker.id')],
+          assign_public_ip: false,
+        }),
+        deployment_circuit_breaker: nested({ enable: true, rollback: true }),
+        lifecycle: nested({ ignore_changes: [expr('desired_count')] }),
+        tags: { ...tags, 'speedlayer-group': g, 'replica-rule': 'desired count = shards' },
+      }),
+      resource('aws_appautoscaling_target', n, {
+        service_namespace: 'ecs',
+        scalable_dimension: 'ecs:service:DesiredCount',
+        resource_id: tmpl(`service/\${aws_ecs_cluster.this.name}/\${aws_ecs_service.${n}.name}`),
+        min_capacity: m.min,
+        max_capacity: m.max,
+      }),
+      resource('aws_appautoscaling_policy', n, {
+        name: `${g}-cpu`,
+        policy_type: 'TargetTrackingScaling',
+        service_namespace: expr(`aws_appautoscaling_target.${n}.service_namespace`),
+        scalable_dimension: expr(`aws_appautoscaling_target.${n}.scalable_dimension`),
+        resource_id: expr(`aws_appautoscaling_target.${n}.resource_id`),
+        target_tracking_scaling_policy_configuration: nested({
+          target_value: 70,
+          scale_in_cooldown: 300,
+          scale_out_cooldown: 60,
+          predefined_metric_specification: nested({ predefined_metric_type: 'ECSServiceAverageCPUUtilization' }),
+        }),
+      }),
+    );
+  }
+  blocks.push(
+    output('stream_arn', { value: expr('aws_kinesis_stream.this.arn') }),
+    output('stream_uri', { value: tmpl('kinesis://${var.region}') }),
+    output('kms_key_arn', { value: expr('aws_kms_key.this.arn') }),
+    output('task_role_arn', { value: expr('aws_iam_role.task.arn') }),
+  );
+  return renderHcl(blocks, header);
+}
+
+// ---------------------------------------------------------------- CloudFormation
+
+function cloudformation(m: Model, header: string[]): string {
+  const tags = [
+    { Key: 'workload', Value: m.name },
+    { Key: 'managed-by', Value: 'speedlayer' },
+  ];
+  const R: Record<string, CfnResource> = {};
+  R.Key = {
+    Type: 'AWS::KMS::Key',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      Description: `speedlayer ${m.name}: Kinesis, DynamoDB lease tables and logs`,
+      EnableKeyRotation: true,
+      PendingWindowInDays: 30,
+      KeyPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdmin',
+            Effect: 'Allow',
+            Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogs',
+            Effect: 'Allow',
+            Principal: { Service: sub('logs.${AWS::Region}.amazonaws.com') },
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            Resource: '*',
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': sub(
+                  `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/speedlayer/${m.name}`,
+                ),
+              },
+            },
+          },
+        ],
+      },
+      Tags: tags,
+    },
+  };
+  R.KeyAlias = { Type: 'AWS::KMS::Alias', Properties: { AliasName: `alias/speedlayer-${m.name}`, TargetKeyId: ref('Key') } };
+  R.Stream = {
+    Type: 'AWS::Kinesis::Stream',
+    Properties: {
+      Name: m.name,
+      ...(m.onDemand ? {} : { ShardCount: m.shards }),
+      RetentionPeriodHours: m.retentionHours,
+      StreamModeDetails: { StreamMode: m.onDemand ? 'ON_DEMAND' : 'PROVISIONED' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: getAtt('Key', 'Arn') },
+      Tags: tags,
+    },
+  };
+  for (const g of m.groups) {
+    const p = pascal(g);
+    if (m.efo) {
+      R[`Consumer${p}`] = {
+        Type: 'AWS::Kinesis::StreamConsumer',
+        Properties: { ConsumerName: g, StreamARN: getAtt('Stream', 'Arn') },
+      };
+    }
+    R[`Lease${p}`] = {
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: g,
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt('Key', 'Arn') },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        Tags: [...tags, { Key: 'speedlayer-group', Value: g }, { Key: 'purpose', Value: 'KCL lease table' }],
+      },
+    };
+  }
+  R.LogGroup = {
+    Type: 'AWS::Logs::LogGroup',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: { LogGroupName: `/speedlayer/${m.name}`, RetentionInDays: 365, KmsKeyId: getAtt('Key', 'Arn') },
+  };
+  R.Cluster = {
+    Type: 'AWS::ECS::Cluster',
+    Properties: { ClusterName: m.name, ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }], Tags: tags },
+  };
+  R.ExecutionRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy')],
+      Tags: tags,
+    },
+  };
+  R.TaskRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `speedlayer worker for stream ${m.name}: read the stream, its lease tables, nothing else`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ecs-tasks.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'stream-least-privilege',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'ReadStream',
+                Effect: 'Allow',
+                Action: [
+                  'kinesis:DescribeStream',
+                  'kinesis:DescribeStreamSummary',
+                  'kinesis:GetRecords',
+                  'kinesis:GetShardIterator',
+                  'kinesis:ListShards',
+                ],
+                Resource: [getAtt('Stream', 'Arn')],
+              },
+              ...(m.efo
+                ? [
+                    {
+                      Sid: 'FanOut',
+                      Effect: 'Allow',
+                      Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+                      Resource: m.groups.map((g) => ref(`Consumer${pascal(g)}`)),
+                    },
+                  ]
+                : []),
+              {
+                Sid: 'LeaseTables',
+                Effect: 'Allow',
+                Action: [
+                  'dynamodb:DescribeTable',
+                  'dynamodb:GetItem',
+                  'dynamodb:PutItem',
+                  'dynamodb:UpdateItem',
+                  'dynamodb:DeleteItem',
+                  'dynamodb:Scan',
+                  'dynamodb:Query',
+                ],
+                Resource: m.groups.map((g) => getAtt(`Lease${pascal(g)}`, 'Arn')),
+              },
+              { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [getAtt('Key', 'Arn')] },
+              {
+                Sid: 'KclMetrics',
+                Effect: 'Allow',
+                Action: ['cloudwatch:PutMetricData'],
+                Resource: '*',
+                Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
+              },
+            ],
+          },
+        },
+      ],
+      Tags: tags,
+    },
+  };
+  R.WorkerSecurityGroup = {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: 'speedlayer workers: no inbound, HTTPS to VPC endpoints only',
+      VpcId: ref('VpcId'),
+      SecurityGroupEgress: [
+        { Description: 'HTTPS to the VPC endpoints', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      Tags: tags,
+    },
+  };
+  R.EndpointSecurityGroup = {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: 'VPC interface endpoints: HTTPS from inside the VPC',
+      VpcId: ref('VpcId'),
+      SecurityGroupIngress: [
+        { Description: 'HTTPS from the VPC', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      SecurityGroupEgress: [
+        { Description: 'no egress needed', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      Tags: tags,
+    },
+  };
+  for (const svc of INTERFACE_ENDPOINTS) {
+    R[`Endpoint${pascal(svc)}`] = {
+      Type: 'AWS::EC2::VPCEndpoint',
+      Properties: {
+        VpcId: ref('VpcId'),
+        ServiceName: sub(`com.amazonaws.\${AWS::Region}.${svc}`),
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SubnetIds: ref('PrivateSubnetIds'),
+        SecurityGroupIds: [ref('EndpointSecurityGroup')],
+      },
+    };
+  }
+  for (const svc of GATEWAY_ENDPOINTS) {
+    R[`Endpoint${pascal(svc)}`] = {
+      Type: 'AWS::EC2::VPCEndpoint',
+      Properties: {
+        VpcId: ref('VpcId'),
+        ServiceName: sub(`com.amazonaws.\${AWS::Region}.${svc}`),
+        VpcEndpointType: 'Gateway',
+        RouteTableIds: ref('PrivateRouteTableIds'),
+      },
+    };
+  }
+  for (const g of m.groups) {
+    const p = pascal(g);
+    R[`TaskDefinition${p}`] = {
+      Type: 'AWS::ECS::TaskDefinition',
+      Properties: {
+        Family: g,
+        RequiresCompatibilities: ['FARGATE'],
+        NetworkMode: 'awsvpc',
+        Cpu: String(Math.round(m.cpu * 1024)),
+        Memory: String(m.memoryMiB),
+        ExecutionRoleArn: getAtt('ExecutionRole', 'Arn'),
+        TaskRoleArn: getAtt('TaskRole', 'Arn'),
+        RuntimePlatform: { OperatingSystemFamily: 'LINUX', CpuArchitecture: 'X86_64' },
+        Volumes: [{ Name: 'tmp' }],
+        ContainerDefinitions: [
+          pascalKeys({ ...containerDefinition(m, g, ref('LogGroup'), sub('kinesis://${AWS::Region}')), image: ref('Image') }),
+        ],
+        Tags: tags,
+      },
+    };
+    R[`Service${p}`] = {
+      Type: 'AWS::ECS::Service',
+      Properties: {
+        ServiceName: g,
+        Cluster: ref('Cluster'),
+        TaskDefinition: ref(`TaskDefinition${p}`),
+        DesiredCount: m.shards,
+        LaunchType: 'FARGATE',
+        PlatformVersion: 'LATEST',
+        EnableExecuteCommand: false,
+        PropagateTags: 'SERVICE',
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            AssignPublicIp: 'DISABLED',
+            Subnets: ref('PrivateSubnetIds'),
+            SecurityGroups: [ref('WorkerSecurityGroup')],
+          },
+        },
+        DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
+        Tags: [...tags, { Key: 'speedlayer-group', Value: g }, { Key: 'replica-rule', Value: 'desired count = shards' }],
+      },
+    };
+    R[`ScalableTarget${p}`] = {
+      Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
+      Properties: {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: sub(`service/\${Cluster}/\${Service${p}.Name}`),
+        MinCapacity: m.min,
+        MaxCapacity: m.max,
+      },
+    };
+    R[`ScalingPolicy${p}`] = {
+      Type: 'AWS::ApplicationAutoScaling::ScalingPolicy',
+      Properties: {
+        PolicyName: `${g}-cpu`,
+        PolicyType: 'TargetTrackingScaling',
+        ScalingTargetId: ref(`ScalableTarget${p}`),
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 70,
+          ScaleInCooldown: 300,
+          ScaleOutCooldown: 60,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        },
+      },
+    };
+  }
+  const t: CfnTemplate = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `speedlayer ${m.name} on Kinesis + ECS Fargate: ${m.onDemand ? 'on-demand' : `${m.shards} shards`}, ${m.groups.length} consumer group(s), replicas ${m.min}-${m.max} per group`,
+    Parameters: {
+      VpcId: { Type: 'AWS::EC2::VPC::Id', Description: 'VPC the tasks and VPC endpoints run in.' },
+      VpcCidr: {
+        Type: 'String',
+        Default: m.vpcCidr,
+        Description: 'CIDR of the VPC.',
+        AllowedPattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$',
+      },
+      PrivateSubnetIds: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Private subnets (no route to an internet gateway).' },
+      PrivateRouteTableIds: {
+        Type: 'CommaDelimitedList',
+        Description: 'Route tables of the private subnets (gateway endpoints).',
+      },
+      Image: { Type: 'String', Default: m.image, Description: 'Worker image; pin by digest for production.' },
+    },
+    Resources: R,
+    Outputs: {
+      StreamArn: { Value: getAtt('Stream', 'Arn') },
+      KeyArn: { Value: getAtt('Key', 'Arn') },
+      TaskRoleArn: { Value: getAtt('TaskRole', 'Arn') },
+    },
+  };
+  void cfnCheckovSkips;
+  void call;
+  return writeCfnYaml(t, header);
+}
+
+/** Container definition keys in CloudFormation's PascalCase (nested option maps keep their keys). */
+function pascalKeys(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fix = (k: string) => (k === 'readonlyRootFilesystem' ? 'ReadonlyRootFilesystem' : k[0]!.toUpperCase() + k.slice(1));
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'logConfiguration') {
+      const lc = v as { logDriver: string; options: Record<string, unknown> };
+      out.LogConfiguration = { LogDriver: lc.logDriver, Options: lc.options };
+    } else if (k === 'environment') {
+      out.Environment = (v as { name: string; value: string }[]).map((e) => ({ Name: e.name, Value: e.value }));
+    } else if (k === 'linuxParameters') {
+      out.LinuxParameters = { InitProcessEnabled: true, Capabilities: { Drop: ['ALL'] } };
+    } else if (k === 'mountPoints') {
+      out.MountPoints = (v as { sourceVolume: string; containerPath: string; readOnly: boolean }[]).map((x) => ({
+        SourceVolume: x.sourceVolume,
+        ContainerPath: x.containerPath,
+        ReadOnly: x.readOnly,
+      }));
+    } else out[fix(k)] = v;
+  }
+  return out;
+}
+
+/** Emits Terraform, CloudFormation and a README for a feasible plan. */
+export function emitKinesisEcs(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
+  const m = model(plan, input);
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const files: EmittedFile[] = [
+    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
+    { path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' },
+  ];
+  for (const f of files) assertNoSecretValues(f.path, f.content);
+  return files;
+}

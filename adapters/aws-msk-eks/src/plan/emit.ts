@@ -1,0 +1,805 @@
+/**
+ * IaC for `aws-msk-eks`: Terraform and CloudFormation for the MSK cluster (TLS in transit and in-cluster, KMS CMK at
+ * rest, IAM client auth, open monitoring, brokers across 3 AZs, broker logs), the EKS cluster (private endpoint,
+ * control-plane logging, secrets encryption), the IRSA role scoped to the cluster/topic/groups, topic creation
+ * (Terraform `kafka_topic`; a Kubernetes Job for CloudFormation users), and the Kubernetes worker manifests.
+ *
+ * @packageDocumentation
+ */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
+import {
+  assertNoSecretValues,
+  block,
+  type CfnResource,
+  type CfnTemplate,
+  CONTAINER_SECURITY_CONTEXT,
+  dataSource,
+  expr,
+  fileHeader,
+  getAtt,
+  type HclBlock,
+  jsonencode,
+  type K8sObject,
+  k8sFiles,
+  nested,
+  output,
+  POD_SECURITY_CONTEXT,
+  ref,
+  renderHcl,
+  resource,
+  select,
+  split,
+  sub,
+  tmpl,
+  variable,
+  WORKER_UID,
+  workerLabels,
+  writeCfnYaml,
+  writeK8sYaml,
+} from '@speedlayer/iac';
+import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+
+const KAFKA_VERSION = '3.8.x';
+const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+interface Model {
+  name: string;
+  namespace: string;
+  groups: string[];
+  serverless: boolean;
+  brokers: number;
+  brokerType: string;
+  storageGiB: number;
+  rf: number;
+  partitions: number;
+  retentionMs: number;
+  maxMessageBytes: number;
+  region: string;
+  vpcCidr: string;
+  k8sVersion: string;
+  nodesMin: number;
+  nodesMax: number;
+}
+
+function model(plan: TargetPlan, input: PlanInput): Model {
+  const c = plan.capacity;
+  const w = input.workload;
+  const podsCpu = (n: number) => n * w.consumerGroups * w.processing.cpu;
+  // m5.large nodes: 2 vCPU, ~1.6 allocatable after system reservations; at least 2 nodes for spread.
+  return {
+    name: w.name,
+    namespace: w.deploy.namespace ?? w.name,
+    groups: [...input.load.groups],
+    serverless: c.mode === 'serverless',
+    brokers: Number(c.brokers ?? 0),
+    brokerType: String(c.brokerType ?? ''),
+    storageGiB: Number(c.storageGiBPerBroker ?? 0),
+    rf: Number(c.replicationFactor),
+    partitions: Number(c.partitions),
+    retentionMs: Math.round(w.retentionHours * 3600 * 1000),
+    maxMessageBytes: Number(c.maxMessageBytes),
+    region: String(c.region),
+    vpcCidr: String(c.vpcCidr),
+    k8sVersion: String(c.kubernetesVersion),
+    nodesMin: Math.max(2, Math.ceil(podsCpu(plan.replicas.min) / 1.6)),
+    nodesMax: Math.max(3, Math.ceil(podsCpu(plan.replicas.max) / 1.6)),
+  };
+}
+
+function serverProperties(m: Model): string {
+  return [
+    'auto.create.topics.enable=false',
+    `default.replication.factor=${m.rf}`,
+    `min.insync.replicas=${m.rf - 1}`,
+    'unclean.leader.election.enable=false',
+    `message.max.bytes=${m.maxMessageBytes}`,
+    `replica.fetch.max.bytes=${m.maxMessageBytes}`,
+    'allow.everyone.if.no.acl.found=false',
+    '',
+  ].join('\n');
+}
+
+function kafkaPolicyStatements(
+  clusterArn: unknown,
+  topicArn: unknown,
+  groupArns: unknown[],
+  admin: boolean,
+): Record<string, unknown>[] {
+  return [
+    {
+      Sid: 'Cluster',
+      Effect: 'Allow',
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+      Resource: [clusterArn],
+    },
+    {
+      Sid: 'Topic',
+      Effect: 'Allow',
+      Action: admin
+        ? [
+            'kafka-cluster:DescribeTopic',
+            'kafka-cluster:CreateTopic',
+            'kafka-cluster:AlterTopic',
+            'kafka-cluster:DescribeTopicDynamicConfiguration',
+          ]
+        : ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: [topicArn],
+    },
+    ...(admin
+      ? []
+      : [
+          {
+            Sid: 'Groups',
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+            Resource: groupArns,
+          },
+        ]),
+  ];
+}
+
+// ---------------------------------------------------------------- Terraform
+
+function terraform(m: Model, header: string[]): string {
+  const tags = { workload: m.name, 'managed-by': 'speedlayer' };
+  const cluster = m.serverless ? 'aws_msk_serverless_cluster.this' : 'aws_msk_cluster.this';
+  const sa = `system:serviceaccount:${m.namespace}:${m.name}-worker`;
+  const adminSa = `system:serviceaccount:${m.namespace}:${m.name}-topic-admin`;
+  const irsaTrust = (subject: string) =>
+    jsonencode({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: expr('aws_iam_openid_connect_provider.eks.arn') },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { '${local.oidc_host}:sub': subject, '${local.oidc_host}:aud': 'sts.amazonaws.com' } },
+        },
+      ],
+    });
+  const blocks: HclBlock[] = [
+    block('terraform', [], {
+      required_version: '>= 1.6.0',
+      required_providers: nested({
+        aws: { source: 'hashicorp/aws', version: '>= 5.60.0' },
+        kafka: { source: 'Mongey/kafka', version: '>= 0.8.0' },
+      } as never),
+    }),
+    block('provider', ['aws'], { region: expr('var.region') }),
+    block('provider', ['kafka'], {
+      bootstrap_servers: expr(`split(",", ${cluster}.bootstrap_brokers_sasl_iam)`),
+      tls_enabled: true,
+      sasl_mechanism: 'aws-iam',
+      sasl_aws_region: expr('var.region'),
+    }),
+    variable('region', { type: expr('string'), default: m.region, description: 'AWS region.' }),
+    variable('vpc_id', { type: expr('string'), description: 'VPC of the MSK and EKS clusters.' }),
+    variable('vpc_cidr', { type: expr('string'), default: m.vpcCidr, description: 'CIDR of the VPC.' }),
+    variable('private_subnet_ids', {
+      type: expr('list(string)'),
+      description: 'Three private subnets, one per AZ (brokers are spread across them).',
+    }),
+    dataSource('aws_caller_identity', 'current', {}),
+    dataSource('aws_partition', 'current', {}),
+    block('locals', [], {
+      cluster_arn: expr(`${cluster}.arn`),
+      topic_arn: tmpl(`\${replace(${cluster}.arn, ":cluster/", ":topic/")}/${m.name}`),
+      group_arn_prefix: expr(`replace(${cluster}.arn, ":cluster/", ":group/")`),
+      oidc_host: expr('replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")'),
+    }),
+    resource('aws_kms_key', 'this', {
+      description: `speedlayer ${m.name}: MSK data, EKS secrets, logs`,
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdmin',
+            Effect: 'Allow',
+            Principal: {
+              AWS: tmpl('arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root'),
+            },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogs',
+            Effect: 'Allow',
+            Principal: { Service: tmpl('logs.${var.region}.amazonaws.com') },
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            Resource: '*',
+          },
+        ],
+      }) as never,
+      tags,
+    }),
+    resource('aws_kms_alias', 'this', { name: `alias/speedlayer-${m.name}`, target_key_id: expr('aws_kms_key.this.key_id') }),
+    resource('aws_cloudwatch_log_group', 'msk', {
+      name: `/speedlayer/${m.name}/msk`,
+      retention_in_days: 365,
+      kms_key_id: expr('aws_kms_key.this.arn'),
+      tags,
+    }),
+    resource('aws_cloudwatch_log_group', 'eks', {
+      name: `/aws/eks/${m.name}/cluster`,
+      retention_in_days: 365,
+      kms_key_id: expr('aws_kms_key.this.arn'),
+      tags,
+    }),
+    resource('aws_security_group', 'msk', {
+      name: `${m.name}-msk`,
+      description: 'MSK brokers: Kafka over TLS with IAM auth from inside the VPC only',
+      vpc_id: expr('var.vpc_id'),
+      ingress: nested({
+        description: 'Kafka TLS + IAM (9098) from the VPC',
+        from_port: 9098,
+        to_port: 9098,
+        protocol: 'tcp',
+        cidr_blocks: [expr('var.vpc_cidr')],
+      }),
+      egress: nested({
+        description: 'Broker replication inside the VPC',
+        from_port: 9098,
+        to_port: 9098,
+        protocol: 'tcp',
+        cidr_blocks: [expr('var.vpc_cidr')],
+      }),
+      tags,
+    }),
+  ];
+  if (m.serverless) {
+    blocks.push(
+      resource('aws_msk_serverless_cluster', 'this', {
+        cluster_name: m.name,
+        vpc_config: nested({
+          subnet_ids: expr('var.private_subnet_ids'),
+          security_group_ids: [expr('aws_security_group.msk.id')],
+        }),
+        client_authentication: nested({ sasl: nested({ iam: nested({ enabled: true }) }) }),
+        tags,
+      }),
+    );
+  } else {
+    blocks.push(
+      resource('aws_msk_configuration', 'this', {
+        name: `${m.name}-config`,
+        kafka_versions: [KAFKA_VERSION],
+        server_properties: serverProperties(m),
+      }),
+      resource('aws_msk_cluster', 'this', {
+        cluster_name: m.name,
+        kafka_version: KAFKA_VERSION,
+        number_of_broker_nodes: m.brokers,
+        enhanced_monitoring: 'PER_TOPIC_PER_PARTITION',
+        broker_node_group_info: nested({
+          instance_type: m.brokerType,
+          client_subnets: expr('var.private_subnet_ids'),
+          security_groups: [expr('aws_security_group.msk.id')],
+          storage_info: nested({ ebs_storage_info: nested({ volume_size: m.storageGiB }) }),
+          connectivity_info: nested({ public_access: nested({ type: 'DISABLED' }) }),
+        }),
+        client_authentication: nested({ unauthenticated: false, sasl: nested({ iam: true }) }),
+        encryption_info: nested({
+          encryption_at_rest_kms_key_arn: expr('aws_kms_key.this.arn'),
+          encryption_in_transit: nested({ client_broker: 'TLS', in_cluster: true }),
+        }),
+        configuration_info: nested({
+          arn: expr('aws_msk_configuration.this.arn'),
+          revision: expr('aws_msk_configuration.this.latest_revision'),
+        }),
+        open_monitoring: nested({
+          prometheus: nested({
+            jmx_exporter: nested({ enabled_in_broker: true }),
+            node_exporter: nested({ enabled_in_broker: true }),
+          }),
+        }),
+        logging_info: nested({
+          broker_logs: nested({
+            cloudwatch_logs: nested({ enabled: true, log_group: expr('aws_cloudwatch_log_group.msk.name') }),
+          }),
+        }),
+        tags,
+      }),
+    );
+  }
+  blocks.push(
+    resource('kafka_topic', 'this', {
+      name: m.name,
+      partitions: m.partitions,
+      replication_factor: m.rf,
+      config: {
+        'retention.ms': String(m.retentionMs),
+        'min.insync.replicas': String(Math.max(1, m.rf - 1)),
+        'max.message.bytes': String(m.maxMessageBytes),
+        'cleanup.policy': 'delete',
+      },
+    }),
+    resource('aws_iam_role', 'eks_cluster', {
+      name: `${m.name}-eks-cluster`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy_attachment', 'eks_cluster', {
+      role: expr('aws_iam_role.eks_cluster.name'),
+      policy_arn: tmpl('arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonEKSClusterPolicy'),
+    }),
+    resource('aws_eks_cluster', 'this', {
+      name: m.name,
+      role_arn: expr('aws_iam_role.eks_cluster.arn'),
+      version: m.k8sVersion,
+      enabled_cluster_log_types: LOG_TYPES,
+      vpc_config: nested({
+        subnet_ids: expr('var.private_subnet_ids'),
+        endpoint_private_access: true,
+        endpoint_public_access: false,
+      }),
+      encryption_config: nested({ resources: ['secrets'], provider: nested({ key_arn: expr('aws_kms_key.this.arn') }) }),
+      access_config: nested({ authentication_mode: 'API' }),
+      depends_on: [expr('aws_cloudwatch_log_group.eks'), expr('aws_iam_role_policy_attachment.eks_cluster')],
+      tags,
+    }),
+    resource('aws_iam_openid_connect_provider', 'eks', {
+      url: expr('aws_eks_cluster.this.identity[0].oidc[0].issuer'),
+      client_id_list: ['sts.amazonaws.com'],
+      tags,
+    }),
+    resource('aws_iam_role', 'node', {
+      name: `${m.name}-eks-node`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy_attachment', 'node', {
+      for_each: expr('toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"])'),
+      role: expr('aws_iam_role.node.name'),
+      policy_arn: tmpl('arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}'),
+    }),
+    resource('aws_eks_node_group', 'workers', {
+      cluster_name: expr('aws_eks_cluster.this.name'),
+      node_group_name: `${m.name}-workers`,
+      node_role_arn: expr('aws_iam_role.node.arn'),
+      subnet_ids: expr('var.private_subnet_ids'),
+      instance_types: ['m5.large'],
+      scaling_config: nested({ desired_size: m.nodesMin, min_size: m.nodesMin, max_size: m.nodesMax }),
+      depends_on: [expr('aws_iam_role_policy_attachment.node')],
+      tags,
+    }),
+    resource('aws_iam_role', 'worker', {
+      name: `${m.name}-worker`,
+      description: `IRSA role of the ${m.name} workers: read topic ${m.name} and commit its groups' offsets`,
+      assume_role_policy: irsaTrust(sa) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy', 'worker', {
+      name: 'topic-least-privilege',
+      role: expr('aws_iam_role.worker.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: kafkaPolicyStatements(
+          expr('local.cluster_arn'),
+          expr('local.topic_arn'),
+          m.groups.map((g) => tmpl(`\${local.group_arn_prefix}/${g}`)),
+          false,
+        ),
+      } as never) as never,
+    }),
+    resource('aws_iam_role', 'topic_admin', {
+      name: `${m.name}-topic-admin`,
+      description: `IRSA role of the topic-creation job: create and alter topic ${m.name} only`,
+      assume_role_policy: irsaTrust(adminSa) as never,
+      tags,
+    }),
+    resource('aws_iam_role_policy', 'topic_admin', {
+      name: 'topic-admin-least-privilege',
+      role: expr('aws_iam_role.topic_admin.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: kafkaPolicyStatements(expr('local.cluster_arn'), expr('local.topic_arn'), [], true),
+      } as never) as never,
+    }),
+    output('msk_cluster_arn', { value: expr('local.cluster_arn') }),
+    output('bootstrap_brokers_sasl_iam', { value: expr(`${cluster}.bootstrap_brokers_sasl_iam`) }),
+    output('worker_role_arn', { value: expr('aws_iam_role.worker.arn') }),
+    output('topic_admin_role_arn', { value: expr('aws_iam_role.topic_admin.arn') }),
+    output('eks_cluster_name', { value: expr('aws_eks_cluster.this.name') }),
+  );
+  return renderHcl(blocks, header);
+}
+
+// ---------------------------------------------------------------- CloudFormation
+
+function cloudformation(m: Model, header: string[]): string {
+  const tags = [
+    { Key: 'workload', Value: m.name },
+    { Key: 'managed-by', Value: 'speedlayer' },
+  ];
+  const mapTags = { workload: m.name, 'managed-by': 'speedlayer' };
+  const clusterRes = m.serverless ? 'ServerlessCluster' : 'MskCluster';
+  const R: Record<string, CfnResource> = {};
+  R.Key = {
+    Type: 'AWS::KMS::Key',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      Description: `speedlayer ${m.name}: MSK data, EKS secrets, logs`,
+      EnableKeyRotation: true,
+      PendingWindowInDays: 30,
+      KeyPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdmin',
+            Effect: 'Allow',
+            Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchLogs',
+            Effect: 'Allow',
+            Principal: { Service: sub('logs.${AWS::Region}.amazonaws.com') },
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            Resource: '*',
+          },
+        ],
+      },
+      Tags: tags,
+    },
+  };
+  R.KeyAlias = { Type: 'AWS::KMS::Alias', Properties: { AliasName: `alias/speedlayer-${m.name}`, TargetKeyId: ref('Key') } };
+  R.MskLogGroup = {
+    Type: 'AWS::Logs::LogGroup',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: { LogGroupName: `/speedlayer/${m.name}/msk`, RetentionInDays: 365, KmsKeyId: getAtt('Key', 'Arn') },
+  };
+  R.EksLogGroup = {
+    Type: 'AWS::Logs::LogGroup',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: { LogGroupName: `/aws/eks/${m.name}/cluster`, RetentionInDays: 365, KmsKeyId: getAtt('Key', 'Arn') },
+  };
+  R.MskSecurityGroup = {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: 'MSK brokers: Kafka over TLS with IAM auth from inside the VPC only',
+      VpcId: ref('VpcId'),
+      SecurityGroupIngress: [
+        {
+          Description: 'Kafka TLS + IAM (9098) from the VPC',
+          IpProtocol: 'tcp',
+          FromPort: 9098,
+          ToPort: 9098,
+          CidrIp: ref('VpcCidr'),
+        },
+      ],
+      SecurityGroupEgress: [
+        {
+          Description: 'Broker replication inside the VPC',
+          IpProtocol: 'tcp',
+          FromPort: 9098,
+          ToPort: 9098,
+          CidrIp: ref('VpcCidr'),
+        },
+      ],
+      Tags: tags,
+    },
+  };
+  if (m.serverless) {
+    R.ServerlessCluster = {
+      Type: 'AWS::MSK::ServerlessCluster',
+      Properties: {
+        ClusterName: m.name,
+        ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+        VpcConfigs: [{ SubnetIds: ref('PrivateSubnetIds'), SecurityGroups: [ref('MskSecurityGroup')] }],
+        Tags: mapTags,
+      },
+    };
+  } else {
+    R.MskConfiguration = {
+      Type: 'AWS::MSK::Configuration',
+      Properties: { Name: `${m.name}-config`, KafkaVersionsList: [KAFKA_VERSION], ServerProperties: serverProperties(m) },
+    };
+    R.MskCluster = {
+      Type: 'AWS::MSK::Cluster',
+      Properties: {
+        ClusterName: m.name,
+        KafkaVersion: KAFKA_VERSION,
+        NumberOfBrokerNodes: m.brokers,
+        EnhancedMonitoring: 'PER_TOPIC_PER_PARTITION',
+        BrokerNodeGroupInfo: {
+          InstanceType: m.brokerType,
+          ClientSubnets: ref('PrivateSubnetIds'),
+          SecurityGroups: [ref('MskSecurityGroup')],
+          StorageInfo: { EBSStorageInfo: { VolumeSize: m.storageGiB } },
+          ConnectivityInfo: { PublicAccess: { Type: 'DISABLED' } },
+        },
+        ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
+        EncryptionInfo: {
+          EncryptionAtRest: { DataVolumeKMSKeyId: getAtt('Key', 'Arn') },
+          EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true },
+        },
+        ConfigurationInfo: { Arn: getAtt('MskConfiguration', 'Arn'), Revision: 1 },
+        OpenMonitoring: { Prometheus: { JmxExporter: { EnabledInBroker: true }, NodeExporter: { EnabledInBroker: true } } },
+        LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: ref('MskLogGroup') } } },
+        Tags: mapTags,
+      },
+    };
+  }
+  R.EksClusterRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/AmazonEKSClusterPolicy')],
+      Tags: tags,
+    },
+  };
+  R.EksCluster = {
+    Type: 'AWS::EKS::Cluster',
+    DependsOn: ['EksLogGroup'],
+    Properties: {
+      Name: m.name,
+      RoleArn: getAtt('EksClusterRole', 'Arn'),
+      Version: m.k8sVersion,
+      ResourcesVpcConfig: { SubnetIds: ref('PrivateSubnetIds'), EndpointPrivateAccess: true, EndpointPublicAccess: false },
+      Logging: { ClusterLogging: { EnabledTypes: LOG_TYPES.map((Type) => ({ Type })) } },
+      EncryptionConfig: [{ Provider: { KeyArn: getAtt('Key', 'Arn') }, Resources: ['secrets'] }],
+      AccessConfig: { AuthenticationMode: 'API' },
+      Tags: tags,
+    },
+  };
+  R.EksOidcProvider = {
+    Type: 'AWS::IAM::OIDCProvider',
+    Properties: { Url: getAtt('EksCluster', 'OpenIdConnectIssuerUrl'), ClientIdList: ['sts.amazonaws.com'], Tags: tags },
+  };
+  R.NodeRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      ManagedPolicyArns: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map((p) =>
+        sub(`arn:\${AWS::Partition}:iam::aws:policy/${p}`),
+      ),
+      Tags: tags,
+    },
+  };
+  R.NodeGroup = {
+    Type: 'AWS::EKS::Nodegroup',
+    Properties: {
+      ClusterName: ref('EksCluster'),
+      NodegroupName: `${m.name}-workers`,
+      NodeRole: getAtt('NodeRole', 'Arn'),
+      Subnets: ref('PrivateSubnetIds'),
+      InstanceTypes: ['m5.large'],
+      ScalingConfig: { DesiredSize: m.nodesMin, MinSize: m.nodesMin, MaxSize: m.nodesMax },
+      Tags: mapTags,
+    },
+  };
+  const oidcHost = select(1, split('//', getAtt('EksCluster', 'OpenIdConnectIssuerUrl')));
+  const trust = (saName: string) =>
+    sub(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: '${OidcProviderArn}' },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                '${OidcHost}:sub': `system:serviceaccount:${m.namespace}:${saName}`,
+                '${OidcHost}:aud': 'sts.amazonaws.com',
+              },
+            },
+          },
+        ],
+      }),
+      { OidcHost: oidcHost, OidcProviderArn: getAtt('EksOidcProvider', 'Arn') },
+    );
+  const clusterArn = ref(clusterRes);
+  const topicArn = sub(`\${Prefix}/${m.name}`, { Prefix: { 'Fn::Join': [':topic/', split(':cluster/', ref(clusterRes))] } });
+  const groupArns = m.groups.map((g) =>
+    sub(`\${Prefix}/${g}`, { Prefix: { 'Fn::Join': [':group/', split(':cluster/', ref(clusterRes))] } }),
+  );
+  R.WorkerRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `IRSA role of the ${m.name} workers: read topic ${m.name} and commit its groups' offsets`,
+      AssumeRolePolicyDocument: trust(`${m.name}-worker`),
+      Policies: [
+        {
+          PolicyName: 'topic-least-privilege',
+          PolicyDocument: { Version: '2012-10-17', Statement: kafkaPolicyStatements(clusterArn, topicArn, groupArns, false) },
+        },
+      ],
+      Tags: tags,
+    },
+  };
+  R.TopicAdminRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `IRSA role of the topic-creation job: create and alter topic ${m.name} only`,
+      AssumeRolePolicyDocument: trust(`${m.name}-topic-admin`),
+      Policies: [
+        {
+          PolicyName: 'topic-admin-least-privilege',
+          PolicyDocument: { Version: '2012-10-17', Statement: kafkaPolicyStatements(clusterArn, topicArn, [], true) },
+        },
+      ],
+      Tags: tags,
+    },
+  };
+  const t: CfnTemplate = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `speedlayer ${m.name} on MSK + EKS: ${m.serverless ? 'MSK Serverless' : `${m.brokers} x ${m.brokerType}`}, topic ${m.name} with ${m.partitions} partitions (created by kubernetes/05-topic-job.yaml)`,
+    Parameters: {
+      VpcId: { Type: 'AWS::EC2::VPC::Id', Description: 'VPC of the MSK and EKS clusters.' },
+      VpcCidr: {
+        Type: 'String',
+        Default: m.vpcCidr,
+        Description: 'CIDR of the VPC.',
+        AllowedPattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$',
+      },
+      PrivateSubnetIds: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Three private subnets, one per AZ.' },
+    },
+    Resources: R,
+    Outputs: {
+      MskClusterArn: { Value: ref(clusterRes) },
+      WorkerRoleArn: { Value: getAtt('WorkerRole', 'Arn') },
+      TopicAdminRoleArn: { Value: getAtt('TopicAdminRole', 'Arn') },
+      EksClusterName: { Value: ref('EksCluster') },
+    },
+  };
+  return writeCfnYaml(t, header);
+}
+
+// ---------------------------------------------------------------- Kubernetes
+
+function topicJob(m: Model, image: string): K8sObject[] {
+  const labels = { ...workerLabels({ name: m.name, target: 'aws-msk-eks' }), 'app.kubernetes.io/component': 'topic-admin' };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: `${m.name}-topic-admin`,
+        namespace: m.namespace,
+        labels,
+        annotations: { 'eks.amazonaws.com/role-arn': '${TOPIC_ADMIN_ROLE_ARN}' },
+      },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: `${m.name}-topic-ensure`,
+        namespace: m.namespace,
+        labels,
+        annotations: {
+          'checkov.io/skip1': 'CKV_K8S_43=the image is set by deploy.image; pin it by digest there for production',
+        },
+      },
+      spec: {
+        backoffLimit: 6,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: `${m.name}-topic-admin`,
+            automountServiceAccountToken: false,
+            restartPolicy: 'OnFailure',
+            securityContext: structuredClone(POD_SECURITY_CONTEXT),
+            containers: [
+              {
+                name: 'topic-ensure',
+                image,
+                imagePullPolicy: 'Always',
+                command: ['speedlayer'],
+                args: [
+                  'topic',
+                  'create',
+                  m.name,
+                  '--stream',
+                  '$(SPEEDLAYER_STREAM)',
+                  '--partitions',
+                  String(m.partitions),
+                  '--retention-hours',
+                  String(Math.ceil(m.retentionMs / 3_600_000)),
+                ],
+                env: [
+                  {
+                    name: 'SPEEDLAYER_STREAM',
+                    valueFrom: { configMapKeyRef: { name: `${m.name}-config`, key: 'SPEEDLAYER_STREAM' } },
+                  },
+                ],
+                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+                securityContext: { ...structuredClone(CONTAINER_SECURITY_CONTEXT), runAsUser: WORKER_UID },
+                livenessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
+                readinessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+/** Emits Terraform, CloudFormation and Kubernetes manifests for a feasible plan. */
+export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
+  const m = model(plan, input);
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const w = input.workload;
+  const groupsByName = new Map(m.groups.map((g) => [g, { name: g, replicas: plan.replicas }]));
+  const k8s = k8sFiles(
+    {
+      name: m.name,
+      namespace: m.namespace,
+      target: plan.target,
+      image: w.deploy.image,
+      handler: w.deploy.handler,
+      streamUri: 'msk://${MSK_CLUSTER_ARN}',
+      topic: m.name,
+      partitions: m.partitions,
+      groups: [...groupsByName.values()],
+      resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
+      serviceAccountAnnotations: {
+        'eks.amazonaws.com/role-arn': '${WORKER_ROLE_ARN}',
+        'eks.amazonaws.com/sts-regional-endpoints': 'true',
+      },
+      config: {
+        SPEEDLAYER_KAFKA_BOOTSTRAP: '${MSK_BOOTSTRAP_BROKERS_SASL_IAM}',
+        AWS_REGION: m.region,
+        SPEEDLAYER_KAFKA_AUTH: 'aws-msk-iam',
+      },
+      kedaPodIdentity: { provider: 'aws', identityOwner: 'workload' },
+      kedaTrigger: (g) => ({
+        type: 'kafka',
+        metadata: {
+          bootstrapServersFromEnv: 'SPEEDLAYER_KAFKA_BOOTSTRAP',
+          consumerGroup: g.name,
+          topic: m.name,
+          lagThreshold: '10',
+          offsetResetPolicy: 'earliest',
+          sasl: 'aws_msk_iam',
+          tls: 'enable',
+          awsRegion: m.region,
+        },
+      }),
+      egress: [
+        { cidrs: [m.vpcCidr], ports: [9098], why: 'MSK brokers: Kafka over TLS with IAM auth (9098) inside the VPC' },
+        { cidrs: [m.vpcCidr], ports: [443], why: 'STS VPC endpoint for IRSA web-identity token exchange' },
+      ],
+    },
+    header,
+  );
+  const files: EmittedFile[] = [
+    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
+    { path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' },
+    ...k8s.map((f) => ({ ...f, kind: 'kubernetes' as const })),
+    {
+      path: 'kubernetes/05-topic-job.yaml',
+      content: writeK8sYaml(topicJob(m, w.deploy.image), [
+        ...header,
+        'Creates the topic when the stack was deployed with CloudFormation (Terraform creates it with kafka_topic).',
+      ]),
+      kind: 'kubernetes',
+    },
+  ];
+  for (const f of files) assertNoSecretValues(f.path, f.content);
+  return files;
+}

@@ -1,0 +1,104 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
+import { fileURLToPath } from 'node:url';
+import { checkGolden, parseHcl, parseK8sYaml, validateK8sSchemas } from '@speedlayer/iac/validate';
+import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { describe, expect, it } from 'vitest';
+import { eventHubsAksTarget } from '../src/plan/index.js';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const workloads = {
+  clickstream: {
+    name: 'clickstream',
+    ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
+    consumerGroups: 2,
+    processing: { msPerRecord: 2 },
+    retentionHours: 168,
+    ordering: 'per-key',
+    maxRecordBytes: 65536,
+  },
+  small: {
+    name: 'small-feed',
+    ingress: { recordsPerSecond: 200, avgRecordBytes: 512 },
+    processing: { msPerRecord: 5 },
+    retentionHours: 24,
+    ordering: 'none',
+  },
+};
+
+function emit(w: object) {
+  const workload = validateWorkload(w);
+  const input = { workload, load: deriveLoad(workload) };
+  const plan = eventHubsAksTarget.plan(input);
+  return { plan, files: eventHubsAksTarget.emit(plan, input, { now: NOW, generator: 'speedlayer' }) };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
+type Tf = { resource: Record<string, Record<string, Record<string, any>[]>> };
+
+describe('azure-eventhubs-aks/emit', () => {
+  const { files, plan } = emit(workloads.small);
+  const file = (p: string) => files.find((f) => f.path === p)!.content;
+
+  it('emits a namespace with TLS 1.2 minimum, local auth off, no public access, a CMK and a private endpoint', async () => {
+    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const ns = tf.resource.azurerm_eventhub_namespace!.this![0]!;
+    expect(ns).toMatchObject({
+      sku: 'Premium',
+      minimum_tls_version: '1.2',
+      local_authentication_enabled: false,
+      public_network_access_enabled: false,
+    });
+    expect(tf.resource.azurerm_eventhub_namespace_customer_managed_key!.this).toBeDefined();
+    expect(tf.resource.azurerm_private_endpoint!.eventhubs![0]!.private_service_connection[0].subresource_names).toEqual([
+      'namespace',
+    ]);
+    expect(tf.resource.azurerm_eventhub!.this![0]).toMatchObject({ partition_count: plan.partitions, message_retention: 1 });
+    expect(Object.keys(tf.resource.azurerm_eventhub_consumer_group!)).toEqual(['small_feed_g1']);
+  });
+
+  it('emits a checkpoint store without shared keys or public access, encrypted with the CMK', async () => {
+    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const sa = tf.resource.azurerm_storage_account!.checkpoints![0]!;
+    expect(sa).toMatchObject({
+      shared_access_key_enabled: false,
+      public_network_access_enabled: false,
+      min_tls_version: 'TLS1_2',
+    });
+    expect(sa.customer_managed_key).toHaveLength(1);
+  });
+
+  it('emits AKS with a private API, workload identity, network policy, Azure RBAC and audit logs', async () => {
+    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const aks = tf.resource.azurerm_kubernetes_cluster!.this![0]!;
+    expect(aks).toMatchObject({
+      private_cluster_enabled: true,
+      oidc_issuer_enabled: true,
+      workload_identity_enabled: true,
+      local_account_disabled: true,
+    });
+    expect(aks.network_profile[0].network_policy).toBe('azure');
+    const diag = tf.resource.azurerm_monitor_diagnostic_setting!.aks![0]!;
+    expect(diag.enabled_log.map((l: { category: string }) => l.category)).toContain('kube-audit');
+    expect(tf.resource.azurerm_role_assignment!.worker_eventhub![0]).toMatchObject({
+      scope: '${azurerm_eventhub.this.id}',
+      role_definition_name: 'Azure Event Hubs Data Receiver',
+    });
+    expect(tf.resource.azurerm_federated_identity_credential!.worker![0]!.subject).toBe('${local.service_account_subject}');
+  });
+
+  it('emits Kubernetes manifests with Azure workload identity and the Event Hubs KEDA scaler', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
+    const objs = files.filter((f) => f.kind === 'kubernetes').flatMap((f) => parseK8sYaml(f.content)) as Record<string, any>[];
+    expect(validateK8sSchemas(objs)).toEqual([]);
+    const dep = objs.find((o) => o.kind === 'Deployment')!;
+    expect(dep.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+    const so = objs.find((o) => o.kind === 'ScaledObject')!;
+    expect(so.spec.triggers[0]).toMatchObject({ type: 'azure-eventhub', metadata: { checkpointStrategy: 'blobMetadata' } });
+    expect(so.spec.maxReplicaCount).toBe(plan.partitions);
+  });
+
+  it.each(Object.entries(workloads))('matches the golden files for %s', async (name, w) => {
+    const dir = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
+    expect(await checkGolden(dir, emit(w).files, process.env.UPDATE_GOLDEN === '1')).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
+import { fileURLToPath } from 'node:url';
+import { checkGolden, parseHcl, parseK8sYaml, validateK8sSchemas } from '@speedlayer/iac/validate';
+import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { describe, expect, it } from 'vitest';
+import { pubsubGkeTarget } from '../src/plan/index.js';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const workloads = {
+  clickstream: {
+    name: 'clickstream',
+    ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
+    consumerGroups: 2,
+    processing: { msPerRecord: 2 },
+    retentionHours: 168,
+    ordering: 'per-key',
+    maxRecordBytes: 65536,
+  },
+  small: {
+    name: 'small-feed',
+    ingress: { recordsPerSecond: 200, avgRecordBytes: 512 },
+    processing: { msPerRecord: 5 },
+    retentionHours: 24,
+    ordering: 'none',
+  },
+};
+
+function emit(w: object) {
+  const workload = validateWorkload(w);
+  const input = { workload, load: deriveLoad(workload) };
+  const plan = pubsubGkeTarget.plan(input);
+  return { plan, files: pubsubGkeTarget.emit(plan, input, { now: NOW, generator: 'speedlayer' }) };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
+type Tf = { resource: Record<string, Record<string, Record<string, any>[]>> };
+
+describe('gcp-pubsub-gke/emit', () => {
+  const { files } = emit(workloads.clickstream);
+  const file = (p: string) => files.find((f) => f.path === p)!.content;
+
+  it('emits a CMEK topic with retention and one ordered subscription per group with dead-letter and retry policies', async () => {
+    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    expect(tf.resource.google_pubsub_topic!.this![0]).toMatchObject({
+      kms_key_name: '${google_kms_crypto_key.this.id}',
+      message_retention_duration: '604800s',
+    });
+    const sub = tf.resource.google_pubsub_subscription!.clickstream_g1![0]!;
+    expect(sub).toMatchObject({ enable_message_ordering: true, ack_deadline_seconds: 10 });
+    expect(sub.dead_letter_policy).toEqual([
+      { dead_letter_topic: '${google_pubsub_topic.dead_letter.id}', max_delivery_attempts: 5 },
+    ]);
+    expect(sub.retry_policy).toEqual([{ minimum_backoff: '10s', maximum_backoff: '600s' }]);
+    expect(tf.resource.google_kms_crypto_key!.this![0]!.rotation_period).toBe('7776000s');
+  });
+
+  it('emits a private GKE cluster with Workload Identity and network policy, and least-privilege subscriber bindings', async () => {
+    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const gke = tf.resource.google_container_cluster!.this![0]!;
+    expect(gke.private_cluster_config[0]).toMatchObject({ enable_private_nodes: true, enable_private_endpoint: true });
+    expect(gke.workload_identity_config).toEqual([{ workload_pool: '${var.project_id}.svc.id.goog' }]);
+    expect(gke.network_policy[0].enabled).toBe(true);
+    expect(gke.database_encryption[0].state).toBe('ENCRYPTED');
+    const binding = tf.resource.google_pubsub_subscription_iam_member!.clickstream_g1_worker![0]!;
+    expect(binding).toMatchObject({
+      role: 'roles/pubsub.subscriber',
+      subscription: '${google_pubsub_subscription.clickstream_g1.name}',
+    });
+    expect(JSON.stringify(tf.resource)).not.toContain('roles/pubsub.admin');
+  });
+
+  it('emits Kubernetes manifests with GKE Workload Identity and the Pub/Sub KEDA scaler', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
+    const objs = files.filter((f) => f.kind === 'kubernetes').flatMap((f) => parseK8sYaml(f.content)) as Record<string, any>[];
+    expect(validateK8sSchemas(objs)).toEqual([]);
+    const sa = objs.find((o) => o.kind === 'ServiceAccount')!;
+    expect(sa.metadata.annotations['iam.gke.io/gcp-service-account']).toBe('${WORKER_GSA_EMAIL}');
+    const so = objs.find((o) => o.kind === 'ScaledObject')!;
+    expect(so.spec).toMatchObject({ minReplicaCount: 40, maxReplicaCount: 80 });
+    expect(so.spec.triggers[0]).toMatchObject({
+      type: 'gcp-pubsub',
+      metadata: { mode: 'SubscriptionSize', subscriptionName: 'clickstream-g1' },
+    });
+    expect(objs.find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(80);
+  });
+
+  it.each(Object.entries(workloads))('matches the golden files for %s', async (name, w) => {
+    const dir = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
+    expect(await checkGolden(dir, emit(w).files, process.env.UPDATE_GOLDEN === '1')).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Every example workload, planned for every target, must pass the field's real validators: cfn-lint (no errors),
+ * checkov (no failed checks; a skip only with a written reason), `tofu fmt -check`, HCL parsing, Kubernetes schemas
+ * and a real kube-apiserver's server-side dry run. Each validator is also shown to reject a bad input, so a
+ * validator that silently passes everything fails this suite.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  kedaCrds,
+  kubeServerDryRun,
+  parseHcl,
+  parseK8sYaml,
+  runCfnLint,
+  runCheckov,
+  runTofuFmtCheck,
+  validateK8sSchemas,
+} from '@speedlayer/iac/validate';
+import { injectPeers } from '@speedlayer/testing/peers/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPlan } from '../src/commands/plan.js';
+import { PLAN_TARGET_IDS } from '../src/commands/plan-targets.js';
+
+const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention'];
+const examplesDir = fileURLToPath(new URL('../../../examples/workloads/', import.meta.url));
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+const peers = injectPeers();
+const validators = peers.validators;
+const kube = peers.kubernetes;
+
+describe('plan output passes the real validators', () => {
+  let root: string;
+  const planned: Record<string, { target: string; feasible: boolean }[]> = {};
+
+  beforeAll(async () => {
+    expect(validators, 'the validators peer (cfn-lint, checkov, tofu) must be up').toBeDefined();
+    expect(kube, 'the kubernetes peer (kube-apiserver) must be up').toBeDefined();
+    root = await mkdtemp(join(tmpdir(), 'speedlayer-validate-'));
+    for (const name of EXAMPLES) {
+      let out = '';
+      const code = await runPlan(
+        join(examplesDir, `${name}.yaml`),
+        { target: 'all', out: join(root, name), json: true },
+        { stdout: (t) => (out += t), stderr: () => {}, now: () => new Date('2026-01-01T00:00:00Z') },
+      );
+      expect(code).toBe(0);
+      planned[name] = JSON.parse(out).plans;
+    }
+  });
+
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  describe.each(EXAMPLES)('%s', (name) => {
+    it('plans every target it can, and emits files for each feasible plan', async () => {
+      expect(planned[name]!.map((p) => p.target)).toEqual([...PLAN_TARGET_IDS]);
+      for (const p of planned[name]!.filter((x) => x.feasible)) {
+        expect((await walk(join(root, name, p.target))).length).toBeGreaterThan(0);
+      }
+    });
+
+    it('cfn-lint finds no errors in the CloudFormation templates', async () => {
+      const templates = (await walk(join(root, name))).filter((f) => f.includes('/cloudformation/'));
+      expect(templates.length).toBeGreaterThan(0);
+      const findings = await runCfnLint(validators!.cfnLint, templates);
+      expect(findings.filter((f) => f.level === 'Error')).toEqual([]);
+    });
+
+    it('checkov reports no failed check, and every skip carries a reason', async () => {
+      // One run over all targets of the workload (checkov starts slowly); failures name their file.
+      const result = await runCheckov(validators!.checkov, join(root, name), ['terraform', 'cloudformation', 'kubernetes']);
+      expect(result.parsingErrors).toEqual([]);
+      expect(result.failed).toEqual([]);
+      expect(result.passed).toBeGreaterThan(100);
+      for (const s of result.skipped)
+        expect(s.reason.trim().length, `${s.checkId} on ${s.resource}: skip reason`).toBeGreaterThan(10);
+    });
+
+    it('tofu fmt -check finds nothing to rewrite and every .tf file parses as HCL', async () => {
+      expect((await runTofuFmtCheck(validators!.tofu, join(root, name))).unformatted).toEqual([]);
+      const tf = (await walk(join(root, name))).filter((f) => f.endsWith('.tf'));
+      expect(tf.length).toBeGreaterThan(0);
+      for (const f of tf) await expect(parseHcl(f, await readFile(f, 'utf8'))).resolves.toHaveProperty('resource');
+    });
+
+    it('Kubernetes objects validate against the schemas and pass a server-side dry run', async () => {
+      for (const p of planned[name]!.filter((x) => x.feasible)) {
+        const files = (await walk(join(root, name, p.target))).filter((f) => f.includes('/kubernetes/'));
+        if (p.target === 'aws-kinesis-ecs') {
+          expect(files).toEqual([]);
+          continue;
+        }
+        const objects = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).flatMap(parseK8sYaml);
+        expect(objects.length).toBeGreaterThan(8);
+        expect(validateK8sSchemas(objects)).toEqual([]);
+        const namespaced = objects.map((o) => {
+          const meta = o.metadata as { namespace?: string; name: string };
+          const ns = `${name}-${p.target}`.slice(0, 63);
+          if (o.kind === 'Namespace') return { ...o, metadata: { ...meta, name: ns } };
+          return { ...o, metadata: { ...meta, namespace: ns } };
+        });
+        expect(await kubeServerDryRun(kube!.kubeconfig, namespaced, kedaCrds())).toEqual([]);
+      }
+    });
+  });
+});
+
+describe('the validators reject bad input', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'speedlayer-negative-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('cfn-lint reports an unknown property as an error', async () => {
+    const f = join(dir, 'bad.yaml');
+    await writeFile(
+      f,
+      "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::Kinesis::Stream\n    Properties:\n      ShardCountt: 1\n",
+    );
+    const findings = await runCfnLint(validators!.cfnLint, [f]);
+    expect(findings.some((x) => x.level === 'Error')).toBe(true);
+  });
+
+  it('checkov fails an unencrypted Kinesis stream', async () => {
+    const d = join(dir, 'tf');
+    await rm(d, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+    await writeFile(join(d, 'main.tf'), 'resource "aws_kinesis_stream" "s" {\n  name        = "s"\n  shard_count = 1\n}\n');
+    const r = await runCheckov(validators!.checkov, d, ['terraform']);
+    expect(r.failed.map((x) => x.checkId)).toContain('CKV_AWS_43');
+  });
+
+  it('tofu fmt -check reports a misaligned file', async () => {
+    const d = join(dir, 'fmt');
+    await import('node:fs/promises').then((fs) => fs.mkdir(d, { recursive: true }));
+    await writeFile(join(d, 'main.tf'), 'resource "x" "y" {\n  a = 1\n  long_name = 2\n}\n');
+    expect((await runTofuFmtCheck(validators!.tofu, d)).unformatted.length).toBe(1);
+  });
+
+  it('the API server refuses an invalid Deployment on dry run', async () => {
+    const bad = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'speedlayer-negative' } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'bad', namespace: 'speedlayer-negative' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { a: 'b' } },
+          template: { metadata: { labels: { a: 'c' } }, spec: { containers: [] } },
+        },
+      },
+    ];
+    const rejected = await kubeServerDryRun(kube!.kubeconfig, bad);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.status).toBe(422);
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * `@speedlayer/iac`: writers for Terraform HCL, CloudFormation YAML and Kubernetes YAML, the security baseline
+ * shared by the emitters, and the shared Kubernetes worker manifests. Validation runners (cfn-lint, checkov,
+ * tofu, HCL parsing, Kubernetes schemas, server-side dry run) are on `@speedlayer/iac/validate`.
+ *
+ * @packageDocumentation
+ */
+
+export * from './cfn.js';
+export * from './hcl.js';
+export * from './header.js';
+export * from './k8s.js';
+export * from './security.js';
+export * from './yaml-writer.js';

@@ -1,0 +1,366 @@
+/**
+ * Kubernetes manifests for speedlayer workers, shared by the three Kubernetes targets (EKS, AKS, GKE): namespace,
+ * service account, ConfigMap, one Deployment per consumer group (replicas = partitions), KEDA ScaledObject with the
+ * vendor's scaler (max = partitions) and an HPA alternative, PodDisruptionBudget and NetworkPolicy. Targets add
+ * only their scaler, identity annotations and egress rules.
+ *
+ * @packageDocumentation
+ */
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from './security.js';
+import { writeYaml } from './yaml-writer.js';
+
+/** A Kubernetes object as plain data. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** A KEDA trigger (ScaledObject `spec.triggers[]` entry, without the authenticationRef). */
+export interface KedaTrigger {
+  type: string;
+  metadata: Record<string, string>;
+}
+
+/** One NetworkPolicy egress rule. */
+export interface EgressRule {
+  /** Destination CIDRs (private endpoint / VPC ranges). */
+  cidrs: readonly string[];
+  /** TCP ports. */
+  ports: readonly number[];
+  /** Why the rule exists (written as an annotation). */
+  why: string;
+}
+
+/** One worker deployment: a consumer group of the topic. */
+export interface WorkerGroup {
+  /** Consumer group / subscription name. */
+  name: string;
+  /** Autoscaling bounds. */
+  replicas: { min: number; max: number };
+}
+
+/** What the three Kubernetes targets pass to {@link workerManifests}. */
+export interface WorkerManifestSpec {
+  /** Workload name (app label, prefix). */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Target id, e.g. `aws-msk-eks` (label). */
+  target: string;
+  /** Worker image. */
+  image: string;
+  /** Handler module path inside the image. */
+  handler: string;
+  /** Stream URI as given to `speedlayer worker --stream` (may be a `${VAR}` placeholder filled at deploy time). */
+  streamUri: string;
+  /** Topic name. */
+  topic: string;
+  /** Partition count (`null` for Pub/Sub). */
+  partitions: number | null;
+  /** One entry per consumer group. */
+  groups: readonly WorkerGroup[];
+  /** Per-replica resources. */
+  resources: { cpu: number; memoryMiB: number };
+  /** Service account annotations (workload identity). */
+  serviceAccountAnnotations: Record<string, string>;
+  /** Extra pod labels (e.g. `azure.workload.identity/use`). */
+  podLabels?: Record<string, string>;
+  /** Non-secret settings added to the ConfigMap. */
+  config?: Record<string, string>;
+  /** KEDA trigger for a group. */
+  kedaTrigger: (group: WorkerGroup) => KedaTrigger;
+  /** KEDA pod identity (`{ provider: 'aws', identityOwner: 'workload' }`, `azure-workload`, `gcp`). */
+  kedaPodIdentity: { provider: 'aws' | 'azure-workload' | 'gcp'; identityOwner?: 'workload' | 'keda' };
+  /** Egress rules besides DNS. */
+  egress: readonly EgressRule[];
+  /** Extra objects (e.g. a topic-creation Job), written to the worker file. */
+  extra?: readonly K8sObject[];
+}
+
+/** Port the worker serves `/healthz`, `/readyz` and `/metrics` on. */
+export const WORKER_HEALTH_PORT = 9464;
+
+/** Standard labels. */
+export function workerLabels(spec: Pick<WorkerManifestSpec, 'name' | 'target'>, group?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': spec.name,
+    'app.kubernetes.io/component': 'worker',
+    'app.kubernetes.io/part-of': 'speedlayer',
+    'app.kubernetes.io/managed-by': 'speedlayer',
+    'speedlayer.dev/target': spec.target,
+    ...(group ? { 'speedlayer.dev/group': group } : {}),
+  };
+}
+
+function cpuQuantity(cpu: number): string {
+  return `${Math.round(cpu * 1000)}m`;
+}
+
+function hasDigest(image: string): boolean {
+  return /@sha256:[a-f0-9]{64}$/.test(image);
+}
+
+/** A Deployment name for a group, within 63 characters. */
+export function deploymentName(group: string): string {
+  return group.length <= 63 ? group : group.slice(0, 63).replace(/-+$/, '');
+}
+
+/** The container spec of a worker for one group. */
+export function workerContainer(spec: WorkerManifestSpec, group: WorkerGroup): Record<string, unknown> {
+  const mem = spec.resources.memoryMiB;
+  return {
+    name: 'worker',
+    image: spec.image,
+    imagePullPolicy: 'Always',
+    command: ['speedlayer'],
+    args: ['worker', '--stream', '$(SPEEDLAYER_STREAM)', '--topic', spec.topic, '--group', group.name, '--handler', spec.handler],
+    env: [
+      { name: 'SPEEDLAYER_STREAM', valueFrom: { configMapKeyRef: { name: `${spec.name}-config`, key: 'SPEEDLAYER_STREAM' } } },
+      { name: 'SPEEDLAYER_GROUP', value: group.name },
+      { name: 'TMPDIR', value: '/tmp' },
+    ],
+    envFrom: [{ configMapRef: { name: `${spec.name}-config` } }],
+    ports: [{ name: 'metrics', containerPort: WORKER_HEALTH_PORT, protocol: 'TCP' }],
+    resources: {
+      requests: { cpu: cpuQuantity(spec.resources.cpu), memory: `${mem}Mi` },
+      limits: { cpu: cpuQuantity(spec.resources.cpu * 2), memory: `${mem}Mi` },
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: 'metrics' },
+      initialDelaySeconds: 10,
+      periodSeconds: 15,
+      timeoutSeconds: 3,
+      failureThreshold: 4,
+    },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: 'metrics' },
+      initialDelaySeconds: 5,
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
+    securityContext: structuredClone(CONTAINER_SECURITY_CONTEXT),
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+/** The objects of the worker file: namespace-scoped ServiceAccount, ConfigMap, Deployments, PDBs, NetworkPolicies. */
+export function workerManifests(spec: WorkerManifestSpec): {
+  namespace: K8sObject[];
+  worker: K8sObject[];
+  keda: K8sObject[];
+  hpa: K8sObject[];
+} {
+  const ns = spec.namespace;
+  const base = workerLabels(spec);
+  const namespace: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: ns,
+      labels: {
+        ...base,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    },
+  };
+  const sa: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: `${spec.name}-worker`, namespace: ns, labels: base, annotations: spec.serviceAccountAnnotations },
+    automountServiceAccountToken: false,
+  };
+  const config: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${spec.name}-config`, namespace: ns, labels: base },
+    data: {
+      SPEEDLAYER_STREAM: spec.streamUri,
+      SPEEDLAYER_TOPIC: spec.topic,
+      SPEEDLAYER_HANDLER: spec.handler,
+      SPEEDLAYER_HEALTH_PORT: String(WORKER_HEALTH_PORT),
+      SPEEDLAYER_TLS: 'required',
+      ...(spec.partitions === null ? {} : { SPEEDLAYER_PARTITIONS: String(spec.partitions) }),
+      ...(spec.config ?? {}),
+    },
+  };
+  const worker: K8sObject[] = [sa, config];
+  const keda: K8sObject[] = [
+    {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'TriggerAuthentication',
+      metadata: { name: `${spec.name}-keda`, namespace: ns, labels: base },
+      spec: { podIdentity: { ...spec.kedaPodIdentity } },
+    },
+  ];
+  const hpa: K8sObject[] = [];
+  const skipDigest = hasDigest(spec.image)
+    ? {}
+    : {
+        'checkov.io/skip1':
+          'CKV_K8S_43=the image is set by deploy.image; pin it by digest (name@sha256:...) there for production, the default tag is a placeholder',
+      };
+  for (const group of spec.groups) {
+    const labels = workerLabels(spec, group.name);
+    const name = deploymentName(group.name);
+    const selector = { 'app.kubernetes.io/name': spec.name, 'speedlayer.dev/group': group.name };
+    worker.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name,
+        namespace: ns,
+        labels,
+        annotations: {
+          'speedlayer.dev/replica-rule':
+            spec.partitions === null
+              ? 'replicas = processing bound (no partitions)'
+              : 'replicas = partitions (one replica per partition)',
+          ...skipDigest,
+        },
+      },
+      spec: {
+        replicas: spec.partitions ?? group.replicas.max,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } },
+        template: {
+          metadata: {
+            labels: { ...labels, ...(spec.podLabels ?? {}) },
+            annotations: {
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(WORKER_HEALTH_PORT),
+              'prometheus.io/path': '/metrics',
+            },
+          },
+          spec: {
+            serviceAccountName: `${spec.name}-worker`,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: structuredClone(POD_SECURITY_CONTEXT),
+            terminationGracePeriodSeconds: 60,
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+              },
+            ],
+            containers: [workerContainer(spec, group)],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          },
+        },
+      },
+    });
+    worker.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name, namespace: ns, labels },
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    });
+    keda.push({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicaCount: group.replicas.min,
+        maxReplicaCount: group.replicas.max,
+        pollingInterval: 30,
+        cooldownPeriod: 300,
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+          },
+        },
+        triggers: [{ ...spec.kedaTrigger(group), authenticationRef: { name: `${spec.name}-keda` } }],
+      },
+    });
+    hpa.push({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: group.replicas.min,
+        maxReplicas: group.replicas.max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+        behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+      },
+    });
+  }
+  worker.push({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'default-deny-all', namespace: ns, labels: base },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  worker.push({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: `${spec.name}-worker`,
+      namespace: ns,
+      labels: base,
+      annotations: Object.fromEntries(spec.egress.map((e, i) => [`speedlayer.dev/egress-${i + 1}`, e.why])),
+    },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/component': 'worker' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: WORKER_HEALTH_PORT }],
+        },
+      ],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+        ...spec.egress.map((e) => ({
+          to: e.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+          ports: e.ports.map((port) => ({ protocol: 'TCP', port })),
+        })),
+      ],
+    },
+  });
+  worker.push(...(spec.extra ?? []));
+  return { namespace: [namespace], worker, keda, hpa };
+}
+
+/** Writes objects as a multi-document YAML file with `#` header lines. */
+export function writeK8sYaml(objects: readonly K8sObject[], header: readonly string[] = []): string {
+  const head = header.map((h) => (h ? `# ${h}` : '#')).join('\n');
+  const docs = objects.map((o) => writeYaml(o as unknown as Record<string, unknown>));
+  return `${head ? `${head}\n` : ''}${docs.map((d) => `---\n${d}`).join('')}`;
+}
+
+/** The standard file set of the Kubernetes targets: `kubernetes/00-namespace.yaml` ... `hpa-alternative.yaml`. */
+export function k8sFiles(spec: WorkerManifestSpec, header: readonly string[]): { path: string; content: string }[] {
+  const m = workerManifests(spec);
+  return [
+    { path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(m.namespace, header) },
+    { path: 'kubernetes/10-worker.yaml', content: writeK8sYaml(m.worker, header) },
+    {
+      path: 'kubernetes/20-keda.yaml',
+      content: writeK8sYaml(m.keda, [...header, 'KEDA autoscaling (needs KEDA >= 2.12 installed); max replicas = partitions.']),
+    },
+    {
+      path: 'kubernetes/hpa-alternative.yaml',
+      content: writeK8sYaml(m.hpa, [
+        ...header,
+        'Alternative to 20-keda.yaml for clusters without KEDA: CPU-based HPA with the same bounds.',
+        'Apply either this file or 20-keda.yaml, never both (KEDA creates its own HPA).',
+      ]),
+    },
+  ];
+}
