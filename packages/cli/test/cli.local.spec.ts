@@ -189,6 +189,26 @@ describe('cli: worker health endpoints', () => {
   });
 });
 
+describe('cli: deploy on local compute', () => {
+  it('runs one worker process per partition until Ctrl-C, then drains them', async () => {
+    run(['topic', 'create', 'deployed', '--partitions', '3', '--stream', stream]);
+    const handler = join(cwd, 'noop.mjs');
+    writeFileSync(handler, 'export default () => {};\n');
+    const p = spawn(process.execPath, [bin, 'deploy', '--target', 'local', '--stream', stream, '--topic', 'deployed', '--group', 'g', '--handler', handler, '--json'], {
+      cwd,
+    });
+    let stdout = '';
+    p.stdout.on('data', (d) => (stdout += String(d)));
+    for (let i = 0; i < 200 && !stdout.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+    const status = JSON.parse(stdout);
+    expect(status).toMatchObject({ partitions: 3, desiredReplicas: 3, readyReplicas: 3, autoscaling: { min: 1, max: 3 } });
+    expect(status.replicas.every((r: { state: string; pid?: number }) => r.state === 'running' && r.pid)).toBe(true);
+    p.kill('SIGINT');
+    expect(await new Promise((r) => p.once('exit', r))).toBe(0);
+    for (const r of status.replicas as Array<{ pid: number }>) expect(() => process.kill(r.pid, 0)).toThrow();
+  });
+});
+
 describe('cli: demo', () => {
   it('demo --json: one replica per partition, nothing lost or reordered', () => {
     const r = run(['demo', '--stream', stream, '--partitions', '4', '--messages', '4000', '--keys', '50', '--json']);

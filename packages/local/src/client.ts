@@ -457,6 +457,6 @@ export async function createLocalStreamClient(
   const config = resolveConfig(localConfigSchema, options.config ?? {}, { target: 'local' });
   const { dir, ephemeral } = dataDirFor(uri);
   if (ephemeral) ephemeralDirs.add(dir);
-  const log = openLog(dir);
+  const log = openLog(dir, { durable: !ephemeral });
   return new LocalStreamClient(uri.raw, log, config, options.logger ?? silentLogger, !ephemeral);
 }

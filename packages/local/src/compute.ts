@@ -11,6 +11,8 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join } from 'node:path';
 import {
   alignReplicasToPartitions,
+  pinReplicas,
+  validateWorkloadSpec,
   type ComputeCapabilities,
   type ComputeClient,
   NotFoundError,
@@ -18,38 +20,10 @@ import {
   type ReplicaStatus,
   readSecretRef,
   type StreamClient,
-  ValidationError,
   type WorkloadSpec,
   type WorkloadStatus,
 } from '@speedlayer/core';
 import { dataDirFor } from './client.js';
-
-const NAME_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** Checks a workload spec; names the field at fault. */
-export function validateWorkloadSpec(spec: WorkloadSpec): WorkloadSpec {
-  if (!spec || typeof spec !== 'object') throw new ValidationError('workload spec must be an object', { field: 'spec' });
-  if (typeof spec.name !== 'string' || !NAME_RE.test(spec.name)) {
-    throw new ValidationError(`name "${String(spec.name)}" must be a DNS-1123 label (lower-case letters, digits, "-")`, {
-      field: 'name',
-    });
-  }
-  if (!Array.isArray(spec.command) || spec.command.length === 0 || spec.command.some((c) => typeof c !== 'string')) {
-    throw new ValidationError('command must be a non-empty array of strings', { field: 'command' });
-  }
-  if (!Number.isInteger(spec.replicas) || spec.replicas < 0 || spec.replicas > 1000) {
-    throw new ValidationError(`replicas must be a whole number from 0 to 1000, got ${String(spec.replicas)}`, {
-      field: 'replicas',
-    });
-  }
-  if (spec.autoscaling && (spec.autoscaling.min > spec.autoscaling.max || spec.autoscaling.min < 0)) {
-    throw new ValidationError('autoscaling.min must be between 0 and autoscaling.max', { field: 'autoscaling.min' });
-  }
-  for (const [k, v] of Object.entries(spec.env ?? {})) {
-    if (typeof v !== 'string') throw new ValidationError(`env.${k} must be a string`, { field: `env.${k}` });
-  }
-  return spec;
-}
 
 interface Replica {
   index: number;
@@ -123,11 +97,7 @@ export class LocalCompute implements ComputeClient {
         field: 'name',
         target: 'local',
       });
-    const spec = validateWorkloadSpec({
-      ...w.spec,
-      replicas,
-      ...(w.spec.autoscaling ? { autoscaling: { min: Math.min(w.spec.autoscaling.min, replicas), max: replicas } } : {}),
-    });
+    const spec = validateWorkloadSpec(pinReplicas(w.spec, replicas));
     w.spec = spec;
     await this.reconcile(w);
     return this.statusOf(w);

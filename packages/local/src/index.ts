@@ -17,7 +17,7 @@ export {
   localCapabilities,
   localConfigSchema,
 } from './client.js';
-export { createLocalCompute, LocalCompute, type LocalComputeOptions, validateWorkloadSpec } from './compute.js';
+export { createLocalCompute, LocalCompute, type LocalComputeOptions } from './compute.js';
 export { DEFAULT_RETENTION_HOURS, LocalLog, murmur2, openLog, partitionForKey, releaseLog } from './store.js';
 
 /** The factory `connect()` loads for `local://` and `memory://`. */

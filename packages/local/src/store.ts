@@ -60,7 +60,7 @@ const openStores = new Map<string, { store: LocalLog; refs: number }>();
  * Opens (or shares, within one process) the log in `dir`.
  * LMDB must not be opened twice by one process, so handles are reference-counted.
  */
-export function openLog(dir: string): LocalLog {
+export function openLog(dir: string, options: { durable?: boolean } = {}): LocalLog {
   const path = resolve(dir);
   const existing = openStores.get(path);
   if (existing) {
@@ -68,7 +68,7 @@ export function openLog(dir: string): LocalLog {
     return existing.store;
   }
   mkdirSync(path, { recursive: true });
-  const store = new LocalLog(path);
+  const store = new LocalLog(path, options.durable ?? true);
   openStores.set(path, { store, refs: 1 });
   return store;
 }
@@ -125,9 +125,14 @@ export class LocalLog {
   readonly db: RootDatabase<unknown, Key>;
   private roundRobin = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    durable = true,
+  ) {
     this.db = open<unknown, Key>({
       path,
+      // An ephemeral log (memory://) skips fsync; a durable one commits every transaction to disk.
+      noSync: !durable,
       encoding: 'msgpack',
       compression: false,
       // Sparse file; grows as needed up to this size.

@@ -126,6 +126,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       : undefined;
   try {
     const info = await stream.admin.ensureTopic(topic, { partitions: o.partitions });
+    // Register the group before producing: where a group only receives what is published after it exists
+    // (a Pub/Sub subscription), this keeps the first messages. The topic is new, so nothing is handled here;
+    // a message that did arrive would fail and stay unacknowledged.
+    const register = await stream.subscribe({ topic, group }, () => {
+      throw new Error('the demo registers its group before producing; nothing is handled here');
+    });
+    await register.close();
     await compute.deploy({
       name: workload,
       command: [
