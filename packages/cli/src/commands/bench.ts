@@ -1,0 +1,199 @@
+/**
+ * `speedlayer bench <workload.yaml> --stream <uri> [--stream <uri> ...]`: runs an OpenMessaging Benchmark
+ * workload on each stream target in turn and writes OMB result JSON per target, a side-by-side Markdown table
+ * and an HTML report with charts.
+ *
+ * @packageDocumentation
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type BenchProgress,
+  type BenchReport,
+  durationsOf,
+  loadOmbWorkload,
+  parseDuration,
+  resultFileName,
+  runBench,
+  toHtml,
+  toMarkdown,
+} from '@speedlayer/bench';
+import type { PlannerTarget } from '@speedlayer/planner';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
+import { PLAN_TARGETS } from './plan-targets.js';
+
+function durationOption(field: string, allowZero = false) {
+  return (value: string): number => {
+    let ms: number;
+    try {
+      ms = parseDuration(value, field);
+    } catch {
+      throw new InvalidArgumentError(`expected a duration like 10s, 2m or 500ms, got "${value}"`);
+    }
+    if (ms < 0 || (ms === 0 && !allowZero)) throw new InvalidArgumentError(`must be greater than 0, got "${value}"`);
+    return ms;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface BenchCliOptions {
+  stream?: string[];
+  duration?: number;
+  warmup?: number;
+  interval?: number;
+  out: string;
+  json?: boolean;
+  overhead?: boolean;
+  overheadRounds: number;
+  withCost?: boolean;
+  retentionHours: number;
+  connectTimeout?: number;
+  progress: boolean;
+}
+
+async function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
+  const load = PLAN_TARGETS[id];
+  return load ? (await load()).plannerTarget : undefined;
+}
+
+/** Writes the per-target OMB JSON files, the Markdown table and the HTML report. */
+async function writeReports(report: BenchReport, dir: string): Promise<{ results: string[]; markdown: string; html: string }> {
+  await mkdir(dir, { recursive: true });
+  const results: string[] = [];
+  for (const [i, o] of report.targets.entries()) {
+    if (!o.result) continue;
+    const file = join(dir, resultFileName(report.workload, o, i));
+    const { speedlayer, ...omb } = o.result;
+    const extra = {
+      ...speedlayer,
+      ...(o.overhead ? { overhead: o.overhead } : {}),
+      ...(o.cost ? { cost: o.cost } : {}),
+    };
+    await writeFile(file, `${JSON.stringify({ ...omb, speedlayer: extra }, null, 2)}\n`);
+    results.push(file);
+  }
+  const markdown = join(dir, 'report.md');
+  const html = join(dir, 'report.html');
+  await writeFile(markdown, toMarkdown(report));
+  await writeFile(html, toHtml(report));
+  return { results, markdown, html };
+}
+
+/** Registers `bench`. */
+export function registerBench(program: Command): void {
+  program
+    .command('bench <workload>')
+    .description(
+      'run an OpenMessaging Benchmark workload file on one or several stream targets and write OMB result JSON, a Markdown table and an HTML report',
+    )
+    .option('--stream <uri>', `stream URI to benchmark (repeatable; run one after another) (default: ${DEFAULT_STREAM})`, collect)
+    .option('--duration <d>', 'measured phase, overriding testDurationMinutes (e.g. 10s, 2m)', durationOption('--duration'))
+    .option('--warmup <d>', 'warm-up, overriding warmupDurationMinutes (e.g. 2s)', durationOption('--warmup', true))
+    .option(
+      '--interval <d>',
+      'time-series sample interval (default: 10s, or a fifth of a shorter test)',
+      durationOption('--interval'),
+    )
+    .option('--out <dir>', 'directory for the result files', 'bench-results')
+    .option('--json', 'print the results as one JSON document on stdout')
+    .option('--overhead', 'also run the raw vendor client with identical settings, interleaved, and report the ratio')
+    .option('--overhead-rounds <n>', 'rounds per side with --overhead', intOption(1, 20), 2)
+    .option('--with-cost', "join the planner's monthly cost for the measured throughput")
+    .option('--retention-hours <h>', 'retention priced by --with-cost', intOption(1, 24 * 365), 24)
+    .option(
+      '--connect-timeout <d>',
+      'time allowed to connect and create topics per target (default: 30s)',
+      durationOption('--connect-timeout'),
+    )
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(
+      action(async (workloadPath: string, o: BenchCliOptions) => {
+        const loaded = await loadOmbWorkload(workloadPath);
+        const durations = durationsOf(loaded.workload, {
+          ...(o.duration !== undefined ? { testMs: o.duration } : {}),
+          ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
+        });
+        const streams = o.stream && o.stream.length > 0 ? o.stream : [DEFAULT_STREAM];
+        const signal = stopSignal();
+        const tty = process.stderr.isTTY === true && o.progress;
+        const bar = new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format:
+              '{stream} {client} {run}/{runs} {phase} |{bar}| {percentage}% | pub {pub} msg/s | cons {cons} msg/s | backlog {backlog}',
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        let barKey = '';
+        const onProgress = (p: BenchProgress) => {
+          if (!tty) return;
+          const key = `${p.stream}|${p.client}|${p.run}|${p.phase}`;
+          const payload = {
+            stream: p.stream,
+            client: p.client,
+            run: p.run,
+            runs: p.runs,
+            phase: p.phase,
+            pub: Math.round(p.publishRate),
+            cons: Math.round(p.consumeRate),
+            backlog: p.backlog,
+          };
+          const total = Math.max(1, Math.round(p.phaseMs / 1000));
+          if (key !== barKey) {
+            if (barKey) bar.stop();
+            barKey = key;
+            bar.start(total, 0, payload);
+          }
+          bar.update(Math.min(total, Math.round(p.elapsedMs / 1000)), payload);
+        };
+        if (!o.json) {
+          process.stderr.write(
+            `bench ${loaded.workload.name}: ${streams.length} target(s), warm-up ${durations.warmupMs / 1000} s, measured ${durations.testMs / 1000} s each${o.overhead ? `, --overhead x${o.overheadRounds} rounds` : ''}\n`,
+          );
+        }
+        let report: BenchReport;
+        try {
+          report = await runBench(loaded, {
+            streams,
+            durations,
+            ...(o.interval !== undefined ? { sampleIntervalMs: o.interval } : {}),
+            overhead: !!o.overhead,
+            overheadRounds: o.overheadRounds,
+            ...(o.withCost ? { costTarget: loadCostTarget, costRetentionHours: o.retentionHours } : {}),
+            connectTimeoutMs: o.connectTimeout ?? 30_000,
+            signal,
+            onProgress,
+          });
+        } finally {
+          if (barKey) bar.stop();
+        }
+        const files = await writeReports(report, resolve(o.out));
+        for (const t of report.targets) {
+          if (t.error)
+            process.stderr.write(
+              `speedlayer: bench ${t.error.message.includes(t.stream) ? '' : `${t.stream}: `}${t.error.message}\n`,
+            );
+        }
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify({ ...report, files })}\n`);
+        } else {
+          process.stdout.write(toMarkdown(report));
+          process.stdout.write(
+            `\nresults: ${files.results.join(', ') || '(none)'}\nmarkdown: ${files.markdown}\nhtml: ${files.html}\n`,
+          );
+        }
+        if (report.aborted) return 130;
+        const failed = report.targets.filter((t) => t.error);
+        if (failed.length === 0) return 0;
+        const inputKinds = ['config', 'validation', 'message-too-large', 'not-found', 'unsupported'];
+        return failed.every((t) => t.error?.kind !== undefined && inputKinds.includes(t.error.kind)) ? 2 : 1;
+      }),
+    );
+}
