@@ -9,7 +9,8 @@
  */
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['source', 'import', 'module', 'node', 'default'];
+// no 'module': packages such as the AWS SDK v3 map it to builds (dist-es) that Node cannot load unbundled
+const conditions = ['source', 'import', 'node', 'default'];
 const ignore = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({

@@ -1,0 +1,6 @@
+/**
+ * The ECS (Fargate) compute adapter (`ecs://<region>/<cluster>`).
+ *
+ * @packageDocumentation
+ */
+export { computeFactory, createEcsCompute, EcsCompute, type EcsConfig, ecsConfigSchema, ecsTaskSize } from './ecs.js';
