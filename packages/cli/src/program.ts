@@ -4,8 +4,12 @@
  * @packageDocumentation
  */
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerPeers } from './commands/peers.js';
+import { registerCompare, registerPlan } from './commands/plan.js';
 import { registerConsume, registerProduce, registerTopic } from './commands/topic.js';
 import { registerWorker } from './commands/worker.js';
 
@@ -16,6 +20,11 @@ const verbs: Array<(program: Command) => void> = [
   registerProduce,
   registerConsume,
   registerWorker,
+  registerDeploy,
+  registerPlan,
+  registerCompare,
+  registerBench,
+  registerMigrate,
   registerPeers,
 ];
 
