@@ -322,6 +322,15 @@ export function streamConformance(target: StreamConformanceTarget): void {
       await closing;
       const second = new Collector();
       const s2 = await sub(await newClient(), { topic, group }, second.handler('second'));
+      if (!client.capabilities.partitions) {
+        // No partitions (Pub/Sub): messages of different keys arrive in any order, so the checkpoint (ack) covers
+        // the finished messages received before m2; m2 itself must come again, and nothing is lost.
+        await waitFor(() => second.unique().has('m2'), 'm2 delivered again', 60_000 * slow);
+        await s2.close();
+        const all = Array.from({ length: 10 }, (_, i) => `m${i}`);
+        expect(new Set([...first.unique(), ...second.unique()])).toEqual(new Set(all));
+        return;
+      }
       await second.waitForUnique(8, 60_000 * slow);
       await s2.close();
       // the second member starts at m2 (not after m9): m2 was never finished

@@ -133,7 +133,13 @@ export async function withCacheLock<T>(log: PeerLog, fn: () => Promise<T>): Prom
   let release: () => Promise<void>;
   for (;;) {
     try {
-      release = await lock(root, { lockfilePath: join(root, '.lock'), stale: 30_000, realpath: false });
+      release = await lock(root, {
+        lockfilePath: join(root, '.lock'),
+        stale: 30_000,
+        realpath: false,
+        // A lock refresh that came late (a busy machine) is not worth crashing an install for.
+        onCompromised: (err) => log(`the cache lock was compromised (${err.message}); carrying on`),
+      });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;

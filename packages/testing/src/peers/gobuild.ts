@@ -7,7 +7,7 @@
 
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fingerprint, goBuildSlot, goEnv, type InstallContext, type InstallUnit, paths, run } from './common.js';
+import { fingerprint, goBuildSlot, goEnv, type InstallContext, type InstallUnit, paths, removeTree, run } from './common.js';
 
 /** Files of a wrapper module that define its build (sources, go.mod, go.sum). */
 async function moduleFiles(dir: string): Promise<string[]> {
@@ -24,13 +24,19 @@ async function moduleFiles(dir: string): Promise<string[]> {
 }
 
 /** Runs `go build` with the launcher's environment, one compile at a time. */
-export async function goBuild(cwd: string, packages: string[], outDir: string, ctx: InstallContext): Promise<void> {
+export async function goBuild(
+  cwd: string,
+  packages: string[],
+  outDir: string,
+  ctx: InstallContext,
+  extraLdflags: string[] = [],
+): Promise<void> {
   await mkdir(outDir, { recursive: true });
   ctx.log(`${ctx.peer}: downloading Go modules for ${packages.join(' ')}`);
   await run('go', ['mod', 'download'], { cwd, env: goEnv(), logFile: ctx.logFile, timeoutMs: 30 * 60_000 });
   await goBuildSlot.use(async () => {
     ctx.log(`${ctx.peer}: compiling ${packages.join(' ')} (the first build can take many minutes)`);
-    await run('go', ['build', '-ldflags=-s -w', '-o', `${outDir}/`, ...packages], {
+    await run('go', ['build', `-ldflags=${['-s', '-w', ...extraLdflags].join(' ')}`, '-o', `${outDir}/`, ...packages], {
       cwd,
       env: goEnv(),
       logFile: ctx.logFile,
@@ -60,10 +66,17 @@ export function wrapperModuleUnit(id: string, module: string, packages: string[]
  * An install unit for an upstream Go module that cannot be `go install`ed (its go.mod has replace
  * directives): `go mod download` it, copy the module directory, and build there so it is the main module.
  */
-export function upstreamModuleUnit(id: string, modulePath: string, version: string, pkg: string, binName: string): InstallUnit {
+export function upstreamModuleUnit(
+  id: string,
+  modulePath: string,
+  version: string,
+  pkg: string,
+  binName: string,
+  ldflags: string[] = [],
+): InstallUnit {
   return {
     id,
-    fingerprint: () => fingerprint([id, modulePath, version, pkg, binName, 'CGO_ENABLED=0']),
+    fingerprint: () => fingerprint([id, modulePath, version, pkg, binName, 'CGO_ENABLED=0', ...ldflags]),
     async install(dir, ctx) {
       ctx.log(`${ctx.peer}: downloading ${modulePath}@${version}`);
       const json = await run('go', ['mod', 'download', '-json', `${modulePath}@${version}`], {
@@ -79,7 +92,9 @@ export function upstreamModuleUnit(id: string, modulePath: string, version: stri
       await run('chmod', ['-R', 'u+w', work], { logFile: ctx.logFile });
       const bin = join(dir, 'bin');
       await mkdir(bin, { recursive: true });
-      await goBuild(work, [pkg], bin, ctx);
+      await goBuild(work, [pkg], bin, ctx, ldflags);
+      // The module source is only needed for the build.
+      await removeTree(work);
       const built = pkg.split('/').pop() ?? binName;
       if (built !== binName) await run('mv', [join(bin, built), join(bin, binName)], { logFile: ctx.logFile });
     },

@@ -139,37 +139,45 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
   const log = options.log ?? noop;
   return withCacheLock(log, async () => {
     const state = await readState();
-    const reused: PeerName[] = [];
-    const toStart: PeerName[] = [];
-    for (const name of wanted) {
-      const def = PEERS[name];
-      const record = state.peers[name];
-      if (record && record.version === def.version && (await recordAlive(record))) {
+    // Which recorded peers are up and answering (checked side by side)?
+    const healthy = await Promise.all(
+      wanted.map(async (name): Promise<boolean> => {
+        const def = PEERS[name];
+        const record = state.peers[name];
+        if (!record) return false;
+        if (record.version !== def.version) {
+          log(`${name}: version changed from ${record.version} to ${def.version}; restarting it`);
+          return false;
+        }
+        if (!(await recordAlive(record))) {
+          log(`${name}: was recorded but is down (a process exited); restarting it`);
+          return false;
+        }
         try {
           await withTimeout(def.probe(record), 60_000, name);
-          reused.push(name);
           log(`${name}: already up, reusing`);
-          continue;
+          return true;
         } catch (e) {
           log(`${name}: running but not answering (${e instanceof Error ? redact(e.message) : String(e)}); restarting it`);
+          return false;
         }
-      } else if (record) {
-        log(
-          `${name}: ${record.version === def.version ? 'was recorded but is down (a process exited)' : `version changed from ${record.version}`}; restarting it`,
-        );
-      }
-      if (record) {
-        await stopRecord(record);
-        delete state.peers[name];
-        await writeState(state);
-      }
-      toStart.push(name);
+      }),
+    );
+    const reused = wanted.filter((_, i) => healthy[i]);
+    const toStart = wanted.filter((_, i) => !healthy[i]);
+    for (const name of toStart) {
+      const record = state.peers[name];
+      if (!record) continue;
+      await stopRecord(record);
+      delete state.peers[name];
+      await writeState(state);
     }
 
     const problems = (await Promise.all(toStart.map((n) => missingTools(n, PEERS[n].requirements)))).flat();
     if (problems.length > 0) throw new ConfigError(problems.join('\n'));
 
     const reserved = new Set<number>();
+    const starting = new Set<ProcessRecord>();
     for (const name of reused) for (const port of Object.values(state.peers[name]?.ports ?? {})) reserved.add(port);
     let portChoice = Promise.resolve();
     let stateWrite = Promise.resolve();
@@ -181,25 +189,24 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
       await mkdir(runDir, { recursive: true, mode: 0o700 });
       const timing: PeerTiming = {};
       timings[name] = timing;
-      let installMs = 0;
-      let installed = false;
-      for (const unit of def.units) {
-        try {
-          const ms = await ensureUnit(unit, { peer: name, log, logFile: join(runDir, 'install.log') });
-          if (ms !== undefined) {
-            installMs += ms;
-            installed = true;
+      // A peer's units install side by side (e.g. a pip install while a Go build runs); wall time is recorded.
+      const installStart = Date.now();
+      const installs = await Promise.all(
+        def.units.map(async (unit) => {
+          const logFile = join(runDir, def.units.length > 1 ? `install-${unit.id}.log` : 'install.log');
+          try {
+            return await ensureUnit(unit, { peer: name, log, logFile });
+          } catch (e) {
+            throw new PeerError(
+              name,
+              `installing ${unit.id} into ${unitDir(unit)} failed: ${e instanceof Error ? e.message : String(e)}\n` +
+                `Full output: ${logFile}. The directory has no .complete marker, so the next \`speedlayer peers up ${name}\` deletes and rebuilds it.`,
+              { cause: e },
+            );
           }
-        } catch (e) {
-          throw new PeerError(
-            name,
-            `installing ${unit.id} into ${unitDir(unit)} failed: ${e instanceof Error ? e.message : String(e)}\n` +
-              `Full output: ${join(runDir, 'install.log')}. The directory has no .complete marker, so the next \`speedlayer peers up ${name}\` deletes and rebuilds it.`,
-            { cause: e },
-          );
-        }
-      }
-      if (installed) timing.installMs = installMs;
+        }),
+      );
+      if (installs.some((ms) => ms !== undefined)) timing.installMs = Date.now() - installStart;
 
       // Ports are chosen one peer at a time so two peers never pick the same free port.
       let ports: Record<string, number> = {};
@@ -222,7 +229,10 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
           runDir,
           ports,
           installDirs: def.units.map(unitDir),
-          track: (p) => tracked.push(p),
+          track: (p) => {
+            tracked.push(p);
+            starting.add(p);
+          },
           timeoutMs,
         });
         const record: PeerRecord = {
@@ -235,12 +245,16 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
         await waitHealthy(name, tracked, () => def.probe(record), timeoutMs);
         timing.startMs = Date.now() - t0;
         log(`${name}: up in ${(timing.startMs / 1000).toFixed(1)}s`);
+        for (const p of tracked) starting.delete(p);
         state.peers[name] = record;
         state.lastPorts[name] = ports;
         stateWrite = stateWrite.then(() => writeState(state));
         await stateWrite;
       } catch (e) {
-        for (const p of tracked.reverse()) await killGroup(p).catch(() => {});
+        for (const p of tracked.reverse()) {
+          await killGroup(p).catch(() => {});
+          starting.delete(p);
+        }
         const error =
           e instanceof PeerError
             ? e
@@ -249,6 +263,21 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
       }
     };
 
+    // Interrupted (Ctrl-C) while starting: stop what is not recorded yet, so nothing is left running unseen.
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const p of starting) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const results = await Promise.allSettled(
       toStart.map((name) =>
         bringUp(name).catch((e: unknown) => {
@@ -260,6 +289,8 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
     const failures = results.flatMap((r, i) =>
       r.status === 'rejected' ? [{ peer: toStart[i] as PeerName, error: r.reason }] : [],
     );
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const started = toStart.filter((_, i) => results[i]?.status === 'fulfilled');
     if (failures.length > 0) throw new PeersUpError(failures);
     return { status: await statusFromState(state), started, reused, timings };

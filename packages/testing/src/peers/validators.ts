@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PeerRecord, run, tools } from './common.js';
 import { upstreamModuleUnit } from './gobuild.js';
@@ -35,6 +36,10 @@ const tofuUnit = upstreamModuleUnit(
   TOFU_VERSION,
   './cmd/tofu',
   'tofu',
+  [
+    // A release build, not `-dev`.
+    '-X github.com/opentofu/opentofu/version.dev=no',
+  ],
 );
 
 /** Environment that keeps the validators offline. */
@@ -47,19 +52,22 @@ export const VALIDATOR_ENV: Record<string, string> = {
 
 async function start(ctx: StartContext): Promise<{ status: ValidatorsStatus }> {
   const [py, tofu] = ctx.installDirs as [string, string];
+  // An empty CLI config of our own: no provider installation settings or credentials from the user's.
+  const tofurc = join(ctx.runDir, 'tofurc');
+  await writeFile(tofurc, '');
   return {
     status: {
       cfnLint: venvBin(py, 'cfn-lint'),
       checkov: venvBin(py, 'checkov'),
       tofu: join(tofu, 'bin', 'tofu'),
-      env: VALIDATOR_ENV,
+      env: { ...VALIDATOR_ENV, TF_CLI_CONFIG_FILE: tofurc },
     },
   };
 }
 
 async function probe(record: PeerRecord): Promise<void> {
   const s = record.status as ValidatorsStatus;
-  const opts = { logFile: undefined, env: VALIDATOR_ENV, timeoutMs: 60_000 };
+  const opts = { logFile: undefined, env: s.env, timeoutMs: 60_000 };
   const [cfn, ckv, tf] = await Promise.all([
     run(s.cfnLint, ['--version'], opts),
     run(s.checkov, ['--version'], opts),
@@ -67,7 +75,7 @@ async function probe(record: PeerRecord): Promise<void> {
   ]);
   if (!cfn.includes(CFN_LINT_VERSION)) throw new Error(`cfn-lint --version printed ${cfn.trim()}`);
   if (!ckv.includes(CHECKOV_VERSION)) throw new Error(`checkov --version printed ${ckv.trim()}`);
-  if (!tf.includes(TOFU_VERSION)) throw new Error(`tofu version printed ${tf.trim()}`);
+  if (!tf.includes(`OpenTofu ${TOFU_VERSION}\n`)) throw new Error(`tofu version printed ${tf.trim()}`);
 }
 
 /** The validators peer. */
