@@ -40,7 +40,7 @@ export interface BenchDriver {
   readonly target: string;
   /**
    * Creates a topic with `partitions` partitions.
-   * @throws {@link ValidationError} (field `partitionsPerTopic`) when the target cannot hold that many.
+   * @throws `ValidationError` (field `partitionsPerTopic`) when the target cannot hold that many.
    */
   createTopic(topic: string, partitions: number): Promise<void>;
   /** Creates a producer for `topic`. */

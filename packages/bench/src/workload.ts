@@ -150,7 +150,7 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
 
 /**
  * Validates a parsed workload object.
- * @throws {@link OmbWorkloadError} naming each field at fault.
+ * @throws `OmbWorkloadError` naming each field at fault.
  */
 export function validateOmbWorkload(input: unknown, source?: string): OmbWorkload {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -163,7 +163,7 @@ export function validateOmbWorkload(input: unknown, source?: string): OmbWorkloa
 
 /**
  * Parses the text of an OMB workload file (YAML or JSON).
- * @throws {@link OmbWorkloadError} when it is not YAML or a field is invalid.
+ * @throws `OmbWorkloadError` when it is not YAML or a field is invalid.
  */
 export function parseOmbWorkload(text: string, source?: string): OmbWorkload {
   let data: unknown;
@@ -216,8 +216,8 @@ function randomBytes(n: number): Uint8Array {
 /**
  * Reads, validates and prepares a workload file. `payloadFile` is looked up next to the workload file first,
  * then in the current directory (where OMB's own workloads expect `payload/...`).
- * @throws {@link OmbWorkloadError} when a field is invalid or the payload file cannot be read.
- * @throws {@link ValidationError} (field `workload`) when the file cannot be read.
+ * @throws `OmbWorkloadError` when a field is invalid or the payload file cannot be read.
+ * @throws `ValidationError` (field `workload`) when the file cannot be read.
  */
 export async function loadOmbWorkload(path: string): Promise<LoadedWorkload> {
   let text: string;
@@ -255,7 +255,7 @@ export async function loadOmbWorkload(path: string): Promise<LoadedWorkload> {
 
 /**
  * Parses a duration: `90s`, `2m`, `500ms`, `1h`, or a bare number of seconds.
- * @throws {@link ValidationError} naming `field` for anything else.
+ * @throws `ValidationError` naming `field` for anything else.
  */
 export function parseDuration(text: string, field: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);

@@ -194,9 +194,27 @@ describe('cli: deploy on local compute', () => {
     run(['topic', 'create', 'deployed', '--partitions', '3', '--stream', stream]);
     const handler = join(cwd, 'noop.mjs');
     writeFileSync(handler, 'export default () => {};\n');
-    const p = spawn(process.execPath, [bin, 'deploy', '--target', 'local', '--stream', stream, '--topic', 'deployed', '--group', 'g', '--handler', handler, '--json'], {
-      cwd,
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        bin,
+        'deploy',
+        '--target',
+        'local',
+        '--stream',
+        stream,
+        '--topic',
+        'deployed',
+        '--group',
+        'g',
+        '--handler',
+        handler,
+        '--json',
+      ],
+      {
+        cwd,
+      },
+    );
     let stdout = '';
     p.stdout.on('data', (d) => (stdout += String(d)));
     for (let i = 0; i < 200 && !stdout.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));

@@ -27,14 +27,22 @@ describePeer('kubernetes', 'cli: deploy on Kubernetes', (k8s) => {
     expect(run(['topic', 'create', topic, '--partitions', '6', '--stream', stream]).code).toBe(0);
     const r = run([
       'deploy',
-      '--target', 'aws-msk-eks',
-      '--kubeconfig', k8s.kubeconfig,
-      '--namespace', 'speedlayer-deploy',
-      '--stream', stream,
-      '--topic', topic,
-      '--group', 'billing',
-      '--handler', '/app/handler.js',
-      '--image', 'ghcr.io/speedlayer/worker:0.1.0',
+      '--target',
+      'aws-msk-eks',
+      '--kubeconfig',
+      k8s.kubeconfig,
+      '--namespace',
+      'speedlayer-deploy',
+      '--stream',
+      stream,
+      '--topic',
+      topic,
+      '--group',
+      'billing',
+      '--handler',
+      '/app/handler.js',
+      '--image',
+      'ghcr.io/speedlayer/worker:0.1.0',
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
@@ -44,7 +52,9 @@ describePeer('kubernetes', 'cli: deploy on Kubernetes', (k8s) => {
     kc.loadFromFile(k8s.kubeconfig);
     const name = out.name as string;
     const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: 'speedlayer-deploy' });
-    const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name, namespace: 'speedlayer-deploy' });
+    const hpa = await kc
+      .makeApiClient(AutoscalingV2Api)
+      .readNamespacedHorizontalPodAutoscaler({ name, namespace: 'speedlayer-deploy' });
     expect(d.spec?.replicas).toBe(6);
     expect(hpa.spec?.maxReplicas).toBe(6);
     expect(d.spec?.template.spec?.containers[0]?.command).toEqual(
@@ -53,7 +63,21 @@ describePeer('kubernetes', 'cli: deploy on Kubernetes', (k8s) => {
   });
 
   it('deploy without an image on a container platform is a usage error naming --image', () => {
-    const r = run(['deploy', '--target', 'aws-msk-eks', '--kubeconfig', k8s.kubeconfig, '--topic', 'x', '--group', 'g', '--handler', 'h.js', '--stream', `local://${join(cwd, 'data')}`]);
+    const r = run([
+      'deploy',
+      '--target',
+      'aws-msk-eks',
+      '--kubeconfig',
+      k8s.kubeconfig,
+      '--topic',
+      'x',
+      '--group',
+      'g',
+      '--handler',
+      'h.js',
+      '--stream',
+      `local://${join(cwd, 'data')}`,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^speedlayer: --image is required for a container platform\n$/);
   });

@@ -16,21 +16,21 @@ import {
 } from '@kubernetes/client-node';
 import {
   AuthError,
+  alignReplicasToPartitions,
   type ComputeCapabilities,
   type ComputeClient,
   ConfigError,
   ConnectionError,
   NotFoundError,
   type ParsedUri,
+  pinReplicas,
+  resolveConfig,
   SpeedlayerError,
   type StreamClient,
   ValidationError,
+  validateWorkloadSpec,
   type WorkloadSpec,
   type WorkloadStatus,
-  alignReplicasToPartitions,
-  pinReplicas,
-  resolveConfig,
-  validateWorkloadSpec,
   z,
 } from '@speedlayer/core';
 import type { K8sObject } from '@speedlayer/iac';
@@ -86,15 +86,27 @@ export function classifyKubernetesError(e: unknown, what: string): SpeedlayerErr
     return (body as { message?: string } | undefined)?.message ?? (e as Error).message;
   })();
   if (code === 401 || code === 403) {
-    return new AuthError(`${what}: the kubeconfig's user is not allowed (${code}): ${detail}`, { cause: e, target: 'kubernetes' });
+    return new AuthError(`${what}: the kubeconfig's user is not allowed (${code}): ${detail}`, {
+      cause: e,
+      target: 'kubernetes',
+    });
   }
   if (code === 404) return new NotFoundError(`${what}: not found: ${detail}`, { cause: e, target: 'kubernetes' });
-  if (code === 409) return new SpeedlayerError('conflict', `${what}: conflict: ${detail}`, { cause: e, target: 'kubernetes', retriable: true });
-  if (code === 422 || code === 400) return new ValidationError(`${what}: rejected by the API server: ${detail}`, { cause: e, target: 'kubernetes' });
+  if (code === 409)
+    return new SpeedlayerError('conflict', `${what}: conflict: ${detail}`, { cause: e, target: 'kubernetes', retriable: true });
+  if (code === 422 || code === 400)
+    return new ValidationError(`${what}: rejected by the API server: ${detail}`, { cause: e, target: 'kubernetes' });
   if (code !== undefined && code >= 500) {
-    return new SpeedlayerError('internal', `${what}: API server error ${code}: ${detail}`, { cause: e, target: 'kubernetes', retriable: true });
+    return new SpeedlayerError('internal', `${what}: API server error ${code}: ${detail}`, {
+      cause: e,
+      target: 'kubernetes',
+      retriable: true,
+    });
   }
-  return new ConnectionError(`${what}: cannot reach the Kubernetes API server: ${(e as Error).message}`, { cause: e, target: 'kubernetes' });
+  return new ConnectionError(`${what}: cannot reach the Kubernetes API server: ${(e as Error).message}`, {
+    cause: e,
+    target: 'kubernetes',
+  });
 }
 
 /** Compute on a Kubernetes cluster. */
@@ -116,7 +128,8 @@ export class KubernetesCompute implements ComputeClient {
     private readonly autoscaler: 'keda' | 'hpa',
     runsReplicas: boolean,
   ) {
-    this.target = flavor === 'kubernetes' ? 'kubernetes' : { eks: 'aws-msk-eks', aks: 'azure-eventhubs-aks', gke: 'gcp-pubsub-gke' }[flavor];
+    this.target =
+      flavor === 'kubernetes' ? 'kubernetes' : { eks: 'aws-msk-eks', aks: 'azure-eventhubs-aks', gke: 'gcp-pubsub-gke' }[flavor];
     this.capabilities = { runsReplicas, autoscaling: true };
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
@@ -172,7 +185,10 @@ export class KubernetesCompute implements ComputeClient {
         {
           apiVersion: 'v1',
           kind: 'Namespace',
-          metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'app.kubernetes.io/managed-by': 'speedlayer' } },
+          metadata: {
+            name: ns,
+            labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'app.kubernetes.io/managed-by': 'speedlayer' },
+          },
         },
       ]);
     }
@@ -196,7 +212,10 @@ export class KubernetesCompute implements ComputeClient {
       deployment = await this.apps.readNamespacedDeployment({ name, namespace });
     } catch (e) {
       if (statusCode(e) === 404) {
-        throw new NotFoundError(`workload ${name} is not deployed in namespace ${namespace}`, { field: 'name', target: this.target });
+        throw new NotFoundError(`workload ${name} is not deployed in namespace ${namespace}`, {
+          field: 'name',
+          target: this.target,
+        });
       }
       throw classifyKubernetesError(e, `read deployment ${namespace}/${name}`);
     }
@@ -280,7 +299,10 @@ export class KubernetesCompute implements ComputeClient {
     const namespace = this.config.namespace;
     const labels = workloadLabels(name);
     const kinds: Array<[string, string]> = [
-      [this.autoscaler === 'keda' ? 'keda.sh/v1alpha1' : 'autoscaling/v2', this.autoscaler === 'keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler'],
+      [
+        this.autoscaler === 'keda' ? 'keda.sh/v1alpha1' : 'autoscaling/v2',
+        this.autoscaler === 'keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler',
+      ],
       ['networking.k8s.io/v1', 'NetworkPolicy'],
       ['policy/v1', 'PodDisruptionBudget'],
       ['apps/v1', 'Deployment'],
@@ -291,7 +313,14 @@ export class KubernetesCompute implements ComputeClient {
     for (const [apiVersion, kind] of kinds) {
       const objName = kind === 'ConfigMap' ? `${name}-env` : kind === 'ServiceAccount' ? serviceAccount : name;
       try {
-        await this.objects.delete({ apiVersion, kind, metadata: { name: objName, namespace, labels } }, undefined, undefined, undefined, undefined, 'Background');
+        await this.objects.delete(
+          { apiVersion, kind, metadata: { name: objName, namespace, labels } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          'Background',
+        );
       } catch (e) {
         if (statusCode(e) !== 404) throw classifyKubernetesError(e, `delete ${kind} ${namespace}/${objName}`);
       }
@@ -308,7 +337,10 @@ export class KubernetesCompute implements ComputeClient {
   }
 
   private check(): void {
-    if (this.closed) throw new SpeedlayerError('closed', 'kubernetes compute client is closed and cannot be used again', { target: this.target });
+    if (this.closed)
+      throw new SpeedlayerError('closed', 'kubernetes compute client is closed and cannot be used again', {
+        target: this.target,
+      });
   }
 }
 
@@ -323,7 +355,10 @@ function flavorOf(scheme: string): KubernetesFlavor {
  * autoscaler (KEDA when its CRD exists and `autoscaler` is `auto`) and whether any node can run pods.
  * @throws `ConfigError` for a bad kubeconfig; `ConnectionError` or `AuthError` when the cluster cannot be used.
  */
-export async function createKubernetesCompute(uri: ParsedUri, options: { config?: Record<string, unknown> } = {}): Promise<KubernetesCompute> {
+export async function createKubernetesCompute(
+  uri: ParsedUri,
+  options: { config?: Record<string, unknown> } = {},
+): Promise<KubernetesCompute> {
   const fromQuery: Record<string, unknown> = {};
   for (const k of ['kubeconfig', 'context', 'namespace', 'autoscaler', 'identity'] as const) {
     const v = uri.params.get(k);
@@ -343,7 +378,9 @@ export async function createKubernetesCompute(uri: ParsedUri, options: { config?
     });
   }
   if (!kc.getCurrentCluster()) {
-    throw new ConfigError(`kubeconfig: no cluster for context ${config.context ?? kc.getCurrentContext() ?? '(none)'}`, { field: 'kubeconfig' });
+    throw new ConfigError(`kubeconfig: no cluster for context ${config.context ?? kc.getCurrentContext() ?? '(none)'}`, {
+      field: 'kubeconfig',
+    });
   }
   const core = kc.makeApiClient(CoreV1Api);
   let nodes = 0;
@@ -358,7 +395,9 @@ export async function createKubernetesCompute(uri: ParsedUri, options: { config?
   let autoscaler: 'keda' | 'hpa' = config.autoscaler === 'auto' ? 'hpa' : config.autoscaler;
   if (config.autoscaler === 'auto') {
     try {
-      await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', limit: 1 });
+      await kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', limit: 1 });
       autoscaler = config.trigger ? 'keda' : 'hpa';
     } catch {
       autoscaler = 'hpa';

@@ -9,11 +9,11 @@ import type { ComputeFactory } from '@speedlayer/core';
 import { createKubernetesCompute } from './compute.js';
 
 export {
-  KubernetesCompute,
   classifyKubernetesError,
   createKubernetesCompute,
-  kubernetesConfigSchema,
+  KubernetesCompute,
   type KubernetesConfig,
+  kubernetesConfigSchema,
 } from './compute.js';
 export { type KubernetesFlavor, type ManifestOptions, type ScalerTrigger, workloadLabels, workloadObjects } from './manifests.js';
 

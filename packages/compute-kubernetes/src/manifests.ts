@@ -84,16 +84,29 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
     { name: 'SPEEDLAYER_HEALTH_PORT', value: String(WORKER_HEALTH_PORT) },
     { name: 'TMPDIR', value: '/tmp' },
   ];
-  const podLabels = { ...labels, ...(options.flavor === 'aks' && options.identity ? { 'azure.workload.identity/use': 'true' } : {}) };
+  const podLabels = {
+    ...labels,
+    ...(options.flavor === 'aks' && options.identity ? { 'azure.workload.identity/use': 'true' } : {}),
+  };
   const serviceAccount = spec.serviceAccount ?? name;
   const objects: K8sObject[] = [
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name: serviceAccount, namespace: ns, labels, annotations: identityAnnotations(options.flavor, options.identity) },
+      metadata: {
+        name: serviceAccount,
+        namespace: ns,
+        labels,
+        annotations: identityAnnotations(options.flavor, options.identity),
+      },
       automountServiceAccountToken: false,
     },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-env`, namespace: ns, labels }, data: { ...(spec.env ?? {}) } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-env`, namespace: ns, labels },
+      data: { ...(spec.env ?? {}) },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -104,7 +117,10 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
         selector: { matchLabels: { 'app.kubernetes.io/name': name } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
         template: {
-          metadata: { labels: podLabels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(WORKER_HEALTH_PORT) } },
+          metadata: {
+            labels: podLabels,
+            annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(WORKER_HEALTH_PORT) },
+          },
           spec: {
             serviceAccountName: serviceAccount,
             automountServiceAccountToken: options.flavor !== 'kubernetes' && !!options.identity,
@@ -147,7 +163,12 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ ports: [{ protocol: 'TCP', port: WORKER_HEALTH_PORT }] }],
         egress: [
-          { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+          {
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
           { ports: options.egressPorts.map((port) => ({ protocol: 'TCP', port })) },
         ],
       },

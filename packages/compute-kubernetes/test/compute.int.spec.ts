@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { connect, createCompute } from '@speedlayer/core';
 import { computeConformance, uniqueName } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
@@ -22,7 +22,10 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
     uri,
     config: { autoscaler: 'hpa' },
     streamUri: `local://${streamDir}`,
-    workload: () => ({ image: 'ghcr.io/speedlayer/worker:0.1.0', command: ['speedlayer', 'worker', '--topic', 't', '--group', 'g', '--handler', '/app/handler.js'] }),
+    workload: () => ({
+      image: 'ghcr.io/speedlayer/worker:0.1.0',
+      command: ['speedlayer', 'worker', '--topic', 't', '--group', 'g', '--handler', '/app/handler.js'],
+    }),
   });
 
   it('declares that replicas do not run here (no nodes), instead of pretending', async () => {
@@ -39,11 +42,17 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
     kc.clusters = [{ ...cluster, server: 'https://127.0.0.1:1' }];
     const { writeFileSync } = await import('node:fs');
     writeFileSync(broken, kc.exportConfig());
-    await expect(createCompute(`kubernetes://?kubeconfig=${encodeURIComponent(broken)}`)).rejects.toMatchObject({ kind: 'connection', retriable: true });
+    await expect(createCompute(`kubernetes://?kubeconfig=${encodeURIComponent(broken)}`)).rejects.toMatchObject({
+      kind: 'connection',
+      retriable: true,
+    });
   });
 
   it('a missing kubeconfig file is a config error naming the field', async () => {
-    await expect(createCompute('kubernetes://?kubeconfig=/nonexistent/kubeconfig')).rejects.toMatchObject({ kind: 'config', field: 'kubeconfig' });
+    await expect(createCompute('kubernetes://?kubeconfig=/nonexistent/kubeconfig')).rejects.toMatchObject({
+      kind: 'config',
+      field: 'kubeconfig',
+    });
   });
 
   describePeer('kubernetes', 'with KEDA ScaledObjects', () => {
@@ -80,7 +89,9 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
       // the CRD takes a moment to be served
       for (let i = 0; i < 100; i++) {
         try {
-          const c = (await createCompute(`${uri}&autoscaler=keda`, { config: { trigger: { type: 'kafka', metadata: { topic: 't' } } } })) as KubernetesCompute;
+          const c = (await createCompute(`${uri}&autoscaler=keda`, {
+            config: { trigger: { type: 'kafka', metadata: { topic: 't' } } },
+          })) as KubernetesCompute;
           await c.close();
           break;
         } catch {
@@ -97,11 +108,20 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
       const topic = uniqueName('k8s-align');
       await stream.admin.ensureTopic(topic, { partitions: 5 });
       const compute = (await createCompute(uri, {
-        config: { autoscaler: 'auto', trigger: { type: 'kafka', metadata: { bootstrapServers: 'b:9098', consumerGroup: 'g', topic, lagThreshold: '50' } } },
+        config: {
+          autoscaler: 'auto',
+          trigger: { type: 'kafka', metadata: { bootstrapServers: 'b:9098', consumerGroup: 'g', topic, lagThreshold: '50' } },
+        },
       })) as KubernetesCompute;
       expect(compute.autoscalerKind).toBe('keda');
       const name = uniqueName('keda').toLowerCase();
-      await compute.deploy({ name, image: 'ghcr.io/speedlayer/worker:0.1.0', command: ['speedlayer', 'worker'], replicas: 1, autoscaling: { min: 1, max: 1 } });
+      await compute.deploy({
+        name,
+        image: 'ghcr.io/speedlayer/worker:0.1.0',
+        command: ['speedlayer', 'worker'],
+        replicas: 1,
+        autoscaling: { min: 1, max: 1 },
+      });
       const s = await compute.alignReplicas(stream, topic, name);
       expect(s).toMatchObject({ desiredReplicas: 5, autoscaling: { min: 1, max: 5 } });
       const kc = new KubeConfig();

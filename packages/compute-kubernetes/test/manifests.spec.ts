@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { workloadObjects } from '../src/index.js';
 
-const base = { name: 'billing', image: 'registry.example/worker@sha256:' + 'a'.repeat(64), command: ['speedlayer', 'worker'], replicas: 3 };
-const options = { namespace: 'team-a', flavor: 'eks' as const, identity: 'arn:aws:iam::123456789012:role/billing', autoscaler: 'hpa' as const, egressPorts: [9098] };
+const base = {
+  name: 'billing',
+  image: 'registry.example/worker@sha256:' + 'a'.repeat(64),
+  command: ['speedlayer', 'worker'],
+  replicas: 3,
+};
+const options = {
+  namespace: 'team-a',
+  flavor: 'eks' as const,
+  identity: 'arn:aws:iam::123456789012:role/billing',
+  autoscaler: 'hpa' as const,
+  egressPorts: [9098],
+};
 
 function byKind(objects: ReturnType<typeof workloadObjects>, kind: string) {
   const o = objects.find((x) => x.kind === kind);
@@ -16,7 +27,11 @@ describe('compute-kubernetes/manifests', () => {
     const pod = d.spec.template.spec;
     const c = pod.containers[0];
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '512Mi' } });
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
@@ -31,11 +46,16 @@ describe('compute-kubernetes/manifests', () => {
     expect(byKind(aks, 'ServiceAccount').metadata.annotations['azure.workload.identity/client-id']).toBeDefined();
     expect(byKind(aks, 'Deployment').spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
     const gke = workloadObjects(base, { ...options, flavor: 'gke', identity: 'w@p.iam.gserviceaccount.com' });
-    expect(byKind(gke, 'ServiceAccount').metadata.annotations['iam.gke.io/gcp-service-account']).toBe('w@p.iam.gserviceaccount.com');
+    expect(byKind(gke, 'ServiceAccount').metadata.annotations['iam.gke.io/gcp-service-account']).toBe(
+      'w@p.iam.gserviceaccount.com',
+    );
   });
 
   it('puts plain env in a ConfigMap and secrets only as Secret references', () => {
-    const objects = workloadObjects({ ...base, env: { LOG_LEVEL: 'info' }, secrets: [{ env: 'DB_PASSWORD', ref: 'k8s:billing-db/password' }] }, options);
+    const objects = workloadObjects(
+      { ...base, env: { LOG_LEVEL: 'info' }, secrets: [{ env: 'DB_PASSWORD', ref: 'k8s:billing-db/password' }] },
+      options,
+    );
     const env = byKind(objects, 'Deployment').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'billing-db', key: 'password' } } });
     expect(byKind(objects, 'ConfigMap').data).toEqual({ LOG_LEVEL: 'info' });
@@ -46,14 +66,27 @@ describe('compute-kubernetes/manifests', () => {
     expect(() => workloadObjects({ ...base, secrets: [{ env: 'X', ref: 'plain-value' }] }, options)).toThrow(
       expect.objectContaining({ kind: 'validation', field: 'secrets[0].ref' }),
     );
-    expect(() => workloadObjects({ ...base, image: undefined as unknown as string }, options)).toThrow(expect.objectContaining({ field: 'image' }));
+    expect(() => workloadObjects({ ...base, image: undefined as unknown as string }, options)).toThrow(
+      expect.objectContaining({ field: 'image' }),
+    );
   });
 
   it('writes the autoscaler with max = the pinned replica count (HPA or KEDA ScaledObject)', () => {
     const spec = { ...base, autoscaling: { min: 1, max: 6 } };
-    expect(byKind(workloadObjects(spec, options), 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 1, maxReplicas: 6 });
-    const keda = workloadObjects(spec, { ...options, autoscaler: 'keda', trigger: { type: 'kafka', metadata: { topic: 'orders', lagThreshold: '50' } } });
-    expect(byKind(keda, 'ScaledObject').spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 6, triggers: [{ type: 'kafka' }] });
+    expect(byKind(workloadObjects(spec, options), 'HorizontalPodAutoscaler').spec).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 6,
+    });
+    const keda = workloadObjects(spec, {
+      ...options,
+      autoscaler: 'keda',
+      trigger: { type: 'kafka', metadata: { topic: 'orders', lagThreshold: '50' } },
+    });
+    expect(byKind(keda, 'ScaledObject').spec).toMatchObject({
+      minReplicaCount: 1,
+      maxReplicaCount: 6,
+      triggers: [{ type: 'kafka' }],
+    });
     expect(() => workloadObjects(spec, { ...options, autoscaler: 'keda' })).toThrow(/trigger/);
   });
 

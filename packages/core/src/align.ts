@@ -58,7 +58,6 @@ export function validateWorkloadSpec(spec: WorkloadSpec): WorkloadSpec {
   return spec;
 }
 
-
 /**
  * The spec pinned to `replicas`: what `scale` means on every compute target under the 1:1 rule — the
  * autoscaler's maximum becomes `replicas` and its minimum never exceeds it.

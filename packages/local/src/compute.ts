@@ -11,15 +11,15 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join } from 'node:path';
 import {
   alignReplicasToPartitions,
-  pinReplicas,
-  validateWorkloadSpec,
   type ComputeCapabilities,
   type ComputeClient,
   NotFoundError,
   type ParsedUri,
+  pinReplicas,
   type ReplicaStatus,
   readSecretRef,
   type StreamClient,
+  validateWorkloadSpec,
   type WorkloadSpec,
   type WorkloadStatus,
 } from '@speedlayer/core';

@@ -48,7 +48,7 @@ export class WorkloadNotServableError extends ValidationError {
 /**
  * Plans a validated workload on each target and emits the files of the feasible plans.
  * A target that cannot serve the workload yields a plan with `feasible: false` and never stops the others.
- * @throws {@link WorkloadValidationError} when a `targets.<id>` entry is invalid.
+ * @throws `WorkloadValidationError` when a `targets.<id>` entry is invalid.
  * @example
  * ```ts
  * const result = planWorkload(parseWorkload(text), [kinesisTarget, pubsubTarget]);
@@ -69,7 +69,7 @@ export function planWorkload(workload: Workload, targets: readonly PlannerTarget
 
 /**
  * Throws when no plan in the result is feasible.
- * @throws {@link WorkloadNotServableError} naming each target's blockers (field path and limit).
+ * @throws `WorkloadNotServableError` naming each target's blockers (field path and limit).
  */
 export function assertSomeFeasible(result: PlanResult): void {
   if (result.results.length > 0 && result.results.every((r) => !r.plan.feasible)) {
@@ -79,7 +79,7 @@ export function assertSomeFeasible(result: PlanResult): void {
 
 /**
  * Checks that every key under `targets` names a known target id.
- * @throws {@link ValidationError} with field `targets.<key>` for an unknown one.
+ * @throws `ValidationError` with field `targets.<key>` for an unknown one.
  */
 export function checkTargetKeys(workload: Workload, knownIds: readonly string[]): void {
   for (const key of Object.keys(workload.targets)) {

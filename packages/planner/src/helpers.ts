@@ -13,7 +13,7 @@ import { WorkloadValidationError } from './workload.js';
 
 /**
  * Validates the `targets.<id>` entry of a workload with the target's own schema.
- * @throws {@link WorkloadValidationError} with paths like `targets.azure-eventhubs-aks.tier`.
+ * @throws `WorkloadValidationError` with paths like `targets.azure-eventhubs-aks.tier`.
  */
 export function targetOptions<S extends z.ZodType>(input: PlanInput, id: string, schema: S): z.output<S> {
   const raw = input.workload.targets[id] ?? {};

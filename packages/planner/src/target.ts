@@ -148,7 +148,7 @@ export interface PlannerTarget {
   /**
    * Sizes the workload for this target. Never throws for a workload the target cannot serve: returns a plan
    * with `feasible: false` and blockers naming the field and the limit.
-   * @throws {@link WorkloadValidationError} when `targets.<id>` options are invalid.
+   * @throws `WorkloadValidationError` when `targets.<id>` options are invalid.
    */
   plan(input: PlanInput): TargetPlan;
   /** Emits the IaC files for a feasible plan. */

@@ -155,7 +155,7 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
 
 /**
  * Validates a workload object and applies defaults.
- * @throws {@link WorkloadValidationError} naming each field at fault, e.g. `ingress.recordsPerSecond: must be greater than 0 (got -5)`.
+ * @throws `WorkloadValidationError` naming each field at fault, e.g. `ingress.recordsPerSecond: must be greater than 0 (got -5)`.
  */
 export function validateWorkload(input: unknown, source?: string): Workload {
   const result = workloadSchema.safeParse(input, { reportInput: true });
@@ -166,7 +166,7 @@ export function validateWorkload(input: unknown, source?: string): Workload {
 
 /**
  * Parses a workload file's text (YAML or JSON; JSON is YAML) and validates it.
- * @throws {@link WorkloadValidationError} when the text is not YAML/JSON or a field is invalid.
+ * @throws `WorkloadValidationError` when the text is not YAML/JSON or a field is invalid.
  */
 export function parseWorkload(text: string, source?: string): Workload {
   let data: unknown;
@@ -186,8 +186,8 @@ export function parseWorkload(text: string, source?: string): Workload {
 
 /**
  * Reads and validates a workload file.
- * @throws {@link WorkloadValidationError} when the file is invalid.
- * @throws {@link ValidationError} (field `workload`) when it cannot be read.
+ * @throws `WorkloadValidationError` when the file is invalid.
+ * @throws `ValidationError` (field `workload`) when it cannot be read.
  */
 export async function loadWorkload(path: string): Promise<Workload> {
   const { readFile } = await import('node:fs/promises');

@@ -111,7 +111,7 @@ function costCompute(b: PlanBuilder, input: PlanInput, replicas: number): { cpu:
 
 /**
  * Plans a workload on Kinesis + ECS Fargate.
- * @throws {@link WorkloadValidationError} when `targets.aws-kinesis-ecs` is invalid.
+ * @throws `WorkloadValidationError` when `targets.aws-kinesis-ecs` is invalid.
  */
 export function planKinesisEcs(input: PlanInput, opts: KinesisOptions): TargetPlan {
   const { workload: w, load } = input;

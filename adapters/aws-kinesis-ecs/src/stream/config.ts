@@ -78,7 +78,7 @@ const URI_PARAMS = ['endpoint', 'dynamodbEndpoint', 'headers'] as const;
 
 /**
  * Region and config of a `kinesis://<region>[?endpoint=...&dynamodbEndpoint=...&headers=raw]` URI.
- * @throws {@link ConfigError} naming the field at fault.
+ * @throws `ConfigError` naming the field at fault.
  */
 export function resolveKinesisConfig(
   uri: ParsedUri,

@@ -153,7 +153,7 @@ export class KafkaStreamClient implements StreamClient {
     return this.#admin;
   }
 
-  /** Throws {@link ClosedError} after close. */
+  /** Throws `ClosedError` after close. */
   check(what = 'stream client'): void {
     if (this.closed) throw new ClosedError(what, { target: TARGET });
   }

@@ -150,7 +150,7 @@ export function configFromQuery(params: URLSearchParams): Record<string, unknown
   return out;
 }
 
-/** Resolves config from URI query + explicit config. @throws {@link ConfigError} naming the field. */
+/** Resolves config from URI query + explicit config. @throws `ConfigError` naming the field. */
 export function resolveKafkaConfig(uri: ParsedUri, config: Record<string, unknown> = {}): KafkaConfig {
   const fromQuery = configFromQuery(uri.params);
   const merged: Record<string, unknown> = { ...fromQuery, ...config };
@@ -176,7 +176,7 @@ const ARN_RE = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):(\d{12}):(?:serverless-)?clus
 
 /**
  * Parses the location of an `msk://<cluster-arn>` URI.
- * @throws {@link ConfigError} (field `uri`) when it is not an MSK cluster ARN.
+ * @throws `ConfigError` (field `uri`) when it is not an MSK cluster ARN.
  */
 export function parseMskArn(location: string): MskClusterArn {
   const arn = decodeURIComponent(location.replace(/\/+$/, ''));
@@ -190,7 +190,7 @@ export function parseMskArn(location: string): MskClusterArn {
   return { arn, region: m[1] ?? '', account: m[2] ?? '', name: m[3] ?? '' };
 }
 
-/** Brokers named by a `kafka://host:port[,host:port]` URI. @throws {@link ConfigError} (field `uri`). */
+/** Brokers named by a `kafka://host:port[,host:port]` URI. @throws `ConfigError` (field `uri`). */
 export function brokersFromKafkaUri(uri: ParsedUri): string[] {
   return parseHostList(uri.location, 'uri');
 }

@@ -119,8 +119,8 @@ async function tlsOptions(config: KafkaConfig, defaultTls: boolean): Promise<Kaf
 /**
  * Resolves bootstrap brokers of an MSK cluster with GetBootstrapBrokers (honouring `AWS_ENDPOINT_URL` /
  * `AWS_ENDPOINT_URL_KAFKA` like every AWS SDK client, or the `endpoint` config).
- * @throws {@link UnsupportedError} when the endpoint does not implement GetBootstrapBrokers (moto does not).
- * @throws {@link NotFoundError} when the cluster does not exist.
+ * @throws `UnsupportedError` when the endpoint does not implement GetBootstrapBrokers (moto does not).
+ * @throws `NotFoundError` when the cluster does not exist.
  */
 export async function mskBootstrapBrokers(arn: string, config: KafkaConfig, logger: Logger): Promise<string[]> {
   const parsed = parseMskArn(arn);

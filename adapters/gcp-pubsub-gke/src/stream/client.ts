@@ -100,7 +100,7 @@ export class PubsubStreamClient implements StreamClient {
     return this.endpoint.seek ?? this.config.seek ?? !this.emulator;
   }
 
-  /** Throws {@link ClosedError} when closed. */
+  /** Throws `ClosedError` when closed. */
   check(what = 'stream client'): void {
     if (this.closed) throw new ClosedError(what, { target: this.target });
   }
@@ -142,8 +142,8 @@ export class PubsubStreamClient implements StreamClient {
    * Finds or creates the subscription of a group. A subscription this call creates starts per `startFrom`:
    * `latest` = from now; `earliest` = Seek back over the topic's message retention (when seek is on and the
    * topic retains messages), else from now; `{ timestamp }` = Seek to that time.
-   * @throws {@link NotFoundError} when the topic does not exist.
-   * @throws {@link ConflictError} when the subscription exists but belongs to another (or a deleted) topic.
+   * @throws `NotFoundError` when the topic does not exist.
+   * @throws `ConflictError` when the subscription exists but belongs to another (or a deleted) topic.
    */
   async ensureSubscription(topic: string, name: string, options: SubscribeOptions): Promise<void> {
     const sub = this.pubsub.subscription(name);

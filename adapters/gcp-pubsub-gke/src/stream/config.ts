@@ -81,7 +81,7 @@ const HOST_RE = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /**
  * Reads `pubsub://<project>[?emulatorHost=host:port][&seek=true|false]`. The emulator comes from `?emulatorHost=` or else from
  * `PUBSUB_EMULATOR_HOST`; without either the client uses Application Default Credentials.
- * @throws {@link ConfigError} (field `uri`) for a missing project, unknown parameters or a bad emulator host.
+ * @throws `ConfigError` (field `uri`) for a missing project, unknown parameters or a bad emulator host.
  */
 export function parsePubsubUri(uri: ParsedUri, env: NodeJS.ProcessEnv = process.env): PubsubEndpoint {
   if (uri.scheme !== 'pubsub') {
@@ -123,7 +123,7 @@ export function parsePubsubUri(uri: ParsedUri, env: NodeJS.ProcessEnv = process.
 
 /**
  * Resolves the adapter config (defaults, then validation).
- * @throws {@link ConfigError} naming the field, e.g. `ackDeadlineSeconds` outside 10..600.
+ * @throws `ConfigError` naming the field, e.g. `ackDeadlineSeconds` outside 10..600.
  */
 export function resolvePubsubConfig(input: unknown): PubsubConfig {
   return resolveConfig(pubsubConfigSchema, input ?? {}, { target: PUBSUB_TARGET });

@@ -64,7 +64,7 @@ const NAME_RE = /^[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/;
 /**
  * Checks a topic name: the common speedlayer rule, then Pub/Sub's (3-255 characters, starting with a letter,
  * not starting with `goog`).
- * @throws {@link ValidationError} with field `topic`.
+ * @throws `ValidationError` with field `topic`.
  */
 export function validatePubsubTopic(topic: unknown, field = 'topic'): string {
   validateTopicName(topic, field);
@@ -81,7 +81,7 @@ export function validatePubsubTopic(topic: unknown, field = 'topic'): string {
 /**
  * The subscription that is consumer group `group` of `topic`: `<topic>.<group>`, with characters Pub/Sub does
  * not allow in names percent-encoded (UTF-8). Deterministic, so every member of a group finds the same one.
- * @throws {@link ValidationError} (field `group`) when the group is empty or the name would be over 255 characters.
+ * @throws `ValidationError` (field `group`) when the group is empty or the name would be over 255 characters.
  */
 export function subscriptionName(topic: string, group: string): string {
   if (typeof group !== 'string' || group.trim() === '') {
@@ -123,7 +123,7 @@ export function recordAttributes(record: ProducerRecord): Record<string, string>
  * Pub/Sub's per-record rules, beyond `validateBatch`: not empty (data or attributes), ordering key ≤ 1 KB, ≤ 100 attributes (the event-time
  * attribute included), attribute keys ≤ 256 bytes and not `goog*`, values ≤ 1024 bytes. Run on the whole batch
  * before anything is sent.
- * @throws {@link ValidationError} naming the field, e.g. `records[3].key`.
+ * @throws `ValidationError` naming the field, e.g. `records[3].key`.
  */
 export function checkPubsubRecord(record: ProducerRecord, index: number): void {
   const field = `records[${index}]`;

@@ -5,9 +5,17 @@
  * @packageDocumentation
  */
 import { fileURLToPath } from 'node:url';
+import {
+  type ComputeClient,
+  ConfigError,
+  connect,
+  createCompute,
+  parseUri,
+  type StreamClient,
+  type WorkloadSpec,
+} from '@speedlayer/core';
 import type { Command } from 'commander';
-import { type ComputeClient, ConfigError, type StreamClient, type WorkloadSpec, connect, createCompute, parseUri } from '@speedlayer/core';
-import { DEFAULT_STREAM, action, intOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
 
 /** Compute URI per target id, for `--target` (a kubeconfig context or region can be given with `--compute`). */
 const TARGET_COMPUTE: Record<string, string> = {
@@ -46,7 +54,9 @@ export interface DeployOptions {
 }
 
 /** Deploys and aligns; returns the status after alignment and the topic's partition count. */
-export async function deployWorker(o: DeployOptions): Promise<{ partitions: number | null; status: Awaited<ReturnType<ComputeClient['status']>> }> {
+export async function deployWorker(
+  o: DeployOptions,
+): Promise<{ partitions: number | null; status: Awaited<ReturnType<ComputeClient['status']>> }> {
   const isLocal = parseUri(o.compute, 'compute').scheme === 'local';
   if (!isLocal && !o.image) throw new ConfigError('--image is required for a container platform', { field: 'image' });
   const stream: StreamClient = await connect(o.stream);
@@ -56,12 +66,17 @@ export async function deployWorker(o: DeployOptions): Promise<{ partitions: numb
     const partitions = info.partitions;
     const replicas = partitions ?? o.replicas;
     if (replicas === undefined) {
-      throw new ConfigError(`topic ${o.topic} on ${stream.target} has no partitions: give --replicas (the planner's rule for this target)`, {
-        field: 'replicas',
-      });
+      throw new ConfigError(
+        `topic ${o.topic} on ${stream.target} has no partitions: give --replicas (the planner's rule for this target)`,
+        {
+          field: 'replicas',
+        },
+      );
     }
     const workerArgs = ['worker', '--stream', o.stream, '--topic', o.topic, '--group', o.group, '--handler', o.handler];
-    const command = isLocal ? [process.execPath, fileURLToPath(new URL('../bin.js', import.meta.url)), ...workerArgs] : ['speedlayer', ...workerArgs];
+    const command = isLocal
+      ? [process.execPath, fileURLToPath(new URL('../bin.js', import.meta.url)), ...workerArgs]
+      : ['speedlayer', ...workerArgs];
     const spec: WorkloadSpec = {
       name: o.name ?? workloadName(o.topic, o.group),
       command,
@@ -71,7 +86,8 @@ export async function deployWorker(o: DeployOptions): Promise<{ partitions: numb
     };
     await compute.deploy(spec);
     // The 1:1 rule as one call: replicas and the autoscaler's maximum = partitions.
-    const status = partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
+    const status =
+      partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
     o.onDeployed?.(partitions, status);
     if (isLocal && o.localUntil && !o.localUntil.aborted) {
       await new Promise<void>((r) => o.localUntil?.addEventListener('abort', () => r(), { once: true }));
@@ -120,7 +136,9 @@ export function registerDeploy(program: Command): void {
           json?: boolean;
         }) => {
           if (o.target !== undefined && !(o.target in TARGET_COMPUTE)) {
-            throw new ConfigError(`--target "${o.target}" is unknown; known: ${Object.keys(TARGET_COMPUTE).join(', ')}`, { field: 'target' });
+            throw new ConfigError(`--target "${o.target}" is unknown; known: ${Object.keys(TARGET_COMPUTE).join(', ')}`, {
+              field: 'target',
+            });
           }
           const compute = o.compute ?? TARGET_COMPUTE[o.target ?? 'local']!;
           const config = {

@@ -22,7 +22,7 @@ export const PLAN_TARGET_IDS: readonly string[] = Object.keys(PLAN_TARGETS);
 
 /**
  * Loads the named targets (`all` for every registered one).
- * @throws {@link ValidationError} (field `--target`) for an unknown id.
+ * @throws `ValidationError` (field `--target`) for an unknown id.
  */
 export async function loadPlanTargets(ids: readonly string[]): Promise<PlannerTarget[]> {
   const { ValidationError } = await import('@speedlayer/core');

@@ -322,7 +322,7 @@ export class CommandError extends SpeedlayerError {
   }
 }
 
-/** Runs a command to completion; resolves with its stdout, rejects with a {@link CommandError}. */
+/** Runs a command to completion; resolves with its stdout, rejects with a `CommandError`. */
 export function run(cmd: string, args: string[], options: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const fd = options.logFile ? openSync(options.logFile, 'a') : undefined;
@@ -547,7 +547,7 @@ export interface PortWish {
 
 /**
  * Chooses loopback ports for a peer: a port forced by its environment variable (must be free, else a
- * {@link PortInUseError} naming the peer), else the port used last time, else the default, else a free one.
+ * `PortInUseError` naming the peer), else the port used last time, else the default, else a free one.
  */
 export async function choosePorts(
   peer: PeerName,
@@ -789,7 +789,7 @@ export interface ProbeResponse {
   body: string;
 }
 
-/** Fails with a {@link TimeoutError} if `promise` does not settle in `ms`. */
+/** Fails with a `TimeoutError` if `promise` does not settle in `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([

@@ -77,7 +77,7 @@ export class PeersUpError extends SpeedlayerError {
 }
 
 /**
- * Checks and de-duplicates peer names (empty = all). Throws a {@link ConfigError} naming the unknown ones.
+ * Checks and de-duplicates peer names (empty = all). Throws a `ConfigError` naming the unknown ones.
  */
 export function parsePeerNames(names: readonly string[] | undefined): PeerName[] {
   if (!names || names.length === 0) return [...PEER_NAMES];
@@ -129,8 +129,8 @@ async function statusFromState(state: StateFile): Promise<PeersStatus> {
 /**
  * Brings peers up: installs each on first use into the cache, starts it on loopback ports, waits until it
  * answers a real request, and records it. Peers that are already up and answering are reused; a recorded peer
- * that died is restarted. Throws a {@link PeersUpError} naming each peer that could not be brought up (after
- * bringing up all the others), or a {@link ConfigError} when the machine lacks a tool a peer needs.
+ * that died is restarted. Throws a `PeersUpError` naming each peer that could not be brought up (after
+ * bringing up all the others), or a `ConfigError` when the machine lacks a tool a peer needs.
  *
  * @param names peers to bring up; empty or undefined = all.
  */
