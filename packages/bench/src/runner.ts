@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { TimeoutError } from '@speedlayer/core';
+import { sleep, TimeoutError } from '@speedlayer/core';
 import { type BenchConsumer, type BenchDriver, type BenchProducer, nowUs, SENT_AT_HEADER } from './driver.js';
 import { LatencyRecorder, type LatencySummary } from './histogram.js';
 import { MaxRateController, producerSchedules, type RateSchedule } from './rate.js';
@@ -114,17 +114,6 @@ export interface RunOptions {
   setupTimeoutMs?: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** OMB's key distributors over a fixed pool of 10,000 random keys. */

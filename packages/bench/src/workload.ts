@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type FieldIssue, formatPath, ValidationError, z } from '@speedlayer/core';
+import { type FieldIssue, fieldIssues, ValidationError, z } from '@speedlayer/core';
 import { parse as parseYaml } from 'yaml';
 
 /** OMB's key distributors (`KeyDistributorType`). */
@@ -126,26 +126,12 @@ export class OmbWorkloadError extends ValidationError {
 }
 
 function issuesOf(error: z.ZodError): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const base = formatPath(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const why = UNSUPPORTED[key];
-        out.push({
-          path: base ? `${base}.${key}` : key,
-          message: why ? `not supported by speedlayer bench: ${why}` : `unknown field (known: ${OMB_FIELDS.join(', ')})`,
-        });
-      }
-      continue;
-    }
-    let message = issue.message;
-    if ('input' in issue && (typeof issue.input === 'number' || typeof issue.input === 'string')) {
-      message += ` (got ${JSON.stringify(issue.input)})`;
-    }
-    out.push({ path: base || '(root)', message });
-  }
-  return out;
+  return fieldIssues(error, {
+    unknownField: (key) => {
+      const why = UNSUPPORTED[key];
+      return why ? `not supported by speedlayer bench: ${why}` : `unknown field (known: ${OMB_FIELDS.join(', ')})`;
+    },
+  });
 }
 
 /**

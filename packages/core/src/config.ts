@@ -28,9 +28,33 @@ export interface FieldIssue {
   message: string;
 }
 
-/** Lists a zod error's issues as path + message. */
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path) || '(root)', message: i.message }));
+/** Options of {@link fieldIssues}. */
+export interface FieldIssueOptions {
+  /** Message for an unknown field (one issue per unknown key). @default "unknown field" */
+  unknownField?: (key: string, path: string) => string;
+}
+
+/**
+ * Lists a zod error's issues as path + message: one issue per unknown key (named by its own path), and the
+ * offending value appended when the schema was parsed with `reportInput: true`.
+ */
+export function fieldIssues(error: z.ZodError, options: FieldIssueOptions = {}): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const base = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        out.push({ path, message: options.unknownField?.(key, path) ?? 'unknown field' });
+      }
+      continue;
+    }
+    let message = issue.message;
+    const input = (issue as { input?: unknown }).input;
+    if (typeof input === 'number' || typeof input === 'string') message += ` (got ${JSON.stringify(input)})`;
+    out.push({ path: base || '(root)', message });
+  }
+  return out;
 }
 
 /**

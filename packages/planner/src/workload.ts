@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type FieldIssue, formatPath, ValidationError, z } from '@speedlayer/core';
+import { type FieldIssue, fieldIssues, ValidationError, z } from '@speedlayer/core';
 import { parse as parseYaml } from 'yaml';
 
 const positive = (what: string) =>
@@ -135,22 +135,7 @@ export class WorkloadValidationError extends ValidationError {
 }
 
 function issuesOf(error: z.ZodError): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const base = formatPath(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        out.push({ path: base ? `${base}.${key}` : key, message: 'unknown field' });
-      }
-      continue;
-    }
-    let message = issue.message;
-    if ('input' in issue && issue.input !== undefined && (typeof issue.input === 'number' || typeof issue.input === 'string')) {
-      message += ` (got ${JSON.stringify(issue.input)})`;
-    }
-    out.push({ path: base || '(root)', message });
-  }
-  return out;
+  return fieldIssues(error);
 }
 
 /**
