@@ -82,3 +82,42 @@ describePeer('kubernetes', 'cli: deploy on Kubernetes', (k8s) => {
     expect(r.stderr).toMatch(/^speedlayer: --image is required for a container platform\n$/);
   });
 });
+
+describePeer('moto', 'cli: deploy on ECS (moto)', (moto) => {
+  it('deploy --target aws-kinesis-ecs aligns the service desired count and autoscaling maximum to the shard count', () => {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: moto.region };
+    const stream = `kinesis://${moto.region}?endpoint=${moto.endpoint}`;
+    const topic = uniqueName('deploy-ecs');
+    const create = spawnSync(process.execPath, [bin, 'topic', 'create', topic, '--partitions', '3', '--stream', stream], {
+      cwd,
+      env,
+      encoding: 'utf8',
+    });
+    expect(create.status, create.stderr).toBe(0);
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'deploy',
+        '--target',
+        'aws-kinesis-ecs',
+        '--compute',
+        `ecs://${moto.region}/speedlayer-deploy?endpoint=${moto.endpoint}`,
+        '--stream',
+        stream,
+        '--topic',
+        topic,
+        '--group',
+        'billing',
+        '--handler',
+        '/app/handler.js',
+        '--image',
+        'ghcr.io/speedlayer/worker:0.1.0',
+        '--json',
+      ],
+      { cwd, env, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ partitions: 3, desiredReplicas: 3, autoscaling: { max: 3 }, readyReplicas: 0 });
+  });
+});
