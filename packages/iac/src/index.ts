@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export * from './aws.js';
 export * from './cfn.js';
 export * from './hcl.js';
 export * from './header.js';

@@ -10,6 +10,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import {
   assertNoSecretValues,
+  awsKmsKey,
   block,
   type CfnResource,
   type CfnTemplate,
@@ -137,42 +138,7 @@ function terraform(m: Model, header: string[]): string {
     variable('image', { type: expr('string'), default: m.image, description: 'Worker image; pin by digest for production.' }),
     dataSource('aws_caller_identity', 'current', {}),
     dataSource('aws_partition', 'current', {}),
-    resource('aws_kms_key', 'this', {
-      description: `speedlayer ${m.name}: Kinesis, DynamoDB lease tables and logs`,
-      enable_key_rotation: true,
-      deletion_window_in_days: 30,
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AccountAdmin',
-            Effect: 'Allow',
-            Principal: {
-              AWS: tmpl('arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root'),
-            },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          {
-            Sid: 'CloudWatchLogs',
-            Effect: 'Allow',
-            Principal: { Service: tmpl('logs.${var.region}.amazonaws.com') },
-            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-            Resource: '*',
-            Condition: {
-              ArnLike: {
-                'kms:EncryptionContext:aws:logs:arn': tmpl(
-                  'arn:${data.aws_partition.current.partition}:logs:${var.region}:${data.aws_caller_identity.current.account_id}:log-group:/speedlayer/' +
-                    m.name,
-                ),
-              },
-            },
-          },
-        ],
-      }) as never,
-      tags,
-    }),
-    resource('aws_kms_alias', 'this', { name: `alias/speedlayer-${m.name}`, target_key_id: expr('aws_kms_key.this.key_id') }),
+    ...awsKmsKey({ name: m.name, purpose: 'Kinesis, DynamoDB lease tables and logs', tags, scopeLogsToWorkload: true }),
     resource('aws_kinesis_stream', 'this', {
       name: m.name,
       shard_count: m.onDemand ? undefined : m.shards,

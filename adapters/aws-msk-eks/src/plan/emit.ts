@@ -9,6 +9,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import {
   assertNoSecretValues,
+  awsKmsKey,
   block,
   type CfnResource,
   type CfnTemplate,
@@ -187,34 +188,7 @@ function terraform(m: Model, header: string[]): string {
       group_arn_prefix: expr(`replace(${cluster}.arn, ":cluster/", ":group/")`),
       oidc_host: expr('replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")'),
     }),
-    resource('aws_kms_key', 'this', {
-      description: `speedlayer ${m.name}: MSK data, EKS secrets, logs`,
-      enable_key_rotation: true,
-      deletion_window_in_days: 30,
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AccountAdmin',
-            Effect: 'Allow',
-            Principal: {
-              AWS: tmpl('arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root'),
-            },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          {
-            Sid: 'CloudWatchLogs',
-            Effect: 'Allow',
-            Principal: { Service: tmpl('logs.${var.region}.amazonaws.com') },
-            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-            Resource: '*',
-          },
-        ],
-      }) as never,
-      tags,
-    }),
-    resource('aws_kms_alias', 'this', { name: `alias/speedlayer-${m.name}`, target_key_id: expr('aws_kms_key.this.key_id') }),
+    ...awsKmsKey({ name: m.name, purpose: 'MSK data, EKS secrets, logs', tags }),
     resource('aws_cloudwatch_log_group', 'msk', {
       name: `/speedlayer/${m.name}/msk`,
       retention_in_days: 365,
