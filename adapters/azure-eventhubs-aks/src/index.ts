@@ -1,7 +1,9 @@
 /**
- * `@speedlayer/azure-eventhubs-aks`. Today only the planning profile exists (also on the `./plan` subpath); the Event
- * Hubs stream adapter and AKS compute wiring will be added here.
+ * `@speedlayer/azure-eventhubs-aks`: the Azure Event Hubs + AKS target. The Event Hubs stream adapter
+ * (`eventhubs://` over AMQP, `eventhubs+kafka://` over the Kafka endpoint; also on the `./stream` subpath,
+ * exporting `streamFactory` for the registry) and the planning profile (also on the `./plan` subpath).
  *
  * @packageDocumentation
  */
 export * from './plan/index.js';
+export * from './stream/index.js';
