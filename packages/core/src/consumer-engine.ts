@@ -30,7 +30,10 @@ export interface PartitionProcessorOptions {
   deadLetter: (message: ConsumedMessage, error: unknown, attempts: number) => Promise<void>;
   /** Writes a checkpoint covering `message` and everything before it in this partition. */
   commit: (message: ConsumedMessage) => Promise<void>;
-  /** Shortest time between two checkpoint writes, in ms; the last one is always written on stop. @default 500 */
+  /**
+   * Shortest time between two checkpoint writes, in ms (the first after a quiet period goes out at once, later
+   * progress within the interval is coalesced into one write); the last one is always written on stop. @default 500
+   */
   commitIntervalMs?: number;
   /** Counters shared with the subscription. */
   stats: SubscriptionStats;
@@ -38,10 +41,65 @@ export interface PartitionProcessorOptions {
   onError?: (error: unknown) => void;
 }
 
+/** Slot states. */
+const PENDING = 0;
+const RUNNING = 1;
+const DONE = 2;
+
 interface Slot {
   message: ConsumedMessage;
-  done: boolean;
-  running: boolean;
+  state: typeof PENDING | typeof RUNNING | typeof DONE;
+  /** Enqueue order (position order within the partition). */
+  seq: number;
+  /** The next enqueued message with the same key (concurrency > 1 only): it starts when this one is done. */
+  nextSameKey: Slot | undefined;
+}
+
+/** Compact the queue's consumed prefix once it is at least this long (and half the array). */
+const COMPACT_AT = 1024;
+
+/** A binary min-heap of slots by enqueue order: the startable messages, earliest first (concurrency > 1). */
+class ReadyHeap {
+  private readonly items: Slot[] = [];
+
+  push(slot: Slot): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(slot);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] as Slot;
+      if (p.seq <= slot.seq) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = slot;
+  }
+
+  pop(): Slot | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (top === undefined || last === undefined || a.length === 0) return top;
+    let i = 0;
+    const n = a.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && (a[r] as Slot).seq < (a[l] as Slot).seq ? r : l;
+      const c = a[child] as Slot;
+      if (c.seq >= last.seq) break;
+      a[i] = c;
+      i = child;
+    }
+    a[i] = last;
+    return top;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Headers added to a dead-lettered message. */
@@ -63,23 +121,38 @@ export function deadLetterHeaders(message: ConsumedMessage, error: unknown, atte
  * Processes one partition's messages in position order.
  *
  * Enqueue fetched messages with {@link PartitionProcessor.enqueue}; respect {@link PartitionProcessor.buffered}
- * (or await {@link PartitionProcessor.waitForSpace}) for backpressure; call {@link PartitionProcessor.stop} on
+ * (or await {@link PartitionProcessor.waitForSpace}) for backpressure; await {@link PartitionProcessor.drained}
+ * (finished) or {@link PartitionProcessor.idle} (finished and committed); call {@link PartitionProcessor.stop} on
  * revoke or close: in-flight handlers finish, nothing new starts, and the contiguous prefix is committed.
+ *
+ * Per message the cost is O(1): a queue with a moving head, a min-heap of startable messages and a per-key chain
+ * (concurrency > 1), the handler called directly (a synchronous handler needs no promise at all), retries and
+ * dead-lettering off the fast path, and checkpoints coalesced to at most one write per `commitIntervalMs`.
  */
 export class PartitionProcessor {
-  private readonly slots: Slot[] = [];
+  /** Enqueued messages in position order; `queue[head]` is the earliest one not yet finished. */
+  private queue: Slot[] = [];
+  private head = 0;
+  private seq = 0;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly commitIntervalMs: number;
   private readonly abort = new AbortController();
   private inFlight = 0;
+  /** Startable messages (concurrency > 1). */
+  private readonly ready = new ReadyHeap();
+  /** Last enqueued unfinished message per key (concurrency > 1): later ones of the key chain behind it. */
+  private readonly keyTails = new Map<string, Slot>();
+  private pumping = false;
+  private pendingCommit: ConsumedMessage | undefined;
   private lastCommitted: ConsumedMessage | undefined;
+  private lastCommitAt = 0;
   private commitTimer: NodeJS.Timeout | undefined;
+  private commitRunning = false;
   private committing: Promise<void> = Promise.resolve();
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
   private spaceWaiters: Array<{ limit: number; resolve: () => void }> = [];
-  private readonly runningKeys = new Set<string>();
 
   constructor(private readonly options: PartitionProcessorOptions) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
@@ -89,7 +162,7 @@ export class PartitionProcessor {
 
   /** Messages enqueued and not yet finished. */
   get buffered(): number {
-    return this.slots.length;
+    return this.queue.length - this.head;
   }
 
   /** The last message covered by a written checkpoint. */
@@ -105,19 +178,43 @@ export class PartitionProcessor {
   /** Adds fetched messages (in position order). Ignored after `stop()`. */
   enqueue(messages: readonly ConsumedMessage[]): void {
     if (this.stopped) return;
-    for (const message of messages) this.slots.push({ message, done: false, running: false });
+    const serial = this.concurrency === 1;
+    for (const message of messages) {
+      const slot: Slot = { message, state: PENDING, seq: this.seq++, nextSameKey: undefined };
+      this.queue.push(slot);
+      if (serial) continue;
+      const key = message.key;
+      if (key === null) {
+        this.ready.push(slot);
+        continue;
+      }
+      // per-key order: a message starts only after the previous one of its key is done
+      const tail = this.keyTails.get(key);
+      if (tail) tail.nextSameKey = slot;
+      else this.ready.push(slot);
+      this.keyTails.set(key, slot);
+    }
     this.pump();
   }
 
   /** Resolves when fewer than `limit` messages are buffered (or the processor stops). */
   waitForSpace(limit: number): Promise<void> {
-    if (this.slots.length < limit || this.stopped) return Promise.resolve();
+    if (this.buffered < limit || this.stopped) return Promise.resolve();
     return new Promise((resolve) => this.spaceWaiters.push({ limit, resolve }));
+  }
+
+  /**
+   * Resolves when everything enqueued so far is finished (handled or dead-lettered), or the processor stopped
+   * and nothing is running. The checkpoint follows on the commit interval (or on `stop()` / `idle()`).
+   */
+  drained(): Promise<void> {
+    if (this.buffered === 0 || (this.stopped && this.inFlight === 0)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Resolves when everything enqueued so far is finished and committed. */
   async idle(): Promise<void> {
-    if (this.slots.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.drained();
     await this.flushCommit();
   }
 
@@ -130,42 +227,70 @@ export class PartitionProcessor {
       this.stopped = true;
       this.abort.abort();
       for (const w of this.spaceWaiters.splice(0)) w.resolve();
+      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.flushCommit();
   }
 
+  /** Starts messages up to the concurrency; a loop (not recursion) when handlers finish synchronously. */
   private pump(): void {
-    if (this.stopped) return;
-    for (const slot of this.slots) {
-      if (this.inFlight >= this.concurrency) break;
-      if (slot.done || slot.running) continue;
-      if (this.concurrency > 1) {
-        const key = slot.message.key;
-        if (key !== null && this.runningKeys.has(key)) continue;
-        // keep per-key order: an earlier unfinished message of the same key must go first
-        if (key !== null && this.hasEarlierPending(slot, key)) continue;
+    if (this.pumping) return; // the running loop below picks the change up
+    this.pumping = true;
+    try {
+      while (!this.stopped && this.inFlight < this.concurrency) {
+        const slot = this.next();
+        if (!slot) break;
+        this.start(slot);
       }
-      this.start(slot);
-      if (this.concurrency === 1) break;
+    } finally {
+      this.pumping = false;
     }
   }
 
-  private hasEarlierPending(slot: Slot, key: string): boolean {
-    for (const s of this.slots) {
-      if (s === slot) return false;
-      if (!s.done && s.message.key === key) return true;
+  private next(): Slot | undefined {
+    if (this.concurrency === 1) {
+      // serial: the earliest unfinished message, once nothing runs
+      const slot = this.queue[this.head];
+      return slot?.state === PENDING ? slot : undefined;
     }
-    return false;
+    return this.ready.pop();
   }
 
   private start(slot: Slot): void {
-    slot.running = true;
+    slot.state = RUNNING;
     this.inFlight++;
-    if (slot.message.key !== null) this.runningKeys.add(slot.message.key);
-    void this.handle(slot.message).then(
+    const { message } = slot;
+    // a fresh object per attempt: what the handler does to it cannot change the checkpoint
+    const first = message.deliveryAttempt || 1;
+    let result: unknown;
+    try {
+      result = this.options.handler({ ...message, deliveryAttempt: first });
+    } catch (e) {
+      this.failed(slot, e);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => this.succeeded(slot),
+        (e: unknown) => this.failed(slot, e),
+      );
+    } else {
+      this.succeeded(slot);
+    }
+  }
+
+  private succeeded(slot: Slot): void {
+    this.options.stats.handled++;
+    this.finish(slot, true);
+  }
+
+  /** First attempt failed: retries (with backoff) and dead-lettering run off the fast path. */
+  private failed(slot: Slot, error: unknown): void {
+    this.options.stats.failures++;
+    this.retry(slot.message, error).then(
       (finished) => this.finish(slot, finished),
-      (e) => {
+      (e: unknown) => {
         this.options.onError?.(e);
         this.finish(slot, false);
       },
@@ -173,12 +298,25 @@ export class PartitionProcessor {
   }
 
   private finish(slot: Slot, finished: boolean): void {
-    slot.running = false;
-    slot.done = finished;
     this.inFlight--;
-    if (slot.message.key !== null) this.runningKeys.delete(slot.message.key);
-    if (finished) this.advance();
-    if (this.inFlight === 0 && (this.stopped || this.slots.length === 0)) {
+    if (finished) {
+      slot.state = DONE;
+      if (this.concurrency > 1 && slot.message.key !== null) {
+        const nextOfKey = slot.nextSameKey;
+        if (nextOfKey) {
+          slot.nextSameKey = undefined;
+          this.ready.push(nextOfKey);
+        } else if (this.keyTails.get(slot.message.key) === slot) {
+          this.keyTails.delete(slot.message.key);
+        }
+      }
+      this.advance();
+    } else {
+      // stopped first: left unfinished (and uncommitted) for the next owner
+      slot.state = PENDING;
+      if (!this.stopped && this.concurrency > 1) this.ready.push(slot);
+    }
+    if (this.inFlight === 0 && (this.stopped || this.buffered === 0) && this.idleWaiters.length > 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
     this.pump();
@@ -186,28 +324,54 @@ export class PartitionProcessor {
 
   /** Drops the finished prefix and schedules a checkpoint for its last message. */
   private advance(): void {
-    let last: ConsumedMessage | undefined;
-    while (this.slots.length > 0 && this.slots[0]?.done) last = this.slots.shift()?.message;
+    const q = this.queue;
+    let h = this.head;
+    let last: Slot | undefined;
+    while (h < q.length) {
+      const slot = q[h] as Slot;
+      if (slot.state !== DONE) break;
+      last = slot;
+      h++;
+    }
     if (!last) return;
-    this.pendingCommit = last;
-    for (let i = this.spaceWaiters.length - 1; i >= 0; i--) {
-      const w = this.spaceWaiters[i];
-      if (w && this.slots.length < w.limit) {
-        this.spaceWaiters.splice(i, 1);
-        w.resolve();
+    if (h === q.length) {
+      q.length = 0;
+      h = 0;
+    } else if (h >= COMPACT_AT && h * 2 >= q.length) {
+      q.splice(0, h); // amortised O(1): at most as many moved as were consumed
+      h = 0;
+    }
+    this.head = h;
+    this.pendingCommit = last.message;
+    if (this.spaceWaiters.length > 0) {
+      const buffered = this.buffered;
+      for (let i = this.spaceWaiters.length - 1; i >= 0; i--) {
+        const w = this.spaceWaiters[i];
+        if (w && buffered < w.limit) {
+          this.spaceWaiters.splice(i, 1);
+          w.resolve();
+        }
       }
     }
-    if (this.slots.length === 0 || this.commitIntervalMs <= 0) {
-      void this.flushCommit();
-    } else if (!this.commitTimer) {
-      this.commitTimer = setTimeout(() => {
-        this.commitTimer = undefined;
-        void this.flushCommit();
-      }, this.commitIntervalMs);
-    }
+    this.scheduleCommit();
   }
 
-  private pendingCommit: ConsumedMessage | undefined;
+  /**
+   * Checkpoints are coalesced: at most one write per `commitIntervalMs` (the first at once after a quiet
+   * period), each covering the contiguous finished prefix at the time it is written; never more than one at once.
+   */
+  private scheduleCommit(): void {
+    if (this.commitTimer || this.commitRunning || this.stopped) return; // re-checked when the write completes
+    const wait = this.commitIntervalMs <= 0 ? 0 : this.lastCommitAt + this.commitIntervalMs - Date.now();
+    if (wait <= 0) {
+      void this.flushCommit();
+      return;
+    }
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.flushCommit();
+    }, wait);
+  }
 
   /** Writes the pending checkpoint now (serialised with earlier writes). */
   flushCommit(): Promise<void> {
@@ -215,28 +379,42 @@ export class PartitionProcessor {
       clearTimeout(this.commitTimer);
       this.commitTimer = undefined;
     }
-    this.committing = this.committing.then(async () => {
-      const target = this.pendingCommit;
-      if (!target || target === this.lastCommitted) return;
-      try {
-        await this.options.commit(target);
-        this.lastCommitted = target;
-        this.options.stats.commits++;
-      } catch (e) {
-        // A failed checkpoint only means more redelivery later; the next flush tries again.
-        this.options.onError?.(e);
-      }
-    });
+    this.committing = this.committing.then(() => this.writeCommit());
     return this.committing;
   }
 
-  /** Runs the handler with retries; dead-letters after the last attempt. Returns false if stopped first. */
-  private async handle(message: ConsumedMessage): Promise<boolean> {
+  private async writeCommit(): Promise<void> {
+    const target = this.pendingCommit;
+    if (!target || target === this.lastCommitted) return;
+    this.commitRunning = true;
+    let ok = false;
+    try {
+      await this.options.commit(target);
+      this.lastCommitted = target;
+      this.options.stats.commits++;
+      ok = true;
+    } catch (e) {
+      // A failed checkpoint only means more redelivery later; the next write tries again.
+      this.options.onError?.(e);
+    } finally {
+      this.commitRunning = false;
+      this.lastCommitAt = Date.now();
+    }
+    // progress made while writing goes out on the interval; after a failure only with an interval (no busy loop)
+    if (this.pendingCommit !== this.lastCommitted && (ok || this.commitIntervalMs > 0)) this.scheduleCommit();
+  }
+
+  /**
+   * Attempts 2.. with backoff after a failed first attempt; dead-letters after the last one. Returns false if
+   * stopped first.
+   */
+  private async retry(message: ConsumedMessage, firstError: unknown): Promise<boolean> {
     const { handler, stats } = this.options;
-    let lastError: unknown;
+    let lastError = firstError;
     const firstAttempt = message.deliveryAttempt || 1;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (this.stopped && attempt > 1) return false;
+    for (let attempt = 2; attempt <= this.maxAttempts; attempt++) {
+      await sleep(backoffDelay(attempt - 1, this.options.backoff ?? {}), this.abort.signal);
+      if (this.stopped) return false;
       try {
         await handler({ ...message, deliveryAttempt: firstAttempt + attempt - 1 });
         stats.handled++;
@@ -244,10 +422,6 @@ export class PartitionProcessor {
       } catch (e) {
         lastError = e;
         stats.failures++;
-        if (attempt < this.maxAttempts) {
-          await sleep(backoffDelay(attempt, this.options.backoff ?? {}), this.abort.signal);
-          if (this.stopped) return false;
-        }
       }
     }
     // Every attempt failed: publish to the dead-letter topic; never skip without it.

@@ -160,4 +160,143 @@ describe('core/consumer-engine', () => {
     expect(h[DeadLetterHeaders.group]).toBe('billing');
     expect(h.trace).toBe('x');
   });
+
+  describe('coalesced checkpoints', () => {
+    it('writes at most one checkpoint per interval and never past a message that is still running', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const { p, commits } = processor(
+        async (m) => {
+          if (m.position === '3') await gate;
+        },
+        { concurrency: 4, commitIntervalMs: 30 },
+      );
+      p.enqueue(Array.from({ length: 40 }, (_, i) => msg(i)));
+      await new Promise((r) => setTimeout(r, 100));
+      // 0..2 are the contiguous prefix; 4..39 finished too but sit behind the gap at 3
+      expect(commits.length).toBeGreaterThan(0);
+      expect(commits.every((c) => Number(c) <= 2)).toBe(true);
+      expect(commits.at(-1)).toBe('2');
+      release();
+      await p.drained();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(commits.at(-1)).toBe('39');
+      // coalesced: far fewer writes than messages
+      expect(commits.length).toBeLessThan(10);
+    });
+
+    it('drained() does not wait for the checkpoint; the interval writes it, stop() flushes it', async () => {
+      const { p, commits } = processor(() => {}, { commitIntervalMs: 60_000 });
+      p.enqueue([msg(0)]);
+      await p.drained();
+      expect(commits).toEqual(['0']); // first write goes out at once after a quiet period
+      p.enqueue([msg(1), msg(2)]);
+      await p.drained();
+      expect(p.buffered).toBe(0);
+      expect(commits).toEqual(['0']); // the next one waits for the interval
+      await p.stop();
+      expect(commits).toEqual(['0', '2']);
+    });
+
+    it('retries a failed checkpoint on the interval without new messages', async () => {
+      let failures = 1;
+      const commits: string[] = [];
+      const errors: unknown[] = [];
+      const { p } = processor(() => {}, {
+        commitIntervalMs: 20,
+        commit: async (m) => {
+          if (failures-- > 0) throw new Error('coordinator moved');
+          commits.push(m.position);
+        },
+        onError: (e) => errors.push(e),
+      });
+      p.enqueue([msg(0), msg(1)]);
+      await p.drained();
+      await new Promise((r) => setTimeout(r, 80));
+      expect(errors).toHaveLength(1);
+      expect(commits).toEqual(['1']);
+      await p.stop();
+    });
+
+    it('hands the commit callback the enqueued message object', async () => {
+      const enqueued = [msg(0), msg(1)];
+      const seen: ConsumedMessage[] = [];
+      const { p } = processor(
+        (m) => {
+          // what a handler does to its message cannot move the checkpoint
+          (m as { position: string }).position = '999';
+        },
+        { commit: async (m) => void seen.push(m) },
+      );
+      p.enqueue(enqueued);
+      await p.idle();
+      expect(seen.at(-1)).toBe(enqueued[1]);
+      expect(seen.at(-1)?.position).toBe('1');
+    });
+  });
+
+  describe('fast path', () => {
+    it('runs a long backlog of synchronous handlers in order without deep recursion', async () => {
+      const seen: number[] = [];
+      const { p, commits } = processor((m) => {
+        seen.push(Number(m.position));
+      });
+      const n = 50_000;
+      p.enqueue(Array.from({ length: n }, (_, i) => msg(i)));
+      await p.idle();
+      expect(seen).toHaveLength(n);
+      expect(seen.every((v, i) => v === i)).toBe(true);
+      expect(commits.at(-1)).toBe(String(n - 1));
+      expect(p.buffered).toBe(0);
+    });
+
+    it('keeps per-key order with one hot key and many others under concurrency', async () => {
+      const byKey = new Map<string, number[]>();
+      let running = 0;
+      let maxRunning = 0;
+      const runningKeys = new Set<string>();
+      let sameKeyOverlaps = 0;
+      const { p, commits } = processor(
+        async (m) => {
+          const key = m.key as string;
+          if (runningKeys.has(key)) sameKeyOverlaps++;
+          runningKeys.add(key);
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((r) => setImmediate(r));
+          running--;
+          runningKeys.delete(key);
+          byKey.set(key, [...(byKey.get(key) ?? []), Number(m.position)]);
+        },
+        { concurrency: 8 },
+      );
+      const n = 3000;
+      p.enqueue(Array.from({ length: n }, (_, i) => msg(i, i % 3 === 0 ? 'hot' : `k${i % 50}`)));
+      await p.idle();
+      for (const positions of byKey.values()) expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect([...byKey.values()].reduce((a, v) => a + v.length, 0)).toBe(n);
+      expect(sameKeyOverlaps).toBe(0);
+      expect(maxRunning).toBeGreaterThan(1);
+      expect(maxRunning).toBeLessThanOrEqual(8);
+      expect(commits.at(-1)).toBe(String(n - 1));
+    });
+
+    it('a synchronous throw is retried like a rejection', async () => {
+      const attempts: number[] = [];
+      const { p, commits, dead } = processor(
+        (m) => {
+          if (m.position === '1') {
+            attempts.push(m.deliveryAttempt);
+            if (m.deliveryAttempt < 3) throw new Error('flaky');
+          }
+        },
+        { maxAttempts: 5 },
+      );
+      p.enqueue([msg(0), msg(1), msg(2)]);
+      await p.idle();
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(dead).toEqual([]);
+      expect(commits.at(-1)).toBe('2');
+    });
+  });
 });

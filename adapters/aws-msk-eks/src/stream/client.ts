@@ -5,10 +5,13 @@
  *   record's offset is known; batches are split per partition below `message.max.bytes`, in order.
  * - Consumer: a kafkajs consumer group with auto-commit off. Each fetched batch is fed to the core
  *   {@link PartitionProcessor} (retries, dead-letter, contiguous checkpoints, per-key order); its commit callback
- *   commits `offset + 1`. `eachBatch` returns only when the batch is finished and committed, heartbeating meanwhile,
- *   so kafkajs fetches no further for that partition (backpressure) and never rejoins the group while work is in
- *   flight: on a rebalance the processor is stopped (in-flight handlers finish, the contiguous prefix is committed)
- *   before the partition can go to another member.
+ *   commits `offset + 1`. `eachBatch` returns only when every message of the batch is finished (handled or
+ *   dead-lettered), heartbeating meanwhile, so kafkajs fetches no further for that partition (backpressure) and never
+ *   rejoins the group while work is in flight. Checkpoints are written asynchronously, coalesced to at most one per
+ *   `commitIntervalMs` per partition and never past the contiguous finished prefix; they are flushed when kafkajs
+ *   starts rejoining (its `REBALANCING` event, so the commit reaches the coordinator before the JoinGroup), when a
+ *   heartbeat fails inside a batch, and on revoke or close (the processor is stopped: in-flight handlers finish, the
+ *   contiguous prefix is committed) before the partition can go to another member.
  *
  * @packageDocumentation
  */
@@ -322,6 +325,8 @@ export class KafkaAdmin implements StreamAdmin {
       }
     }
     this.client.forget(topic);
+    // CreatePartitions returns once the controller accepted it; metadata can lag behind for a moment.
+    for (let i = 0; i < 50 && (await this.describePartitions(topic)) < partitions; i++) await sleep(100);
     return this.describeTopic(topic);
   }
 
@@ -606,6 +611,10 @@ export class KafkaSubscription implements Subscription {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.onJoin(e.payload.memberAssignment[topic] ?? []);
     });
+    consumer.on(consumer.events.REBALANCING, () => {
+      // kafkajs is about to rejoin: write pending checkpoints now, ahead of the JoinGroup on the same connection
+      for (const s of this.states.values()) void s.processor.flushCommit();
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       this.crash = e.payload.error;
       if (!e.payload.restart) {
@@ -799,7 +808,8 @@ export class KafkaSubscription implements Subscription {
       i = end;
       if (i < messages.length && !(await this.waitBeating(processor.waitForSpace(lowWater), state, heartbeat))) return false;
     }
-    return (await this.waitBeating(processor.idle(), state, heartbeat)) && !processor.isStopped;
+    // finished, not yet committed: the checkpoint follows on the commit interval (flushed on rebalance and close)
+    return (await this.waitBeating(processor.drained(), state, heartbeat)) && !processor.isStopped;
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
