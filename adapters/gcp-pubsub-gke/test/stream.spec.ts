@@ -96,12 +96,13 @@ describe('gcp-pubsub-gke/stream/mapping', () => {
       partitions: false,
       partitionGrowth: false,
       timestampSeek: false,
+      historyForNewGroups: false,
       nativeConsumerGroups: true,
       nativeDeadLetter: false,
       maxMessageBytes: 10_000_000,
       maxHeaders: 100,
     });
-    expect(pubsubCapabilities(true).timestampSeek).toBe(true);
+    expect(pubsubCapabilities(true)).toMatchObject({ timestampSeek: true, historyForNewGroups: true });
   });
 
   it('sends an explicit event time as an attribute and counts it against the limits', () => {

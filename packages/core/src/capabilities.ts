@@ -17,6 +17,16 @@ export interface StreamCapabilities {
   nativeConsumerGroups: boolean;
   /** `startFrom: { timestamp }` is honoured. */
   timestampSeek: boolean;
+  /**
+   * A new group (one with no checkpoint) that starts at `earliest` reads the messages published before the
+   * group existed, back to the topic's retention. `false` where a group only sees messages published after it
+   * was registered — its first `subscribe` — and nothing earlier: Pub/Sub without Seek (e.g. the pstest
+   * emulator), where a group is a subscription and the subscription is its only store of messages. There,
+   * `earliest` and `latest` both begin at the group's registration, and a group that must not miss messages
+   * subscribes (and may close again) before they are produced. Absent means `true`.
+   * @default true
+   */
+  historyForNewGroups?: boolean;
   /** The producer de-duplicates retries (Kafka idempotent producer). */
   idempotentProduce: boolean;
   /** Dead-lettering is native to the service (false: the consumer engine publishes to a dead-letter topic). */

@@ -15,12 +15,15 @@ import {
   fileHeader,
   type HclBlock,
   k8sFiles,
+  kedaPodIdentity,
   nested,
   output,
+  pubsubKedaTrigger,
   renderHcl,
   resource,
   tmpl,
   variable,
+  workloadIdentityAnnotations,
 } from '@speedlayer/iac';
 import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
 
@@ -310,18 +313,10 @@ export function emitPubSubGke(plan: TargetPlan, input: PlanInput, context: EmitC
       partitions: null,
       groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
-      serviceAccountAnnotations: { 'iam.gke.io/gcp-service-account': '${WORKER_GSA_EMAIL}' },
+      serviceAccountAnnotations: workloadIdentityAnnotations('gcp', '${WORKER_GSA_EMAIL}'),
       config: { GCP_PROJECT_ID: '${GCP_PROJECT_ID}', SPEEDLAYER_ORDERING: m.ordering ? 'per-key' : 'none' },
-      kedaPodIdentity: { provider: 'gcp' },
-      kedaTrigger: (g) => ({
-        type: 'gcp-pubsub',
-        metadata: {
-          subscriptionName: g.name,
-          mode: 'SubscriptionSize',
-          value: String(m.backlog),
-          activationValue: '0',
-        },
-      }),
+      kedaPodIdentity: kedaPodIdentity('gcp'),
+      kedaTrigger: (g) => pubsubKedaTrigger({ subscriptionName: g.name, value: m.backlog, activationValue: 0 }),
       egress: [
         {
           cidrs: GOOGLE_APIS_CIDRS,

@@ -48,6 +48,8 @@ export function pubsubCapabilities(seek: boolean): StreamCapabilities {
     partitionGrowth: false,
     nativeConsumerGroups: true,
     timestampSeek: seek,
+    // Without Seek a new subscription holds only messages published after it was created.
+    historyForNewGroups: seek,
     idempotentProduce: false,
     // The engine's retries + dead-letter publish carry `maxAttempts` and the error headers; Pub/Sub's own
     // dead-letter policy is only an optional backstop (config `nativeDeadLetterAttempts`).
