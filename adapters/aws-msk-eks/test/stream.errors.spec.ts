@@ -19,6 +19,17 @@ describe('aws-msk-eks/stream/errors', () => {
     expect(e.message).toContain('b1:9092,b2:9092');
   });
 
+  it('maps a commit while kafkajs restarts its consumer to a retriable ConnectionError (seen in the broker-restart test)', () => {
+    const e = mapKafkaError(
+      kafkajsError('KafkaJSNonRetriableError', {
+        message: 'Consumer group was not initialized, consumer#run must be called first',
+      }),
+      ctx,
+    );
+    expect(e).toMatchObject({ kind: 'connection', retriable: true });
+    expect(e.message).toContain('rejoining its group');
+  });
+
   it('maps SASL failures to a non-retriable AuthError without the credentials', () => {
     const e = mapKafkaError(
       kafkajsError('KafkaJSSASLAuthenticationError', {

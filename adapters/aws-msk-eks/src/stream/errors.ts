@@ -168,6 +168,14 @@ export function mapKafkaError(error: unknown, ctx: ErrorContext): SpeedlayerErro
     const which = e.broker ? `${e.broker} (of ${brokers})` : brokers;
     return new ConnectionError(`${ctx.op}: cannot reach the Kafka brokers ${which}: ${msg}`, base);
   }
+  if (/consumer group was not initialized|consumer#run must be called/i.test(msg)) {
+    // kafkajs restarts its consumer after a crash (broker or coordinator lost); until it has rejoined, group calls
+    // such as commitOffsets fail this way. The work is redone after the rejoin, so it is retriable.
+    return new ConnectionError(`${ctx.op}: the consumer is rejoining its group after a connection failure`, {
+      ...base,
+      retriable: true,
+    });
+  }
   if (name === 'KafkaJSProtocolError' || name === 'KafkaJSCreateTopicError') {
     const retriable = e.retriable === true;
     return new SpeedlayerError('internal', `${ctx.op}: broker error ${type || 'unknown'}: ${msg}`, { ...base, retriable });
