@@ -1,6 +1,6 @@
 /**
  * `speedlayer peers up [names...] | down [names...] | status [--json]`: the real local test peers (Apache Kafka,
- * moto, pstest, Azurite, kube-apiserver + etcd, and the IaC validators), installed on first use into a cache
+ * moto, pstest, Azurite, kube-apiserver + etcd, the Event Hubs AMQP stand-in, and the IaC validators), installed on first use into a cache
  * outside the repository and started on loopback ports. Progress goes to stderr; `status --json` prints exactly
  * one JSON object to stdout.
  *
@@ -35,6 +35,12 @@ function endpointsOf(name: PeerName, status: PeersStatus): string {
       return status.pubsub ? `PUBSUB_EMULATOR_HOST=${status.pubsub.emulatorHost}` : '';
     case 'azurite':
       return status.azurite ? `blob ${status.azurite.blobEndpoint}` : '';
+    case 'eventhubs-standin': {
+      const e = status['eventhubs-standin'];
+      return e
+        ? `stand-in AMQP ${e.endpoint}, management ${e.managementEndpoint}, connection string ${e.connectionStringFile}`
+        : '';
+    }
     case 'kubernetes':
       return status.kubernetes ? `server ${status.kubernetes.server}, kubeconfig ${status.kubernetes.kubeconfig}` : '';
     case 'validators':

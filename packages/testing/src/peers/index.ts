@@ -1,6 +1,7 @@
 /**
  * The test-peer launcher (`@speedlayer/testing/peers`): real local servers for integration tests — Apache Kafka
- * (KRaft), moto server, Google's pstest, Azurite, kube-apiserver + etcd — and the offline IaC validators
+ * (KRaft), moto server, Google's pstest, Azurite, kube-apiserver + etcd — the project's Event Hubs AMQP stand-in
+ * (`eventhubs-standin`, where no real server can run) and the offline IaC validators
  * (cfn-lint, checkov, OpenTofu). Each is installed on first use into a versioned cache outside the repository
  * (`$SPEEDLAYER_CACHE`, else `$XDG_CACHE_HOME/speedlayer`, else `~/.cache/speedlayer`), started on loopback
  * ports as a detached process group, and recorded in a state file.
@@ -18,6 +19,7 @@
  */
 
 export { CommandError, cacheRoot, PeerError, PortInUseError } from './common.js';
+export { type PrivateKafka, type PrivateKafkaOptions, startPrivateKafka } from './kafka.js';
 export {
   PEERS,
   type PeerReportRow,
@@ -31,6 +33,7 @@ export {
 export { packageAvailable, STREAM_TARGETS, type StreamTargetRow, streamUris } from './streams.js';
 export {
   type AzuriteStatus,
+  type EventHubsStandInStatus,
   isPeerName,
   type KafkaPlainUser,
   type KafkaStatus,

@@ -31,6 +31,7 @@ import {
   withTimeout,
   writeState,
 } from './common.js';
+import { eventhubsStandinPeer } from './eventhubs-standin.js';
 import { kafkaPeer } from './kafka.js';
 import { kubernetesPeer } from './kubernetes.js';
 import { motoPeer } from './moto.js';
@@ -56,6 +57,7 @@ export const PEERS: Readonly<Record<PeerName, PeerDefinition>> = {
   moto: motoPeer,
   pubsub: pubsubPeer,
   azurite: azuritePeer,
+  'eventhubs-standin': eventhubsStandinPeer,
   kubernetes: kubernetesPeer,
   validators: validatorsPeer,
 };

@@ -47,6 +47,26 @@ export const STREAM_TARGETS: readonly StreamTargetRow[] = [
     uri: (s) => (s.pubsub ? `pubsub://${s.pubsub.projectId}?emulatorHost=${q(s.pubsub.emulatorHost)}` : undefined),
   },
   {
+    // The Event Hubs AMQP stand-in (not Event Hubs): key by file; the management plane takes a namespace SAS.
+    scheme: 'eventhubs',
+    adapterPackage: '@speedlayer/azure-eventhubs-aks',
+    uri: (s) => {
+      const e = s['eventhubs-standin'];
+      if (!e) return undefined;
+      const hostPort = e.endpoint.replace(/^sb:\/\//, '').replace(/\/$/, '');
+      return (
+        `eventhubs://${hostPort}?connectionString=file:${q(e.connectionStringFile)}` +
+        `&management.endpoint=${q(e.managementEndpoint)}&management.subscriptionId=${q(e.subscriptionId)}` +
+        `&management.resourceGroup=${q(e.resourceGroup)}&management.namespace=${q(e.namespace)}&management.auth=sas` +
+        // Consumer groups keep ownership and checkpoints in blobs: on Azurite when it is up.
+        (s.azurite
+          ? `&checkpointStore.connectionString=file:${q(s.azurite.connectionStringFile)}` +
+            '&checkpointStore.container=speedlayer-checkpoints&checkpointStore.createContainer=true'
+          : '')
+      );
+    },
+  },
+  {
     scheme: 'eventhubs+kafka',
     adapterPackage: '@speedlayer/azure-eventhubs-aks',
     uri: (s) =>

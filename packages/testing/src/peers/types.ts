@@ -5,8 +5,11 @@
  * @packageDocumentation
  */
 
-/** The real local servers and tools the launcher manages. */
-export const PEER_NAMES = ['kafka', 'moto', 'pubsub', 'azurite', 'kubernetes', 'validators'] as const;
+/**
+ * The local servers and tools the launcher manages: real ones, plus `eventhubs-standin`, this package's own
+ * Event Hubs AMQP stand-in (no real Event Hubs AMQP server can run locally).
+ */
+export const PEER_NAMES = ['kafka', 'moto', 'pubsub', 'azurite', 'eventhubs-standin', 'kubernetes', 'validators'] as const;
 
 /** Name of one test peer. */
 export type PeerName = (typeof PEER_NAMES)[number];
@@ -77,6 +80,37 @@ export interface AzuriteStatus {
   connectionStringFile: string;
 }
 
+/**
+ * The Event Hubs stand-in (AMQP 1.0 + an ARM-shaped HTTP management plane); see
+ * `packages/testing/src/eventhubs-standin/README.md` for what it implements and cannot prove.
+ */
+export interface EventHubsStandInStatus {
+  /** `standin-<version of @speedlayer/testing>`. */
+  version: string;
+  /** `sb://127.0.0.1:<port>/`: the `Endpoint` of the connection string (plain AMQP, `UseDevelopmentEmulator=true`). */
+  endpoint: string;
+  /** `http://127.0.0.1:<port>`: the management plane, used in place of `https://management.azure.com`. */
+  managementEndpoint: string;
+  /** Subscription id to use in ARM paths (any value is accepted). */
+  subscriptionId: string;
+  /** Resource group to use in ARM paths (any value is accepted). */
+  resourceGroup: string;
+  /** Namespace name (the last segment of the namespace resource id). */
+  namespace: string;
+  /** `/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.EventHub/namespaces/<namespace>`. */
+  namespaceResourceId: string;
+  /** Name of the namespace's shared access key. */
+  keyName: string;
+  /**
+   * File (mode 0600) with the namespace connection string
+   * (`Endpoint=sb://127.0.0.1:<port>/;SharedAccessKeyName=...;SharedAccessKey=...;UseDevelopmentEmulator=true`,
+   * no `EntityPath`). The management plane takes a SharedAccessSignature for the namespace signed with its key.
+   */
+  connectionStringFile: string;
+  /** Largest publication (event or batch) accepted, bytes (1 MiB, as on Standard). */
+  maxMessageBytes: number;
+}
+
 /** kube-apiserver + etcd. */
 export interface KubernetesStatus {
   /** Kubernetes version of the API server. */
@@ -118,6 +152,8 @@ export interface PeersStatus {
   pubsub?: PubsubStatus;
   /** Azurite blob, when up. */
   azurite?: AzuriteStatus;
+  /** The Event Hubs stand-in, when up. */
+  'eventhubs-standin'?: EventHubsStandInStatus;
   /** kube-apiserver + etcd, when up. */
   kubernetes?: KubernetesStatus;
   /** Validators, when installed. */
