@@ -1,11 +1,48 @@
 /**
- * PLACEHOLDER (being written): the `eventhubs+kafka://` transport.
+ * The `eventhubs+kafka://<namespace>` transport: an event hub namespace through its Kafka endpoint
+ * (`<namespace>.servicebus.windows.net:9093`, SASL_SSL, PLAIN with the user `$ConnectionString` and the connection
+ * string, given by reference, as password), reusing the Kafka adapter of `@speedlayer/aws-msk-eks`. The topic is
+ * the event hub name. Event Hubs' limits (tier partitions and retention, no partition growth on Standard, request
+ * size, group ids, session timeouts) are enforced before anything reaches the endpoint.
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@speedlayer/core';
+ * const client = await connect('eventhubs+kafka://my-namespace?connectionString=env:EVENTHUBS_CONNECTION_STRING');
+ * await client.producer().send('orders', [{ key: 'customer-1', value: '{"total":3}' }]);
+ * await client.close();
+ * ```
  *
  * @packageDocumentation
  */
-import { type ConnectOptions, type ParsedUri, type StreamClient, UnsupportedError } from '@speedlayer/core';
-
-/** Connects to an event hub namespace through its Kafka endpoint. */
-export async function createEventHubsKafkaClient(_uri: ParsedUri, _options: ConnectOptions): Promise<StreamClient> {
-  throw new UnsupportedError('eventhubs+kafka:// is not implemented yet');
-}
+export {
+  createEventHubsKafkaClient,
+  EventHubsKafkaAdmin,
+  EventHubsKafkaClient,
+  type EventHubsKafkaDescription,
+  EventHubsKafkaProducer,
+  eventHubsKafkaCapabilities,
+  eventHubsKafkaRequestBytes,
+  eventHubsKafkaRequests,
+  mapEventHubsKafkaError,
+} from './client.js';
+export {
+  EVENTHUBS_KAFKA_MAX_GROUP_ID,
+  EVENTHUBS_KAFKA_PORT,
+  EVENTHUBS_KAFKA_REQUEST_BYTES,
+  EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES,
+  EVENTHUBS_KAFKA_SESSION_TIMEOUT_MS,
+  type EventHubsConnectionStringShape,
+  type EventHubsKafkaConfig,
+  type EventHubsKafkaConfigInput,
+  type EventHubsKafkaConnection,
+  type EventHubsKafkaEndpoint,
+  eventHubsKafkaConfigFromQuery,
+  eventHubsKafkaConfigJsonSchema,
+  eventHubsKafkaConfigSchema,
+  eventHubsKafkaEndpoint,
+  eventHubsKafkaTier,
+  parseEventHubsConnectionString,
+  resolveEventHubsKafkaConfig,
+  resolveEventHubsKafkaConnection,
+} from './config.js';

@@ -1,0 +1,41 @@
+/**
+ * Stream conformance of the `eventhubs://` (AMQP) transport against the Event Hubs AMQP **stand-in** (rhea-based:
+ * no real Event Hubs server runs locally) with checkpoints and partition ownership in the real Azurite peer.
+ * The stand-in is the `eventhubs-standin` peer process when it is up (`SPEEDLAYER_PEERS=azurite,eventhubs-standin`),
+ * otherwise it is started in this process.
+ *
+ * Keys are routed client-side here (`keyRouting: 'client'`): the stand-in hashes partition keys with its own hash
+ * (SHA-256), not the service's, so with service-side routing the partition the producer reports (predicted with
+ * the hash Microsoft's SDKs use) would not be the stand-in's. `amqp.int.spec.ts` covers service-side routing
+ * (every key in one partition, key delivered as the partition key); the cloud profile (`amqp.e2e.spec.ts`) runs
+ * this suite with service-side routing against a real namespace.
+ */
+
+import { streamConformance } from '@speedlayer/testing';
+import { describePeer, injectPeers } from '@speedlayer/testing/peers/vitest';
+import { afterAll } from 'vitest';
+import { peerTarget, type StandInTarget, startStandInTarget } from './amqp-standin.js';
+
+describePeer('azurite', 'azure-eventhubs-aks stream (eventhubs:// over AMQP)', (azurite) => {
+  const peer = injectPeers()['eventhubs-standin'];
+  const container = `conf-${Date.now().toString(36)}`;
+  const extra = { keyRouting: 'client' };
+  let inProcess: StandInTarget | undefined;
+  const ready = (async () => {
+    if (peer) return peerTarget(peer, azurite, container, extra);
+    inProcess = await startStandInTarget(azurite, container, extra);
+    return inProcess;
+  })();
+  afterAll(async () => {
+    await inProcess?.standIn.close();
+  });
+
+  streamConformance({
+    name: `eventhubs AMQP stand-in (${peer ? 'peer process' : 'in process'}) + Azurite checkpoints`,
+    uri: async () => (await ready).uri,
+    connectOptions: async () => ({ config: (await ready).config }),
+    // ownership expires after 3 s without renewal: a killed member's partitions are claimed again quickly
+    subscribeDefaults: { sessionTimeoutMs: 3000 },
+    slowness: 2,
+  });
+});

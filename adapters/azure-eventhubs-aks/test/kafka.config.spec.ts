@@ -1,0 +1,421 @@
+/**
+ * The `eventhubs+kafka://` transport without a server: URI → bootstrap mapping, the connection string only by
+ * reference (a literal refused, never echoed), its shape, the namespace check, Event Hubs' tier limits and the
+ * Kafka adapter config built from it (secret still a reference).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { mapKafkaError } from '@speedlayer/aws-msk-eks/stream';
+import { parseUri } from '@speedlayer/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  EVENTHUBS_KAFKA_REQUEST_BYTES,
+  EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES,
+  EventHubsKafkaClient,
+  eventHubsKafkaCapabilities,
+  eventHubsKafkaConfigJsonSchema,
+  eventHubsKafkaEndpoint,
+  eventHubsKafkaRequestBytes,
+  eventHubsKafkaRequests,
+  eventHubsKafkaTier,
+  mapEventHubsKafkaError,
+  parseEventHubsConnectionString,
+  resolveEventHubsKafkaConfig,
+  resolveEventHubsKafkaConnection,
+} from '../src/kafka/index.js';
+
+const KEY = 'c2VjcmV0LWtleS1ub3QtdG8tYmUtc2hvd24tYW55d2hlcmU9';
+const good = (host = 'orders-ns.servicebus.windows.net') =>
+  `Endpoint=sb://${host}/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${KEY}`;
+
+function thrown(fn: () => unknown): Record<string, unknown> & Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Record<string, unknown> & Error;
+  }
+  throw new Error('expected a throw');
+}
+
+async function rejected(p: Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Record<string, unknown> & Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const envNames: string[] = [];
+function env(value: string): string {
+  const name = `SPEEDLAYER_TEST_EH_${envNames.length}_${process.pid}`;
+  process.env[name] = value;
+  envNames.push(name);
+  return `env:${name}`;
+}
+afterEach(() => {
+  for (const n of envNames.splice(0)) delete process.env[n];
+});
+
+describe('azure-eventhubs-aks/kafka: URI → Kafka endpoint', () => {
+  it('maps a bare namespace name to <name>.servicebus.windows.net:9093', () => {
+    expect(eventHubsKafkaEndpoint('Orders-NS')).toEqual({
+      brokers: ['orders-ns.servicebus.windows.net:9093'],
+      host: 'orders-ns.servicebus.windows.net',
+      namespace: 'orders-ns',
+      explicit: false,
+    });
+  });
+
+  it('keeps a namespace host name (sovereign clouds too) and adds port 9093', () => {
+    expect(eventHubsKafkaEndpoint('orders-ns.servicebus.windows.net/')).toMatchObject({
+      brokers: ['orders-ns.servicebus.windows.net:9093'],
+      namespace: 'orders-ns',
+      explicit: false,
+    });
+    expect(eventHubsKafkaEndpoint('orders-ns.servicebus.chinacloudapi.cn').brokers).toEqual([
+      'orders-ns.servicebus.chinacloudapi.cn:9093',
+    ]);
+  });
+
+  it('takes an explicit host:port as is (local peer, private endpoint)', () => {
+    expect(eventHubsKafkaEndpoint('127.0.0.1:9094')).toEqual({
+      brokers: ['127.0.0.1:9094'],
+      host: undefined,
+      namespace: undefined,
+      explicit: true,
+    });
+  });
+
+  it('refuses what is no namespace (too short, bad characters, empty) naming uri', () => {
+    for (const loc of ['abc', 'my_namespace', '', '-leading-hyphen', 'ns:notaport']) {
+      expect(
+        thrown(() => eventHubsKafkaEndpoint(loc)),
+        loc,
+      ).toMatchObject({
+        kind: 'config',
+        field: 'uri',
+        target: 'azure-eventhubs-aks',
+      });
+    }
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: config', () => {
+  it('applies Event Hubs defaults and reads the query; config wins', () => {
+    const config = resolveEventHubsKafkaConfig(
+      parseUri('eventhubs+kafka://orders-ns?connectionString=env:EH&retries=2&tier=premium&idempotent=false'),
+      { retries: 4 },
+    );
+    expect(config).toMatchObject({
+      connectionString: 'env:EH',
+      tier: 'premium',
+      retries: 4,
+      idempotent: false,
+      requestTimeoutMs: 60_000,
+      commitIntervalMs: 250,
+      metadataMaxAgeMs: 30_000,
+      clientId: 'speedlayer',
+    });
+  });
+
+  it('refuses a literal connection string (query or config) naming connectionString, never echoing it', () => {
+    const literal = good();
+    for (const e of [
+      thrown(() =>
+        resolveEventHubsKafkaConfig(parseUri(`eventhubs+kafka://orders-ns?connectionString=${encodeURIComponent(literal)}`)),
+      ),
+      thrown(() => resolveEventHubsKafkaConfig(parseUri('eventhubs+kafka://orders-ns'), { connectionString: literal })),
+    ]) {
+      expect(e).toMatchObject({ kind: 'config', field: 'connectionString', retriable: false, target: 'azure-eventhubs-aks' });
+      expect(e.message).not.toContain(KEY);
+      expect(e.message).not.toContain('SharedAccessKey=');
+      expect(e.message).toMatch(/env:VAR|file:/);
+    }
+  });
+
+  it('needs the connection string', () => {
+    const e = thrown(() => resolveEventHubsKafkaConfig(parseUri('eventhubs+kafka://orders-ns')));
+    expect(e).toMatchObject({ kind: 'config', field: 'connectionString' });
+  });
+
+  it('refuses settings Event Hubs cannot take, each named', () => {
+    const uri = parseUri('eventhubs+kafka://orders-ns?connectionString=env:EH');
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { requestTimeoutMs: 20_000 }))).toMatchObject({
+      field: 'requestTimeoutMs',
+    });
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { metadataMaxAgeMs: 240_000 }))).toMatchObject({
+      field: 'metadataMaxAgeMs',
+    });
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { commitIntervalMs: 100 }))).toMatchObject({
+      field: 'commitIntervalMs',
+    });
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { tier: 'gold' }))).toMatchObject({ field: 'tier' });
+    // SASL, TLS and the record limit are fixed by the endpoint, not options
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { sasl: { mechanism: 'plain' } }))).toMatchObject({
+      kind: 'config',
+      field: 'sasl',
+    });
+    expect(thrown(() => resolveEventHubsKafkaConfig(uri, { messageMaxBytes: 2_000_000 }))).toMatchObject({
+      field: 'messageMaxBytes',
+    });
+    expect(
+      thrown(() => resolveEventHubsKafkaConfig(parseUri('eventhubs+kafka://orders-ns?connectionString=env:EH&retries=x'))),
+    ).toMatchObject({ field: 'retries' });
+  });
+
+  it('exports its schema as JSON Schema', () => {
+    const schema = eventHubsKafkaConfigJsonSchema();
+    expect(schema.type).toBe('object');
+    expect(Object.keys(schema.properties as object)).toEqual(
+      expect.arrayContaining(['connectionString', 'tier', 'caFile', 'requestTimeoutMs', 'idempotent']),
+    );
+    expect(schema.required).toContain('connectionString');
+    expect(schema.required).not.toContain('caFile');
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: connection string shape', () => {
+  it('accepts Endpoint + SharedAccessKeyName + SharedAccessKey, names case-insensitive, optional EntityPath', () => {
+    expect(parseEventHubsConnectionString(good())).toEqual({
+      endpointHost: 'orders-ns.servicebus.windows.net',
+      sharedAccessKeyName: 'RootManageSharedAccessKey',
+      credential: 'key',
+      entityPath: undefined,
+    });
+    expect(
+      parseEventHubsConnectionString(
+        `endpoint=sb://Orders-NS.servicebus.windows.net;sharedaccesskeyname=send;sharedaccesskey=${KEY};EntityPath=orders;`,
+      ),
+    ).toMatchObject({ endpointHost: 'orders-ns.servicebus.windows.net', entityPath: 'orders', sharedAccessKeyName: 'send' });
+    expect(
+      parseEventHubsConnectionString(
+        'Endpoint=sb://orders-ns.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature sr=x&sig=y&se=1&skn=send',
+      ),
+    ).toMatchObject({ credential: 'signature' });
+  });
+
+  it('refuses broken strings naming the part at fault, never showing a value', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['', /empty/],
+      [KEY, /part 1/], // a key pasted alone
+      [`SharedAccessKeyName=a;SharedAccessKey=${KEY}`, /Endpoint is missing/],
+      [`Endpoint=https://orders-ns.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=${KEY}`, /sb:\/\//],
+      ['Endpoint=sb://orders-ns.servicebus.windows.net/;SharedAccessKeyName=a', /SharedAccessKey is missing/],
+      [`Endpoint=sb://orders-ns.servicebus.windows.net/;SharedAccessKey=${KEY}`, /SharedAccessKeyName/],
+      [`${good()};SharedAccessSignature=SharedAccessSignature sig=${KEY}`, /both/],
+      [`${good()};Password=${KEY}`, /part 4 is not one of/],
+      [`${good()};SharedAccessKey=${KEY}`, /twice/],
+      [`${good()};EntityPath=`, /EntityPath is empty/],
+    ];
+    for (const [text, why] of cases) {
+      const e = thrown(() => parseEventHubsConnectionString(text));
+      expect(e, text).toMatchObject({ kind: 'config', field: 'connectionString', retriable: false });
+      expect(e.message, text).toMatch(why);
+      expect(e.message, text).not.toContain(KEY);
+    }
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: resolving the connection', () => {
+  it('builds SASL_SSL PLAIN with user $ConnectionString and the password still a reference', async () => {
+    const ref = env(good());
+    const uri = parseUri(`eventhubs+kafka://orders-ns?connectionString=${ref}`);
+    const c = await resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri));
+    expect(c.endpoint.brokers).toEqual(['orders-ns.servicebus.windows.net:9093']);
+    expect(c.kafka).toMatchObject({
+      tls: true,
+      sasl: { mechanism: 'plain', username: '$ConnectionString', password: ref },
+      messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
+      requestTimeoutMs: 60_000,
+      commitIntervalMs: 250,
+    });
+    expect(inspect(c, { depth: 10, showHidden: true })).not.toContain(KEY);
+    expect(JSON.stringify(c)).not.toContain(KEY);
+  });
+
+  it('reads file: references too, and accepts the FQDN form of the same namespace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speedlayer-eh-kafka-'));
+    const file = join(dir, 'cs');
+    writeFileSync(file, `${good()}\n`, { mode: 0o600 });
+    const uri = parseUri(`eventhubs+kafka://orders-ns.servicebus.windows.net?connectionString=file:${file}`);
+    const c = await resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri));
+    expect(c.connectionString.endpointHost).toBe('orders-ns.servicebus.windows.net');
+  });
+
+  it('a connection string of another namespace is a ConfigError naming both hosts, not the key', async () => {
+    const ref = env(good('billing-ns.servicebus.windows.net'));
+    const uri = parseUri(`eventhubs+kafka://orders-ns?connectionString=${ref}`);
+    const e = await rejected(resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri)));
+    expect(e).toMatchObject({ kind: 'config', field: 'connectionString', retriable: false });
+    expect(e.message).toContain('billing-ns.servicebus.windows.net');
+    expect(e.message).toContain('orders-ns.servicebus.windows.net');
+    expect(e.message).not.toContain(KEY);
+  });
+
+  it('an explicit host:port skips the namespace check (the local peer’s string names 127.0.0.1)', async () => {
+    const ref = env(good('some-other-ns.servicebus.windows.net'));
+    const uri = parseUri(`eventhubs+kafka://127.0.0.1:9094?connectionString=${ref}&caFile=/ca.pem`);
+    const c = await resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri));
+    expect(c.endpoint).toMatchObject({ explicit: true, brokers: ['127.0.0.1:9094'] });
+    expect(c.kafka.caFile).toBe('/ca.pem');
+  });
+
+  it('refuses a generated SAS token (the Kafka endpoint does not take them) and a missing variable', async () => {
+    const sas = env(
+      `Endpoint=sb://orders-ns.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature sr=a&sig=${KEY}&se=1&skn=s`,
+    );
+    const uri = parseUri(`eventhubs+kafka://orders-ns?connectionString=${sas}`);
+    const e = await rejected(resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri)));
+    expect(e).toMatchObject({ kind: 'config', field: 'connectionString' });
+    expect(e.message).toMatch(/shared access signature/);
+    expect(e.message).not.toContain(KEY);
+
+    const missing = parseUri('eventhubs+kafka://orders-ns?connectionString=env:SPEEDLAYER_TEST_EH_NOT_SET');
+    const m = await rejected(resolveEventHubsKafkaConnection(missing, resolveEventHubsKafkaConfig(missing)));
+    expect(m).toMatchObject({ kind: 'config', field: 'connectionString', target: 'azure-eventhubs-aks' });
+    expect(m.message).toContain('SPEEDLAYER_TEST_EH_NOT_SET');
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: tiers', () => {
+  it('Basic has no Kafka endpoint: a ConfigError naming tier, before anything is read', async () => {
+    expect(thrown(() => eventHubsKafkaTier('basic'))).toMatchObject({ kind: 'config', field: 'tier' });
+    const uri = parseUri('eventhubs+kafka://orders-ns?connectionString=env:SPEEDLAYER_TEST_EH_NOT_SET&tier=basic');
+    expect(await rejected(resolveEventHubsKafkaConnection(uri, resolveEventHubsKafkaConfig(uri)))).toMatchObject({
+      field: 'tier',
+    });
+  });
+
+  it('declares what each tier has: growth on premium/dedicated only, records below the request limit', () => {
+    const standard = eventHubsKafkaCapabilities({ idempotent: true }, eventHubsKafkaTier('standard'));
+    expect(standard).toMatchObject({
+      partitionGrowth: false,
+      partitions: true,
+      nativeHeaders: true,
+      nativeConsumerGroups: true,
+      timestampSeek: true,
+      idempotentProduce: true,
+      nativeDeadLetter: false,
+    });
+    expect(standard.maxMessageBytes).toBe(1_000_000 - 512);
+    expect(standard.maxMessageBytes).toBeLessThan(EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES);
+    expect(eventHubsKafkaCapabilities({ idempotent: true }, eventHubsKafkaTier('premium')).partitionGrowth).toBe(true);
+    expect(eventHubsKafkaCapabilities({ idempotent: false }, eventHubsKafkaTier('dedicated'))).toMatchObject({
+      partitionGrowth: true,
+      idempotentProduce: false,
+    });
+    expect(eventHubsKafkaTier('standard').partitionsPerHub.value).toBe(32);
+    expect(eventHubsKafkaTier('premium').partitionsPerHub.value).toBe(100);
+    expect(eventHubsKafkaTier('dedicated').partitionsPerHub.value).toBe(1024);
+  });
+
+  it('a partition count or retention the tier does not allow is refused before the endpoint is reached', async () => {
+    // stand-in for the Kafka client: these checks must fail before any call reaches it
+    const unreachable = new Proxy(
+      {},
+      {
+        get(_t, prop) {
+          if (prop === 'security') return 'SASL_SSL/PLAIN';
+          throw new Error(`the Kafka client was reached (${String(prop)})`);
+        },
+      },
+    );
+    const make = (tier: 'standard' | 'premium') => {
+      const uri = parseUri(`eventhubs+kafka://127.0.0.1:9094?connectionString=env:X&tier=${tier}`);
+      const config = resolveEventHubsKafkaConfig(uri);
+      return new EventHubsKafkaClient(
+        uri.raw,
+        config,
+        eventHubsKafkaTier(tier),
+        eventHubsKafkaEndpoint(uri.location),
+        parseEventHubsConnectionString(good()),
+        unreachable as never,
+      );
+    };
+    const standard = make('standard');
+    const e = await rejected(standard.admin.ensureTopic('orders', { partitions: 33 }));
+    expect(e).toMatchObject({ kind: 'validation', field: 'partitions', retriable: false, target: 'azure-eventhubs-aks' });
+    expect(e.message).toContain('1-32');
+    expect(await rejected(standard.admin.ensureTopic('orders', { partitions: 0 }))).toMatchObject({ field: 'partitions' });
+    expect(await rejected(standard.admin.ensureTopic('orders', { partitions: 4, retentionHours: 169 }))).toMatchObject({
+      field: 'retentionHours',
+    });
+    expect(await rejected(standard.admin.growPartitions('orders', 8))).toMatchObject({
+      kind: 'unsupported',
+      field: 'partitions',
+    });
+    expect(await rejected(standard.admin.ensureTopic('-orders', { partitions: 1 }))).toMatchObject({ field: 'topic' });
+    const premium = make('premium');
+    expect(await rejected(premium.admin.ensureTopic('orders', { partitions: 101 }))).toMatchObject({ field: 'partitions' });
+    expect(await rejected(premium.admin.growPartitions('orders', 101))).toMatchObject({ field: 'partitions' });
+    expect(premium.describe()).toMatchObject({
+      tier: 'premium',
+      maxPartitions: 100,
+      maxRetentionHours: 2160,
+      transport: 'kafka',
+    });
+    expect(inspect(premium, { depth: 10, showHidden: true })).not.toContain(KEY);
+    // subscribe limits of the Kafka endpoint
+    expect(await rejected(premium.subscribe({ topic: 'orders', group: 'g'.repeat(257) }, () => {}))).toMatchObject({
+      kind: 'config',
+      field: 'group',
+    });
+    expect(await rejected(premium.subscribe({ topic: 'orders', group: 'g', sessionTimeoutMs: 5000 }, () => {}))).toMatchObject({
+      kind: 'config',
+      field: 'sessionTimeoutMs',
+    });
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: produce requests', () => {
+  it('splits a batch into consecutive requests below the endpoint limit, keeping order', () => {
+    const records = Array.from({ length: 9 }, (_, i) => ({
+      key: `k${i % 2}`,
+      value: 'v'.repeat(300_000),
+      headers: { i: String(i) },
+    }));
+    const requests = eventHubsKafkaRequests(records);
+    expect(requests.length).toBe(3); // 3 records of ~300 KB per 1,000,000-byte request
+    expect(requests.flat()).toEqual(records);
+    for (const r of requests) {
+      const bytes = r.reduce((n, x) => n + eventHubsKafkaRequestBytes(x), 0);
+      expect(bytes).toBeLessThanOrEqual(EVENTHUBS_KAFKA_REQUEST_BYTES);
+      expect(bytes).toBeLessThan(EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES);
+    }
+  });
+
+  it('counts key, value, headers and framing; small batches stay one request', () => {
+    const r = { key: 'abc', value: new Uint8Array(1000), headers: { h: 'x' } };
+    expect(eventHubsKafkaRequestBytes(r)).toBe(3 + 1000 + 2 + 40 + 10 + 61);
+    expect(eventHubsKafkaRequests(Array.from({ length: 500 }, () => r))).toHaveLength(1);
+    expect(eventHubsKafkaRequests([])).toEqual([]);
+  });
+});
+
+describe('azure-eventhubs-aks/kafka: errors', () => {
+  const brokers = ['orders-ns.servicebus.windows.net:9093'];
+  const kafkaJs = (type: string) => Object.assign(new Error(`Broker: ${type}`), { name: 'KafkaJSProtocolError', type });
+
+  it('a produce answered with POLICY_VIOLATION is Event Hubs throttling: a retriable ThrottledError', () => {
+    const inner = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { op: 'send to orders', brokers, topic: 'orders' });
+    expect(inner).toMatchObject({ kind: 'validation', target: 'aws-msk-eks' });
+    expect(mapEventHubsKafkaError(inner)).toMatchObject({ kind: 'throttled', retriable: true, target: 'azure-eventhubs-aks' });
+  });
+
+  it('other errors of the Kafka adapter keep their kind and get this target', () => {
+    const create = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { op: 'create topic orders', brokers, topic: 'orders' });
+    expect(mapEventHubsKafkaError(create)).toMatchObject({ kind: 'validation', target: 'azure-eventhubs-aks' });
+    const sasl = mapKafkaError(
+      Object.assign(new Error('SASL PLAIN authentication failed: Invalid username or password'), {
+        name: 'KafkaJSSASLAuthenticationError',
+      }),
+      { op: 'connect', brokers },
+    );
+    expect(mapEventHubsKafkaError(sasl)).toMatchObject({ kind: 'auth', retriable: false, target: 'azure-eventhubs-aks' });
+    const plain = new Error('not ours');
+    expect(mapEventHubsKafkaError(plain)).toBe(plain);
+  });
+});

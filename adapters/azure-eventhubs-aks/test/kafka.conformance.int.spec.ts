@@ -1,0 +1,32 @@
+/**
+ * Stream conformance of the `eventhubs+kafka://` transport against the real Kafka peer's SASL_SSL listener set up
+ * as Event Hubs' Kafka endpoint is: PLAIN with the user `$ConnectionString`, whose password is an
+ * Event-Hubs-style connection string (by file reference), TLS with the peer's CA. The URI is exactly the one
+ * `speedlayer peers status --json` lists under `streams["eventhubs+kafka"]`. Default tier (standard): partition
+ * growth is declared absent, so the growth step asserts the `UnsupportedError`.
+ */
+import { streamConformance } from '@speedlayer/testing';
+import { describePeer } from '@speedlayer/testing/peers/vitest';
+import { expect, it } from 'vitest';
+
+describePeer('kafka', 'azure-eventhubs-aks eventhubs+kafka stream', (kafka, all) => {
+  const uri = all.streams['eventhubs+kafka'];
+
+  it('the peers list the eventhubs+kafka URI on the SASL_SSL listener, by reference only', () => {
+    expect(uri).toBe(
+      `eventhubs+kafka://${kafka.saslSsl}?connectionString=file:${kafka.connectionStringFile}&caFile=${kafka.caFile}`,
+    );
+  });
+
+  streamConformance({
+    name: 'eventhubs+kafka (SASL_SSL, PLAIN $ConnectionString)',
+    uri: () => {
+      if (!uri) throw new Error('the peers status lists no eventhubs+kafka stream URI');
+      return uri;
+    },
+    // Kafka's group.min.session.timeout.ms is 6000, also Event Hubs' minimum; the peer runs group.initial.rebalance.delay.ms=0.
+    connectOptions: { config: { maxWaitTimeMs: 100 } },
+    subscribeDefaults: { sessionTimeoutMs: 6000 },
+    slowness: 2,
+  });
+});
