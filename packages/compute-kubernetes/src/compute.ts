@@ -71,8 +71,11 @@ function statusCode(e: unknown): number | undefined {
   return err.response?.statusCode;
 }
 
-/** Classifies a client-node error into a speedlayer error naming what failed. */
-export function classifyKubernetesError(e: unknown, what: string): SpeedlayerError {
+/**
+ * Classifies a client-node error into a speedlayer error naming what failed.
+ * @param source the credentials in use (e.g. `kubeconfig /path, context prod`), named in an `AuthError`.
+ */
+export function classifyKubernetesError(e: unknown, what: string, source?: string): SpeedlayerError {
   const code = statusCode(e);
   const detail = (() => {
     const body = (e as { body?: unknown }).body;
@@ -86,10 +89,9 @@ export function classifyKubernetesError(e: unknown, what: string): SpeedlayerErr
     return (body as { message?: string } | undefined)?.message ?? (e as Error).message;
   })();
   if (code === 401 || code === 403) {
-    return new AuthError(`${what}: the kubeconfig's user is not allowed (${code}): ${detail}`, {
-      cause: e,
-      target: 'kubernetes',
-    });
+    const who = source ? `the user of ${source}` : "the kubeconfig's user";
+    const verdict = code === 401 ? 'is not authenticated (401: invalid or expired credentials)' : `is not allowed (403)`;
+    return new AuthError(`${what}: ${who} ${verdict}: ${detail}`, { cause: e, target: 'kubernetes', field: 'kubeconfig' });
   }
   if (code === 404) return new NotFoundError(`${what}: not found: ${detail}`, { cause: e, target: 'kubernetes' });
   if (code === 409)
@@ -127,6 +129,8 @@ export class KubernetesCompute implements ComputeClient {
     readonly flavor: KubernetesFlavor,
     private readonly autoscaler: 'keda' | 'hpa',
     runsReplicas: boolean,
+    /** Which credentials this client uses, for error messages (never a secret). */
+    readonly source = 'the kubeconfig',
   ) {
     this.target =
       flavor === 'kubernetes' ? 'kubernetes' : { eks: 'aws-msk-eks', aks: 'azure-eventhubs-aks', gke: 'gcp-pubsub-gke' }[flavor];
@@ -170,9 +174,109 @@ export class KubernetesCompute implements ComputeClient {
           PatchStrategy.ServerSideApply,
         );
       } catch (e) {
-        throw classifyKubernetesError(e, `apply ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+        throw classifyKubernetesError(e, `apply ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, this.source);
       }
     }
+  }
+
+  /** Whether the API server serves KEDA's ScaledObject and TriggerAuthentication (CRDs installed). */
+  async servesKeda(): Promise<boolean> {
+    this.check();
+    for (const plural of ['scaledobjects', 'triggerauthentications']) {
+      try {
+        await this.custom.listClusterCustomObject({ group: 'keda.sh', version: 'v1alpha1', plural, limit: 1 });
+      } catch (e) {
+        const code = statusCode(e);
+        if (code === 404) return false;
+        // A namespaced user may not list cluster-wide; the resource exists when the answer is 403.
+        if (code !== 403) throw classifyKubernetesError(e, `list ${plural}.keda.sh`, this.source);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Server-side applies prepared manifests (e.g. the planner's, see `prepareManifests`) and reads back what the
+   * API server stored for every Deployment: replicas and the autoscaler bounds (ScaledObject or HPA, whichever is
+   * among `objects`). With `dryRun` the server validates every object (`dryRun=All`) and stores nothing; when the
+   * namespace does not exist yet, only cluster-scoped objects can be dry-run and the others are listed in `skipped`.
+   * @throws `AuthError` naming the kubeconfig/context when its user may not; `ValidationError` when the server rejects an object.
+   */
+  async applyManifests(
+    objects: readonly K8sObject[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ applied: string[]; skipped: string[]; workloads: WorkloadStatus[] }> {
+    this.check();
+    const dryRun = options.dryRun === true;
+    const describe = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    const missing = new Set<string>();
+    if (dryRun) {
+      for (const ns of new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))) {
+        try {
+          await this.core.readNamespace({ name: ns });
+        } catch (e) {
+          if (statusCode(e) === 404) missing.add(ns);
+          else throw classifyKubernetesError(e, `read namespace ${ns}`, this.source);
+        }
+      }
+    }
+    const applied: string[] = [];
+    const skipped: string[] = [];
+    for (const o of objects) {
+      if (o.metadata.namespace && missing.has(o.metadata.namespace)) {
+        skipped.push(describe(o));
+        continue;
+      }
+      await this.apply([o], { dryRun });
+      applied.push(describe(o));
+    }
+    const autoscalerOf = (name: string, namespace: string | undefined) =>
+      objects.find(
+        (x) =>
+          (x.kind === 'ScaledObject' || x.kind === 'HorizontalPodAutoscaler') &&
+          x.metadata.name === name &&
+          x.metadata.namespace === namespace,
+      );
+    const workloads: WorkloadStatus[] = [];
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      const scaler = autoscalerOf(d.metadata.name, d.metadata.namespace);
+      if (dryRun) {
+        const spec = (scaler?.spec ?? {}) as Record<string, number | undefined>;
+        workloads.push({
+          name: d.metadata.name,
+          desiredReplicas: (d.spec as { replicas?: number }).replicas ?? 1,
+          readyReplicas: 0,
+          ...(scaler
+            ? {
+                autoscaling: {
+                  min: spec.minReplicaCount ?? spec.minReplicas ?? 0,
+                  max: spec.maxReplicaCount ?? spec.maxReplicas ?? 0,
+                },
+              }
+            : {}),
+          replicas: [],
+        });
+        continue;
+      }
+      const namespace = d.metadata.namespace ?? this.config.namespace;
+      let dep: Awaited<ReturnType<AppsV1Api['readNamespacedDeployment']>>;
+      try {
+        dep = await this.apps.readNamespacedDeployment({ name: d.metadata.name, namespace });
+      } catch (e) {
+        throw classifyKubernetesError(e, `read deployment ${namespace}/${d.metadata.name}`, this.source);
+      }
+      const autoscaling = scaler
+        ? await this.readAutoscaling(d.metadata.name, scaler.kind === 'ScaledObject' ? 'keda' : 'hpa', namespace)
+        : undefined;
+      workloads.push({
+        name: d.metadata.name,
+        desiredReplicas: dep.spec?.replicas ?? 0,
+        readyReplicas: dep.status?.readyReplicas ?? 0,
+        ...(autoscaling ? { autoscaling } : {}),
+        replicas: [],
+      });
+    }
+    return { applied, skipped, workloads };
   }
 
   private async ensureNamespace(): Promise<void> {
@@ -180,7 +284,7 @@ export class KubernetesCompute implements ComputeClient {
     try {
       await this.core.readNamespace({ name: ns });
     } catch (e) {
-      if (statusCode(e) !== 404) throw classifyKubernetesError(e, `read namespace ${ns}`);
+      if (statusCode(e) !== 404) throw classifyKubernetesError(e, `read namespace ${ns}`, this.source);
       await this.apply([
         {
           apiVersion: 'v1',
@@ -217,7 +321,7 @@ export class KubernetesCompute implements ComputeClient {
           target: this.target,
         });
       }
-      throw classifyKubernetesError(e, `read deployment ${namespace}/${name}`);
+      throw classifyKubernetesError(e, `read deployment ${namespace}/${name}`, this.source);
     }
     const autoscaling = await this.readAutoscaling(name);
     const ready = deployment.status?.readyReplicas ?? 0;
@@ -231,10 +335,13 @@ export class KubernetesCompute implements ComputeClient {
     };
   }
 
-  private async readAutoscaling(name: string): Promise<{ min: number; max: number } | undefined> {
-    const namespace = this.config.namespace;
+  private async readAutoscaling(
+    name: string,
+    kind: 'keda' | 'hpa' = this.autoscaler,
+    namespace: string = this.config.namespace,
+  ): Promise<{ min: number; max: number } | undefined> {
     try {
-      if (this.autoscaler === 'keda') {
+      if (kind === 'keda') {
         const so = (await this.custom.getNamespacedCustomObject({
           group: 'keda.sh',
           version: 'v1alpha1',
@@ -248,7 +355,7 @@ export class KubernetesCompute implements ComputeClient {
       return { min: h.spec?.minReplicas ?? 1, max: h.spec?.maxReplicas ?? 0 };
     } catch (e) {
       if (statusCode(e) === 404) return undefined;
-      throw classifyKubernetesError(e, `read autoscaler ${namespace}/${name}`);
+      throw classifyKubernetesError(e, `read autoscaler ${namespace}/${name}`, this.source);
     }
   }
 
@@ -271,7 +378,7 @@ export class KubernetesCompute implements ComputeClient {
     try {
       env = (await this.core.readNamespacedConfigMap({ name: `${name}-env`, namespace })).data ?? {};
     } catch (e) {
-      if (statusCode(e) !== 404) throw classifyKubernetesError(e, `read config map ${namespace}/${name}-env`);
+      if (statusCode(e) !== 404) throw classifyKubernetesError(e, `read config map ${namespace}/${name}-env`, this.source);
     }
     const secrets = (c?.env ?? [])
       .filter((v) => v.valueFrom?.secretKeyRef)
@@ -303,6 +410,9 @@ export class KubernetesCompute implements ComputeClient {
         this.autoscaler === 'keda' ? 'keda.sh/v1alpha1' : 'autoscaling/v2',
         this.autoscaler === 'keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler',
       ],
+      ...(this.autoscaler === 'keda' && this.flavor !== 'kubernetes'
+        ? ([['keda.sh/v1alpha1', 'TriggerAuthentication']] as Array<[string, string]>)
+        : []),
       ['networking.k8s.io/v1', 'NetworkPolicy'],
       ['policy/v1', 'PodDisruptionBudget'],
       ['apps/v1', 'Deployment'],
@@ -311,7 +421,14 @@ export class KubernetesCompute implements ComputeClient {
     ];
     const serviceAccount = this.specs.get(name)?.serviceAccount ?? name;
     for (const [apiVersion, kind] of kinds) {
-      const objName = kind === 'ConfigMap' ? `${name}-env` : kind === 'ServiceAccount' ? serviceAccount : name;
+      const objName =
+        kind === 'ConfigMap'
+          ? `${name}-env`
+          : kind === 'ServiceAccount'
+            ? serviceAccount
+            : kind === 'TriggerAuthentication'
+              ? `${name}-keda`
+              : name;
       try {
         await this.objects.delete(
           { apiVersion, kind, metadata: { name: objName, namespace, labels } },
@@ -322,7 +439,7 @@ export class KubernetesCompute implements ComputeClient {
           'Background',
         );
       } catch (e) {
-        if (statusCode(e) !== 404) throw classifyKubernetesError(e, `delete ${kind} ${namespace}/${objName}`);
+        if (statusCode(e) !== 404) throw classifyKubernetesError(e, `delete ${kind} ${namespace}/${objName}`, this.source);
       }
     }
     this.specs.delete(name);
@@ -364,32 +481,49 @@ export async function createKubernetesCompute(
     const v = uri.params.get(k);
     if (v !== null) fromQuery[k] = v;
   }
-  if (uri.location && !fromQuery.context) fromQuery.context = decodeURIComponent(uri.location);
+  const explicitKubeconfig = fromQuery.kubeconfig ?? options.config?.kubeconfig;
+  // eks://<cluster>?region=... without a kubeconfig: endpoint and CA from the EKS API, an EKS bearer token.
+  const eksCluster = uri.scheme === 'eks' && uri.location && !explicitKubeconfig ? decodeURIComponent(uri.location) : undefined;
+  if (uri.location && !fromQuery.context && !eksCluster) fromQuery.context = decodeURIComponent(uri.location);
   const config = resolveConfig(kubernetesConfigSchema, { ...fromQuery, ...(options.config ?? {}) }, { target: 'kubernetes' });
-  const kc = new KubeConfig();
-  try {
-    if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-    else kc.loadFromDefault();
-    if (config.context) kc.setCurrentContext(config.context);
-  } catch (e) {
-    throw new ConfigError(`kubeconfig: cannot load ${config.kubeconfig ?? 'the default kubeconfig'}: ${(e as Error).message}`, {
-      field: 'kubeconfig',
-      cause: e,
-    });
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new ConfigError(`kubeconfig: no cluster for context ${config.context ?? kc.getCurrentContext() ?? '(none)'}`, {
-      field: 'kubeconfig',
-    });
+  let kc = new KubeConfig();
+  let source: string;
+  if (eksCluster) {
+    const region = uri.params.get('region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) {
+      throw new ConfigError(`eks://${eksCluster}: give ?region= (or AWS_REGION) to find the cluster`, { field: 'region' });
+    }
+    const endpoint = uri.params.get('endpoint') ?? undefined;
+    const { eksKubeConfig } = await import('./eks.js');
+    kc = (await eksKubeConfig(eksCluster, { region, ...(endpoint ? { endpoint } : {}) })).kubeConfig;
+    source = `EKS cluster ${eksCluster} (${region}, token from the AWS default credentials)`;
+  } else {
+    try {
+      if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+      else kc.loadFromDefault();
+      if (config.context) kc.setCurrentContext(config.context);
+    } catch (e) {
+      throw new ConfigError(`kubeconfig: cannot load ${config.kubeconfig ?? 'the default kubeconfig'}: ${(e as Error).message}`, {
+        field: 'kubeconfig',
+        cause: e,
+      });
+    }
+    if (!kc.getCurrentCluster()) {
+      throw new ConfigError(`kubeconfig: no cluster for context ${config.context ?? kc.getCurrentContext() ?? '(none)'}`, {
+        field: 'kubeconfig',
+      });
+    }
+    source = `kubeconfig ${config.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'} (context ${kc.getCurrentContext()})`;
   }
   const core = kc.makeApiClient(CoreV1Api);
   let nodes = 0;
   try {
     nodes = (await core.listNode({ limit: 1 })).items.length;
   } catch (e) {
-    const err = classifyKubernetesError(e, 'list nodes');
-    // A user without cluster-wide node access can still deploy; assume a normal cluster then.
-    if (err.kind === 'auth') nodes = 1;
+    const err = classifyKubernetesError(e, 'list nodes', source);
+    // A user without cluster-wide node access (403) can still deploy; assume a normal cluster then.
+    // Credentials the server does not accept at all (401) cannot do anything: fail now.
+    if (err.kind === 'auth' && statusCode(e) === 403) nodes = 1;
     else throw err;
   }
   let autoscaler: 'keda' | 'hpa' = config.autoscaler === 'auto' ? 'hpa' : config.autoscaler;
@@ -403,5 +537,5 @@ export async function createKubernetesCompute(
       autoscaler = 'hpa';
     }
   }
-  return new KubernetesCompute(kc, config, flavorOf(uri.scheme), autoscaler, nodes > 0);
+  return new KubernetesCompute(kc, config, flavorOf(uri.scheme), autoscaler, nodes > 0, source);
 }

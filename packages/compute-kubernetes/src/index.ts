@@ -15,7 +15,22 @@ export {
   type KubernetesConfig,
   kubernetesConfigSchema,
 } from './compute.js';
-export { type KubernetesFlavor, type ManifestOptions, type ScalerTrigger, workloadLabels, workloadObjects } from './manifests.js';
+export {
+  identityCloud,
+  type KubernetesFlavor,
+  type ManifestOptions,
+  type ScalerTrigger,
+  workloadLabels,
+  workloadObjects,
+} from './manifests.js';
+export {
+  fillPlaceholders,
+  type ManifestFile,
+  type PrepareManifestsOptions,
+  placeholdersIn,
+  placeholderValuesFromStream,
+  prepareManifests,
+} from './plan-manifests.js';
 
 /** The factory `createCompute()` loads for `kubernetes://`, `eks://`, `aks://` and `gke://`. */
 export const computeFactory: ComputeFactory = (uri, options) => createKubernetesCompute(uri, options);

@@ -8,7 +8,16 @@
  * @packageDocumentation
  */
 import { ValidationError, type WorkloadSpec } from '@speedlayer/core';
-import { CONTAINER_SECURITY_CONTEXT, type K8sObject, POD_SECURITY_CONTEXT, WORKER_HEALTH_PORT } from '@speedlayer/iac';
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  type K8sObject,
+  kedaTriggerAuthentication,
+  POD_SECURITY_CONTEXT,
+  WORKER_HEALTH_PORT,
+  type WorkloadIdentityCloud,
+  workloadIdentityAnnotations,
+  workloadIdentityPodLabels,
+} from '@speedlayer/iac';
 
 /** Which managed Kubernetes the cluster is; decides the workload identity annotations. */
 export type KubernetesFlavor = 'kubernetes' | 'eks' | 'aks' | 'gke';
@@ -47,12 +56,14 @@ export function workloadLabels(name: string): Record<string, string> {
   };
 }
 
+/** The workload identity cloud of a flavour (`undefined` for plain Kubernetes). */
+export function identityCloud(flavor: KubernetesFlavor): WorkloadIdentityCloud | undefined {
+  return ({ eks: 'aws', aks: 'azure', gke: 'gcp', kubernetes: undefined } as const)[flavor];
+}
+
 function identityAnnotations(flavor: KubernetesFlavor, identity: string | undefined): Record<string, string> {
-  if (!identity) return {};
-  if (flavor === 'eks') return { 'eks.amazonaws.com/role-arn': identity };
-  if (flavor === 'aks') return { 'azure.workload.identity/client-id': identity };
-  if (flavor === 'gke') return { 'iam.gke.io/gcp-service-account': identity };
-  return {};
+  const cloud = identityCloud(flavor);
+  return identity && cloud ? workloadIdentityAnnotations(cloud, identity) : {};
 }
 
 /** Turns a `k8s:<secret>/<key>` reference into an env var from a Secret. */
@@ -84,10 +95,8 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
     { name: 'SPEEDLAYER_HEALTH_PORT', value: String(WORKER_HEALTH_PORT) },
     { name: 'TMPDIR', value: '/tmp' },
   ];
-  const podLabels = {
-    ...labels,
-    ...(options.flavor === 'aks' && options.identity ? { 'azure.workload.identity/use': 'true' } : {}),
-  };
+  const cloud = identityCloud(options.flavor);
+  const podLabels = { ...labels, ...(cloud && options.identity ? workloadIdentityPodLabels(cloud) : {}) };
   const serviceAccount = spec.serviceAccount ?? name;
   const objects: K8sObject[] = [
     {
@@ -176,6 +185,8 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
   ];
   if (options.autoscaler === 'keda') {
     if (!options.trigger) throw new ValidationError('a KEDA autoscaler needs the stream trigger', { field: 'trigger' });
+    // On a cloud flavour KEDA reads the stream's metrics with pod identity (no secrets): a TriggerAuthentication.
+    if (cloud) objects.push(kedaTriggerAuthentication(`${name}-keda`, ns, labels, cloud));
     objects.push({
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'ScaledObject',
@@ -184,7 +195,13 @@ export function workloadObjects(spec: WorkloadSpec, options: ManifestOptions): K
         scaleTargetRef: { name },
         minReplicaCount: min,
         maxReplicaCount: max,
-        triggers: [{ type: options.trigger.type, metadata: options.trigger.metadata }],
+        triggers: [
+          {
+            type: options.trigger.type,
+            metadata: options.trigger.metadata,
+            ...(cloud ? { authenticationRef: { name: `${name}-keda` } } : {}),
+          },
+        ],
       },
     });
   } else {

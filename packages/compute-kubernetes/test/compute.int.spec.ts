@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: parsed Kubernetes objects are navigated freely in assertions
 /**
  * Kubernetes compute against the real kube-apiserver + etcd peer. No kubelet runs there, so pods never become
  * ready: the suite checks the objects the API server stores and declares `runsReplicas: false` (detected: no nodes).
@@ -5,8 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { connect, createCompute } from '@speedlayer/core';
+import { eventHubKedaTrigger } from '@speedlayer/iac';
+import { kedaCrds, kubeServerDryRun } from '@speedlayer/iac/validate';
 import { computeConformance, uniqueName } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,6 +30,24 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
       command: ['speedlayer', 'worker', '--topic', 't', '--group', 'g', '--handler', '/app/handler.js'],
     }),
   });
+
+  // The same suite for each managed flavour (EKS, AKS, GKE): workload identity annotations on the service account.
+  for (const [scheme, identity] of [
+    ['eks', 'arn:aws:iam::123456789012:role/speedlayer-worker'],
+    ['aks', '00000000-0000-0000-0000-000000000001'],
+    ['gke', 'worker@speedlayer-test.iam.gserviceaccount.com'],
+  ] as const) {
+    computeConformance({
+      name: `${scheme} (HPA)`,
+      uri: `${scheme}://?kubeconfig=${encodeURIComponent(k8s.kubeconfig)}&namespace=speedlayer-conformance-${scheme}`,
+      config: { autoscaler: 'hpa', identity },
+      streamUri: `local://${streamDir}`,
+      workload: () => ({
+        image: 'ghcr.io/speedlayer/worker:0.1.0',
+        command: ['speedlayer', 'worker', '--topic', 't', '--group', 'g', '--handler', '/app/handler.js'],
+      }),
+    });
+  }
 
   it('declares that replicas do not run here (no nodes), instead of pretending', async () => {
     const c = await createCompute(uri);
@@ -103,8 +124,51 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
     let stream: Awaited<ReturnType<typeof connect>>;
     afterAll(async () => stream?.close());
 
+    it('aks: alignReplicas with the azure-eventhub scaler keeps a pod-identity TriggerAuthentication; remove deletes it', async () => {
+      expect(await kubeServerDryRun(k8s.kubeconfig, [], kedaCrds())).toEqual([]);
+      stream = stream ?? (await connect(`local://${streamDir}`));
+      const topic = uniqueName('aks-align');
+      await stream.admin.ensureTopic(topic, { partitions: 4 });
+      const namespace = 'speedlayer-conformance-aks-keda';
+      const compute = (await createCompute(`aks://?kubeconfig=${encodeURIComponent(k8s.kubeconfig)}&namespace=${namespace}`, {
+        config: {
+          autoscaler: 'keda',
+          identity: '00000000-0000-0000-0000-000000000001',
+          trigger: eventHubKedaTrigger({
+            eventHubNamespace: 'ns1',
+            eventHubName: topic,
+            consumerGroup: 'g',
+            unprocessedEventThreshold: 64,
+            storageAccountName: 'ckpt',
+            blobContainer: 'checkpoints',
+          }),
+        },
+      })) as KubernetesCompute;
+      const name = uniqueName('aks').toLowerCase();
+      await compute.deploy({ name, image: 'ghcr.io/speedlayer/worker:0.1.0', command: ['speedlayer', 'worker'], replicas: 1 });
+      expect(await compute.alignReplicas(stream, topic, name)).toMatchObject({ desiredReplicas: 4, autoscaling: { max: 4 } });
+      const kc = new KubeConfig();
+      kc.loadFromFile(k8s.kubeconfig);
+      const custom = kc.makeApiClient(CustomObjectsApi);
+      const get = (plural: string, n: string) =>
+        custom.getNamespacedCustomObject({ group: 'keda.sh', version: 'v1alpha1', namespace, plural, name: n }) as Promise<{
+          spec: Record<string, any>;
+        }>;
+      expect((await get('triggerauthentications', `${name}-keda`)).spec.podIdentity).toEqual({ provider: 'azure-workload' });
+      const so = await get('scaledobjects', name);
+      expect(so.spec.maxReplicaCount).toBe(4);
+      expect(so.spec.triggers[0]).toMatchObject({
+        type: 'azure-eventhub',
+        metadata: { checkpointStrategy: 'blobMetadata', consumerGroup: 'g' },
+        authenticationRef: { name: `${name}-keda` },
+      });
+      await compute.remove(name);
+      await expect(get('triggerauthentications', `${name}-keda`)).rejects.toMatchObject({ code: 404 });
+      await compute.close();
+    });
+
     it('alignReplicas sets the Deployment replicas and the ScaledObject maximum to the partition count', async () => {
-      stream = await connect(`local://${streamDir}`);
+      stream = stream ?? (await connect(`local://${streamDir}`));
       const topic = uniqueName('k8s-align');
       await stream.admin.ensureTopic(topic, { partitions: 5 });
       const compute = (await createCompute(uri, {

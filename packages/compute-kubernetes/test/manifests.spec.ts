@@ -1,3 +1,6 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: parsed Kubernetes objects are navigated freely in assertions
+import { eventHubKedaTrigger, kafkaKedaTrigger, pubsubKedaTrigger } from '@speedlayer/iac';
+import { validateK8sSchemas } from '@speedlayer/iac/validate';
 import { describe, expect, it } from 'vitest';
 import { workloadObjects } from '../src/index.js';
 
@@ -41,6 +44,7 @@ describe('compute-kubernetes/manifests', () => {
   it("annotates the service account for the flavour's workload identity", () => {
     expect(byKind(workloadObjects(base, options), 'ServiceAccount').metadata.annotations).toEqual({
       'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/billing',
+      'eks.amazonaws.com/sts-regional-endpoints': 'true',
     });
     const aks = workloadObjects(base, { ...options, flavor: 'aks', identity: '00000000-0000-0000-0000-000000000001' });
     expect(byKind(aks, 'ServiceAccount').metadata.annotations['azure.workload.identity/client-id']).toBeDefined();
@@ -88,6 +92,58 @@ describe('compute-kubernetes/manifests', () => {
       triggers: [{ type: 'kafka' }],
     });
     expect(() => workloadObjects(spec, { ...options, autoscaler: 'keda' })).toThrow(/trigger/);
+  });
+
+  it('on AKS, GKE and EKS a KEDA ScaledObject authenticates with pod identity through a TriggerAuthentication', () => {
+    const spec = { ...base, autoscaling: { min: 1, max: 4 } };
+    const cases = [
+      {
+        flavor: 'aks' as const,
+        identity: '00000000-0000-0000-0000-000000000001',
+        trigger: eventHubKedaTrigger({
+          eventHubNamespace: 'ns1',
+          eventHubName: 'orders',
+          consumerGroup: 'billing',
+          unprocessedEventThreshold: 64,
+          storageAccountName: 'ckpt',
+          blobContainer: 'checkpoints',
+        }),
+        provider: 'azure-workload',
+      },
+      {
+        flavor: 'gke' as const,
+        identity: 'w@p.iam.gserviceaccount.com',
+        trigger: pubsubKedaTrigger({ subscriptionName: 'billing', value: 100 }),
+        provider: 'gcp',
+      },
+      {
+        flavor: 'eks' as const,
+        identity: 'arn:aws:iam::1:role/w',
+        trigger: kafkaKedaTrigger({ bootstrapServers: 'b:9098', consumerGroup: 'billing', topic: 'orders', lagThreshold: 10 }),
+        provider: 'aws',
+      },
+    ];
+    for (const c of cases) {
+      const objects = workloadObjects(spec, { ...options, ...c, autoscaler: 'keda' });
+      expect(byKind(objects, 'TriggerAuthentication').spec.podIdentity.provider).toBe(c.provider);
+      expect(byKind(objects, 'ScaledObject').spec.triggers[0]).toEqual({
+        ...c.trigger,
+        authenticationRef: { name: 'billing-keda' },
+      });
+      expect(validateK8sSchemas(objects as unknown as Record<string, unknown>[])).toEqual([]);
+    }
+    const aks = workloadObjects(spec, { ...options, ...cases[0]!, autoscaler: 'keda' });
+    expect(byKind(aks, 'ScaledObject').spec.triggers[0].metadata).toMatchObject({
+      checkpointStrategy: 'blobMetadata',
+      consumerGroup: 'billing',
+      unprocessedEventThreshold: '64',
+    });
+    expect(
+      byKind(workloadObjects(spec, { ...options, ...cases[1]!, autoscaler: 'keda' }), 'ScaledObject').spec.triggers[0].metadata,
+    ).toMatchObject({ mode: 'SubscriptionSize', value: '100', subscriptionName: 'billing' });
+    // plain Kubernetes: no cloud identity, no TriggerAuthentication
+    const plain = workloadObjects(spec, { ...options, flavor: 'kubernetes', autoscaler: 'keda', trigger: cases[2]!.trigger });
+    expect(plain.some((o) => o.kind === 'TriggerAuthentication')).toBe(false);
   });
 
   it('restricts the network: DNS and the stream ports out, the metrics port in', () => {

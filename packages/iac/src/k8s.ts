@@ -79,6 +79,123 @@ export interface WorkerManifestSpec {
   extra?: readonly K8sObject[];
 }
 
+/**
+ * The cloud whose workload identity a Kubernetes target uses: IRSA on EKS (`aws`), Azure AD workload identity on
+ * AKS (`azure`), GKE Workload Identity (`gcp`). One place builds the annotations, labels and KEDA pod identity
+ * for both the planner's manifests and `@speedlayer/compute-kubernetes`.
+ */
+export type WorkloadIdentityCloud = 'aws' | 'azure' | 'gcp';
+
+/**
+ * Service account annotations binding the worker to a cloud identity.
+ * @param identity IAM role ARN (aws), managed identity client id (azure) or Google service account email (gcp);
+ *   may be a `${VAR}` placeholder filled at deploy time.
+ */
+export function workloadIdentityAnnotations(cloud: WorkloadIdentityCloud, identity: string): Record<string, string> {
+  if (cloud === 'aws') return { 'eks.amazonaws.com/role-arn': identity, 'eks.amazonaws.com/sts-regional-endpoints': 'true' };
+  if (cloud === 'azure') return { 'azure.workload.identity/client-id': identity };
+  return { 'iam.gke.io/gcp-service-account': identity };
+}
+
+/** Pod labels a cloud's workload identity needs (AKS: `azure.workload.identity/use: "true"`). */
+export function workloadIdentityPodLabels(cloud: WorkloadIdentityCloud): Record<string, string> {
+  return cloud === 'azure' ? { 'azure.workload.identity/use': 'true' } : {};
+}
+
+/** KEDA pod identity of a TriggerAuthentication for a cloud (KEDA reads the stream's metrics with it). */
+export function kedaPodIdentity(cloud: WorkloadIdentityCloud): WorkerManifestSpec['kedaPodIdentity'] {
+  if (cloud === 'aws') return { provider: 'aws', identityOwner: 'workload' };
+  if (cloud === 'azure') return { provider: 'azure-workload' };
+  return { provider: 'gcp' };
+}
+
+/** A KEDA `TriggerAuthentication` using the cloud's pod identity (no secrets). */
+export function kedaTriggerAuthentication(
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  cloud: WorkloadIdentityCloud,
+): K8sObject {
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'TriggerAuthentication',
+    metadata: { name, namespace, labels },
+    spec: { podIdentity: { ...kedaPodIdentity(cloud) } },
+  };
+}
+
+/**
+ * KEDA `kafka` trigger (consumer lag per partition). Give `bootstrapServers` or `bootstrapServersFromEnv`.
+ * @param o.extra further scaler metadata, e.g. `{ sasl: 'aws_msk_iam', tls: 'enable', awsRegion }` for MSK IAM.
+ */
+export function kafkaKedaTrigger(o: {
+  bootstrapServers?: string;
+  bootstrapServersFromEnv?: string;
+  consumerGroup: string;
+  topic: string;
+  lagThreshold: number;
+  extra?: Record<string, string>;
+}): KedaTrigger {
+  return {
+    type: 'kafka',
+    metadata: {
+      ...(o.bootstrapServers ? { bootstrapServers: o.bootstrapServers } : {}),
+      ...(o.bootstrapServersFromEnv ? { bootstrapServersFromEnv: o.bootstrapServersFromEnv } : {}),
+      consumerGroup: o.consumerGroup,
+      topic: o.topic,
+      lagThreshold: String(o.lagThreshold),
+      ...(o.extra ?? {}),
+    },
+  };
+}
+
+/**
+ * KEDA `azure-eventhub` trigger: unprocessed events per partition read from the blob checkpoints
+ * (`checkpointStrategy: blobMetadata`, the layout the Event Hubs SDKs and speedlayer write), with pod identity.
+ */
+export function eventHubKedaTrigger(o: {
+  eventHubNamespace: string;
+  eventHubName: string;
+  consumerGroup: string;
+  unprocessedEventThreshold: number;
+  storageAccountName: string;
+  blobContainer: string;
+}): KedaTrigger {
+  return {
+    type: 'azure-eventhub',
+    metadata: {
+      eventHubNamespace: o.eventHubNamespace,
+      eventHubName: o.eventHubName,
+      consumerGroup: o.consumerGroup,
+      unprocessedEventThreshold: String(o.unprocessedEventThreshold),
+      storageAccountName: o.storageAccountName,
+      blobContainer: o.blobContainer,
+      checkpointStrategy: 'blobMetadata',
+    },
+  };
+}
+
+/** KEDA `gcp-pubsub` trigger on a subscription's backlog (`mode: SubscriptionSize`, target `value` per replica). */
+export function pubsubKedaTrigger(o: { subscriptionName: string; value: number; activationValue?: number }): KedaTrigger {
+  return {
+    type: 'gcp-pubsub',
+    metadata: {
+      subscriptionName: o.subscriptionName,
+      mode: 'SubscriptionSize',
+      value: String(o.value),
+      activationValue: String(o.activationValue ?? 0),
+    },
+  };
+}
+
+/** KEDA `aws-kinesis-stream` trigger (target shards per replica). */
+export function kinesisKedaTrigger(o: { streamName: string; awsRegion: string; shardCount?: number }): KedaTrigger {
+  return {
+    type: 'aws-kinesis-stream',
+    metadata: { streamName: o.streamName, awsRegion: o.awsRegion, shardCount: String(o.shardCount ?? 1) },
+  };
+}
+
 /** Port the worker serves `/healthz`, `/readyz` and `/metrics` on. */
 export const WORKER_HEALTH_PORT = 9464;
 

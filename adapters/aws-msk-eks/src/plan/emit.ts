@@ -22,6 +22,8 @@ import {
   jsonencode,
   type K8sObject,
   k8sFiles,
+  kafkaKedaTrigger,
+  kedaPodIdentity,
   nested,
   output,
   POD_SECURITY_CONTEXT,
@@ -35,6 +37,7 @@ import {
   variable,
   WORKER_UID,
   workerLabels,
+  workloadIdentityAnnotations,
   writeCfnYaml,
   writeK8sYaml,
 } from '@speedlayer/iac';
@@ -731,29 +734,21 @@ export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitCont
       partitions: m.partitions,
       groups: [...groupsByName.values()],
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
-      serviceAccountAnnotations: {
-        'eks.amazonaws.com/role-arn': '${WORKER_ROLE_ARN}',
-        'eks.amazonaws.com/sts-regional-endpoints': 'true',
-      },
+      serviceAccountAnnotations: workloadIdentityAnnotations('aws', '${WORKER_ROLE_ARN}'),
       config: {
         SPEEDLAYER_KAFKA_BOOTSTRAP: '${MSK_BOOTSTRAP_BROKERS_SASL_IAM}',
         AWS_REGION: m.region,
         SPEEDLAYER_KAFKA_AUTH: 'aws-msk-iam',
       },
-      kedaPodIdentity: { provider: 'aws', identityOwner: 'workload' },
-      kedaTrigger: (g) => ({
-        type: 'kafka',
-        metadata: {
+      kedaPodIdentity: kedaPodIdentity('aws'),
+      kedaTrigger: (g) =>
+        kafkaKedaTrigger({
           bootstrapServersFromEnv: 'SPEEDLAYER_KAFKA_BOOTSTRAP',
           consumerGroup: g.name,
           topic: m.name,
-          lagThreshold: '10',
-          offsetResetPolicy: 'earliest',
-          sasl: 'aws_msk_iam',
-          tls: 'enable',
-          awsRegion: m.region,
-        },
-      }),
+          lagThreshold: 10,
+          extra: { offsetResetPolicy: 'earliest', sasl: 'aws_msk_iam', tls: 'enable', awsRegion: m.region },
+        }),
       egress: [
         { cidrs: [m.vpcCidr], ports: [9098], why: 'MSK brokers: Kafka over TLS with IAM auth (9098) inside the VPC' },
         { cidrs: [m.vpcCidr], ports: [443], why: 'STS VPC endpoint for IRSA web-identity token exchange' },

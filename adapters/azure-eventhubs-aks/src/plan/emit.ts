@@ -12,16 +12,20 @@ import {
   assertNoSecretValues,
   block,
   dataSource,
+  eventHubKedaTrigger,
   expr,
   fileHeader,
   type HclBlock,
   k8sFiles,
+  kedaPodIdentity,
   nested,
   output,
   renderHcl,
   resource,
   tmpl,
   variable,
+  workloadIdentityAnnotations,
+  workloadIdentityPodLabels,
 } from '@speedlayer/iac';
 import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
 
@@ -464,26 +468,23 @@ export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: Em
       partitions: m.partitions,
       groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
-      serviceAccountAnnotations: { 'azure.workload.identity/client-id': '${WORKER_CLIENT_ID}' },
-      podLabels: { 'azure.workload.identity/use': 'true' },
+      serviceAccountAnnotations: workloadIdentityAnnotations('azure', '${WORKER_CLIENT_ID}'),
+      podLabels: workloadIdentityPodLabels('azure'),
       config: {
         SPEEDLAYER_CHECKPOINT_STORE: 'https://${CHECKPOINT_STORAGE_ACCOUNT}.blob.core.windows.net/checkpoints',
         EVENTHUBS_NAMESPACE: '${EVENTHUBS_NAMESPACE}',
         CHECKPOINT_STORAGE_ACCOUNT: '${CHECKPOINT_STORAGE_ACCOUNT}',
       },
-      kedaPodIdentity: { provider: 'azure-workload' },
-      kedaTrigger: (g) => ({
-        type: 'azure-eventhub',
-        metadata: {
-          eventHubNamespaceFromEnv: 'EVENTHUBS_NAMESPACE',
+      kedaPodIdentity: kedaPodIdentity('azure'),
+      kedaTrigger: (g) =>
+        eventHubKedaTrigger({
+          eventHubNamespace: '${EVENTHUBS_NAMESPACE}',
           eventHubName: m.name,
           consumerGroup: g.name,
-          unprocessedEventThreshold: '64',
-          storageAccountNameFromEnv: 'CHECKPOINT_STORAGE_ACCOUNT',
+          unprocessedEventThreshold: 64,
+          storageAccountName: '${CHECKPOINT_STORAGE_ACCOUNT}',
           blobContainer: 'checkpoints',
-          checkpointStrategy: 'blobMetadata',
-        },
-      }),
+        }),
       egress: [
         {
           cidrs: [m.vnetCidr],

@@ -16,6 +16,7 @@ import {
 } from '@speedlayer/core';
 import type { Command } from 'commander';
 import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
+import { loadPlanTargets, PLAN_TARGET_IDS } from './plan-targets.js';
 
 /** Compute URI per target id, for `--target` (a kubeconfig context or region can be given with `--compute`). */
 const TARGET_COMPUTE: Record<string, string> = {
@@ -100,15 +101,180 @@ export async function deployWorker(
   }
 }
 
+/** Kubernetes targets `deploy <workload>` can apply the planner's manifests to. */
+const KUBERNETES_TARGETS = ['aws-msk-eks', 'azure-eventhubs-aks', 'gcp-pubsub-gke'];
+
+/** Options of {@link deployWorkload}. */
+export interface DeployWorkloadOptions {
+  /** Planner target id (a Kubernetes target). */
+  target: string;
+  /** Stream URI to read the partition count from (and the workers' `SPEEDLAYER_STREAM`); the plan's count without it. */
+  stream?: string;
+  /** Topic (default: the workload name, as the planner names it). */
+  topic?: string;
+  /** Worker image (default: the workload's `deploy.image`). */
+  image?: string;
+  /** Compute URI (default from the target: `eks://`, `aks://`, `gke://` with the kubeconfig). */
+  compute?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  /** Placeholder values (`--set NAME=value`); the environment fills the rest. */
+  values?: Record<string, string>;
+  /** `auto` (KEDA when its CRDs are served, else the HPA alternative), `keda` or `hpa`. @default auto */
+  autoscaler?: 'auto' | 'keda' | 'hpa';
+  /** Server-side dry run (`dryRun=All`); nothing is stored. */
+  dryRun?: boolean;
+  /** With `dryRun`: do not contact a cluster, only print. */
+  offline?: boolean;
+  /** Environment for placeholder values. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** What {@link deployWorkload} did. */
+export interface DeployWorkloadResult {
+  target: string;
+  compute: string | null;
+  namespace: string;
+  topic: string;
+  /** Partition count read from the stream (`null`: none, e.g. Pub/Sub). */
+  partitions: number | null;
+  /** Where the replica count came from. */
+  replicaSource: 'stream partitions' | 'plan';
+  dryRun: boolean;
+  /** `server` when the API server validated the objects, `offline` when only printed. */
+  mode: 'applied' | 'server-dry-run' | 'offline';
+  /** The objects (after filling), as applied or as they would be. */
+  objects: import('@speedlayer/iac').K8sObject[];
+  applied: string[];
+  skipped: string[];
+  workloads: Awaited<ReturnType<ComputeClient['status']>>[];
+}
+
+/**
+ * `deploy <workload>`: plans the workload for a Kubernetes target, takes the planner's manifests, fills their
+ * placeholders, sets every Deployment's replicas and its autoscaler's maximum to the stream's partition count, and
+ * server-side applies them (field manager `speedlayer`), or dry-runs them.
+ * @throws `ConfigError` naming an unfilled placeholder or a bad flag; `WorkloadValidationError` for a bad file;
+ *   `AuthError` naming the kubeconfig and context; `ConnectionError` when the cluster cannot be reached.
+ */
+export async function deployWorkload(path: string, o: DeployWorkloadOptions): Promise<DeployWorkloadResult> {
+  const { loadWorkload, checkTargetKeys, planWorkload } = await import('@speedlayer/planner');
+  const ck = await import('@speedlayer/compute-kubernetes');
+  if (!KUBERNETES_TARGETS.includes(o.target)) {
+    throw new ConfigError(
+      `--target "${o.target}": deploy <workload> applies Kubernetes manifests; use one of ${KUBERNETES_TARGETS.join(', ')}`,
+      { field: 'target' },
+    );
+  }
+  const workload = await loadWorkload(path);
+  checkTargetKeys(workload, PLAN_TARGET_IDS);
+  const targets = await loadPlanTargets([o.target]);
+  const planned = planWorkload(workload, targets, { context: { now: new Date(), generator: 'speedlayer' } }).results[0];
+  if (!planned?.plan.feasible) {
+    const { WorkloadNotServableError } = await import('@speedlayer/planner');
+    throw new WorkloadNotServableError(planned ? [planned.plan] : []);
+  }
+  const plan = planned.plan;
+  const topic = o.topic ?? workload.name;
+  let partitions: number | null = plan.partitions;
+  let replicaSource: DeployWorkloadResult['replicaSource'] = 'plan';
+  if (o.stream) {
+    const stream = await connect(o.stream);
+    try {
+      partitions = (await stream.admin.describeTopic(topic)).partitions;
+      if (partitions !== null) replicaSource = 'stream partitions';
+    } finally {
+      await stream.close();
+    }
+  }
+  const env = o.env ?? process.env;
+  // Precedence: --set, then what the --stream URI names (namespace, project, cluster ARN), then the environment.
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^[A-Z][A-Z0-9_]*$/.test(k)) values[k] = v;
+  Object.assign(values, o.stream ? ck.placeholderValuesFromStream(o.stream) : {}, o.values ?? {});
+  const offline = o.dryRun === true && o.offline === true;
+  const computeUri = offline ? null : (o.compute ?? TARGET_COMPUTE[o.target]!);
+  let compute: Awaited<ReturnType<typeof ck.createKubernetesCompute>> | undefined;
+  if (computeUri) {
+    const config = {
+      ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      autoscaler: 'hpa',
+    };
+    compute = await ck.createKubernetesCompute(parseUri(computeUri, 'compute'), { config });
+  }
+  try {
+    const autoscaler =
+      o.autoscaler && o.autoscaler !== 'auto' ? o.autoscaler : compute && !(await compute.servesKeda()) ? 'hpa' : 'keda';
+    const objects = ck.prepareManifests(planned.files, {
+      autoscaler,
+      values,
+      partitions,
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      ...(o.image ? { image: o.image } : {}),
+      topic,
+      ...(o.stream ? { streamUri: o.stream } : {}),
+    });
+    const namespace = objects.find((x) => x.kind === 'Namespace')?.metadata.name ?? workload.deploy.namespace ?? workload.name;
+    const base = { target: o.target, compute: computeUri, namespace, topic, partitions, replicaSource, objects };
+    if (!compute) {
+      const workloads = objects
+        .filter((x) => x.kind === 'Deployment')
+        .map((d) => {
+          const s = objects.find(
+            (x) => (x.kind === 'ScaledObject' || x.kind === 'HorizontalPodAutoscaler') && x.metadata.name === d.metadata.name,
+          )?.spec as Record<string, number> | undefined;
+          return {
+            name: d.metadata.name,
+            desiredReplicas: (d.spec as { replicas: number }).replicas,
+            readyReplicas: 0,
+            ...(s
+              ? { autoscaling: { min: s.minReplicaCount ?? s.minReplicas ?? 0, max: s.maxReplicaCount ?? s.maxReplicas ?? 0 } }
+              : {}),
+            replicas: [],
+          };
+        });
+      return { ...base, dryRun: true, mode: 'offline', applied: [], skipped: [], workloads };
+    }
+    const r = await compute.applyManifests(objects, { dryRun: o.dryRun === true });
+    return { ...base, dryRun: o.dryRun === true, mode: o.dryRun ? 'server-dry-run' : 'applied', ...r };
+  } finally {
+    await compute?.close();
+  }
+}
+
+function setOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new ConfigError(`--set "${value}" must be NAME=value`, { field: '--set' });
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
+/** One line per workload of a {@link deployWorkload} result. */
+export function renderDeployWorkload(r: DeployWorkloadResult): string {
+  const verb =
+    r.mode === 'applied' ? 'applied' : r.mode === 'server-dry-run' ? 'dry-run (server, nothing stored)' : 'dry-run (offline)';
+  const lines = r.workloads.map(
+    (w) =>
+      `${verb} ${w.name} in ${r.namespace} (${r.target}): ${w.desiredReplicas} replicas for ` +
+      `${r.partitions === null ? `no partitions (the plan's replicas)` : `${r.partitions} partitions`}, ` +
+      `autoscaler ${w.autoscaling ? `${w.autoscaling.min}..${w.autoscaling.max}` : 'none'}, ${w.readyReplicas} ready`,
+  );
+  if (r.skipped.length) lines.push(`not validated (namespace ${r.namespace} does not exist yet): ${r.skipped.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Registers `deploy`. */
 export function registerDeploy(program: Command): void {
   program
-    .command('deploy')
-    .description('deploy a worker for a topic and group with one replica per partition (autoscaler max = partitions)')
-    .requiredOption('--topic <topic>', 'topic the workers consume')
-    .requiredOption('--group <group>', 'consumer group')
-    .requiredOption('--handler <module>', 'handler module path inside the image (or locally)')
-    .option('--stream <uri>', 'stream URI', DEFAULT_STREAM)
+    .command('deploy [workload]')
+    .description(
+      "deploy workers with one replica per partition (autoscaler max = partitions): the planner's manifests for a " +
+        'workload file on a Kubernetes target, or a worker for --topic/--group/--handler',
+    )
+    .option('--topic <topic>', 'topic the workers consume (with a workload: default the workload name)')
+    .option('--group <group>', 'consumer group (without a workload)')
+    .option('--handler <module>', 'handler module path inside the image (or locally; without a workload)')
+    .option('--stream <uri>', "stream URI (with a workload: where the partition count is read; default the plan's count)")
     .option('--target <id>', `target id (${Object.keys(TARGET_COMPUTE).join(', ')}); picks the compute URI`)
     .option('--compute <uri>', 'compute URI, e.g. kubernetes://<context>?namespace=team-a, eks://, ecs://us-east-1/cluster')
     .option('--image <image>', 'container image (required on container platforms)')
@@ -117,24 +283,76 @@ export function registerDeploy(program: Command): void {
     .option('--replicas <n>', 'replicas for targets without partitions', intOption(1, 10_000))
     .option('--kubeconfig <path>', 'kubeconfig for Kubernetes targets')
     .option('--namespace <ns>', 'namespace for Kubernetes targets')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: help text showing the placeholder syntax
+    .option('--set <name=value>', 'value of a ${NAME} placeholder in the manifests (repeatable; else $NAME)', setOption)
+    .option('--autoscaler <kind>', 'with a workload: auto (KEDA when installed), keda or hpa', 'auto')
+    .option('--dry-run', 'server-side dry run (dryRun=All) and print the objects as YAML; nothing is stored')
+    .option('--offline', 'with --dry-run: do not contact a cluster, only print')
     .option('--json', 'print the status as JSON')
     .action(
       action(
-        async (o: {
-          topic: string;
-          group: string;
-          handler: string;
-          stream: string;
-          target?: string;
-          compute?: string;
-          image?: string;
-          name?: string;
-          minReplicas: number;
-          replicas?: number;
-          kubeconfig?: string;
-          namespace?: string;
-          json?: boolean;
-        }) => {
+        async (
+          workload: string | undefined,
+          o: {
+            topic?: string;
+            group?: string;
+            handler?: string;
+            stream?: string;
+            set?: Record<string, string>;
+            autoscaler: string;
+            dryRun?: boolean;
+            offline?: boolean;
+            target?: string;
+            compute?: string;
+            image?: string;
+            name?: string;
+            minReplicas: number;
+            replicas?: number;
+            kubeconfig?: string;
+            namespace?: string;
+            json?: boolean;
+          },
+        ) => {
+          if (workload !== undefined) {
+            if (!o.target) throw new ConfigError('deploy <workload> needs --target', { field: 'target' });
+            if (o.group)
+              throw new ConfigError('--group: with a workload the groups come from its consumerGroups', { field: 'group' });
+            if (!['auto', 'keda', 'hpa'].includes(o.autoscaler))
+              throw new ConfigError(`--autoscaler "${o.autoscaler}" must be auto, keda or hpa`, { field: 'autoscaler' });
+            if (o.offline && !o.dryRun) throw new ConfigError('--offline needs --dry-run', { field: 'offline' });
+            const r = await deployWorkload(workload, {
+              target: o.target,
+              autoscaler: o.autoscaler as 'auto' | 'keda' | 'hpa',
+              ...(o.stream ? { stream: o.stream } : {}),
+              ...(o.topic ? { topic: o.topic } : {}),
+              ...(o.image ? { image: o.image } : {}),
+              ...(o.compute ? { compute: o.compute } : {}),
+              ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+              ...(o.namespace ? { namespace: o.namespace } : {}),
+              ...(o.set ? { values: o.set } : {}),
+              ...(o.dryRun ? { dryRun: true } : {}),
+              ...(o.offline ? { offline: true } : {}),
+            });
+            if (o.json) {
+              const { objects, ...rest } = r;
+              process.stdout.write(`${JSON.stringify(o.dryRun ? r : { ...rest, objects: objects.length })}\n`);
+            } else {
+              if (r.dryRun) {
+                const { writeK8sYaml } = await import('@speedlayer/iac');
+                process.stdout.write(writeK8sYaml(r.objects));
+              }
+              process.stdout.write(renderDeployWorkload(r));
+            }
+            return;
+          }
+          for (const f of ['topic', 'group', 'handler'] as const) {
+            if (!o[f]) throw new ConfigError(`--${f} is required without a workload file`, { field: f });
+          }
+          if (o.dryRun) throw new ConfigError('--dry-run needs a workload file', { field: 'dry-run' });
+          const topic = o.topic as string;
+          const group = o.group as string;
+          const handler = o.handler as string;
+          const streamUri = o.stream ?? DEFAULT_STREAM;
           if (o.target !== undefined && !(o.target in TARGET_COMPUTE)) {
             throw new ConfigError(`--target "${o.target}" is unknown; known: ${Object.keys(TARGET_COMPUTE).join(', ')}`, {
               field: 'target',
@@ -155,10 +373,10 @@ export function registerDeploy(program: Command): void {
               );
           };
           await deployWorker({
-            stream: o.stream,
-            topic: o.topic,
-            group: o.group,
-            handler: o.handler,
+            stream: streamUri,
+            topic,
+            group,
+            handler,
             compute,
             minReplicas: o.minReplicas,
             ...(o.image ? { image: o.image } : {}),
