@@ -4,11 +4,9 @@
  * The stand-in is the `eventhubs-standin` peer process when it is up (`SPEEDLAYER_PEERS=azurite,eventhubs-standin`),
  * otherwise it is started in this process.
  *
- * Keys are routed client-side here (`keyRouting: 'client'`): the stand-in hashes partition keys with its own hash
- * (SHA-256), not the service's, so with service-side routing the partition the producer reports (predicted with
- * the hash Microsoft's SDKs use) would not be the stand-in's. `amqp.int.spec.ts` covers service-side routing
- * (every key in one partition, key delivered as the partition key); the cloud profile (`amqp.e2e.spec.ts`) runs
- * this suite with service-side routing against a real namespace.
+ * Keys are routed by the service (the default `keyRouting: 'service'`): the stand-in maps partition keys with the
+ * same function `@azure/event-hubs` uses to predict the service's choice, so the partition the producer reports is
+ * where the event lands. Whether the real service agrees is checked by the cloud profile (`amqp.e2e.spec.ts`).
  */
 
 import { streamConformance } from '@speedlayer/testing';
@@ -19,11 +17,10 @@ import { peerTarget, type StandInTarget, startStandInTarget } from './amqp-stand
 describePeer('azurite', 'azure-eventhubs-aks stream (eventhubs:// over AMQP)', (azurite) => {
   const peer = injectPeers()['eventhubs-standin'];
   const container = `conf-${Date.now().toString(36)}`;
-  const extra = { keyRouting: 'client' };
   let inProcess: StandInTarget | undefined;
   const ready = (async () => {
-    if (peer) return peerTarget(peer, azurite, container, extra);
-    inProcess = await startStandInTarget(azurite, container, extra);
+    if (peer) return peerTarget(peer, azurite, container);
+    inProcess = await startStandInTarget(azurite, container);
     return inProcess;
   })();
   afterAll(async () => {

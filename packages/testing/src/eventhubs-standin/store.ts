@@ -6,7 +6,40 @@
  */
 
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Message } from 'rhea';
+
+type KeyMapper = (partitionKey: string, partitionCount: number) => number;
+
+/**
+ * The key → partition mapping of `@azure/event-hubs` itself (its buffered producer uses it to send where the service
+ * would route a key), loaded from the installed SDK so the stand-in does not carry a copy. The service's own hash is
+ * not published: this matches what Microsoft's SDKs compute, which is all a local test can know. Without the SDK
+ * installed the stand-in falls back to its own hash (SHA-256 of the UTF-8 key, first 4 bytes, modulo the count).
+ */
+const sdkKeyMapper: KeyMapper | undefined = await (async () => {
+  try {
+    const req = createRequire(import.meta.url);
+    const pkgDir = dirname(req.resolve('@azure/event-hubs/package.json'));
+    const mod = (await import(pathToFileURL(join(pkgDir, 'dist/esm/impl/partitionKeyToIdMapper.js')).href)) as {
+      mapPartitionKeyToId?: KeyMapper;
+    };
+    return typeof mod.mapPartitionKeyToId === 'function' ? mod.mapPartitionKeyToId : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Which hash the stand-in routes partition keys with. */
+export const KEY_HASH: 'azure-sdk' | 'sha256' = sdkKeyMapper ? 'azure-sdk' : 'sha256';
+
+/** The partition index for a partition key, as `@azure/event-hubs` maps keys (see {@link KEY_HASH}). */
+export function keyToPartition(partitionKey: string, partitionCount: number): number {
+  if (sdkKeyMapper) return sdkKeyMapper(partitionKey, partitionCount);
+  return createHash('sha256').update(partitionKey, 'utf8').digest().readUInt32BE(0) % partitionCount;
+}
 
 /** One stored event. */
 export interface StoredEvent {
@@ -87,16 +120,12 @@ export class Hub {
   }
 
   /**
-   * The partition a publication sent to the hub (not to a partition) goes to: by partition key, hashed with
-   * the stand-in's own hash (SHA-256 of the UTF-8 key, first 4 bytes, modulo the partition count; NOT the
-   * service's unpublished hash), or round-robin without a key.
+   * The partition a publication sent to the hub (not to a partition) goes to: by partition key, or round-robin
+   * without a key. Keys are mapped with {@link keyToPartition}.
    */
   pickPartition(partitionKey: string | undefined): Partition {
     const n = this.partitions.length;
-    const index =
-      partitionKey === undefined
-        ? this.roundRobin++ % n
-        : createHash('sha256').update(partitionKey, 'utf8').digest().readUInt32BE(0) % n;
+    const index = partitionKey === undefined ? this.roundRobin++ % n : keyToPartition(partitionKey, n);
     return this.partitions[index] as Partition;
   }
 }
