@@ -13,6 +13,7 @@ import {
   cacheRoot,
   choosePorts,
   ensureUnit,
+  fingerprint,
   type InstallUnit,
   killGroup,
   missingTools,
@@ -262,5 +263,16 @@ describe('vitest global setup', () => {
   it('rejects an unknown name in SPEEDLAYER_PEERS', async () => {
     process.env.SPEEDLAYER_PEERS = 'kafka,zookeeper';
     await expect(setup(fakeProject().project)).rejects.toThrow(/unknown peer 'zookeeper'/);
+  });
+});
+
+describe('peers/fingerprint', () => {
+  it('is the same for the same sources in two checkouts and changes with their content', async () => {
+    const [a, b] = [mkdtempSync(join(tmpdir(), 'fp-a-')), mkdtempSync(join(tmpdir(), 'fp-b-'))];
+    for (const d of [a, b]) writeFileSync(join(d, 'go.mod'), 'module x\n');
+    const fa = await fingerprint(['unit'], [join(a, 'go.mod')], a);
+    expect(await fingerprint(['unit'], [join(b, 'go.mod')], b)).toBe(fa);
+    writeFileSync(join(b, 'go.mod'), 'module y\n');
+    expect(await fingerprint(['unit'], [join(b, 'go.mod')], b)).not.toBe(fa);
   });
 });

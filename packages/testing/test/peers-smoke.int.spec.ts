@@ -33,7 +33,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, t
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
-import { peersReport, peersStatus, peersUp } from '../src/peers/index.js';
+import { PEER_NAMES, peersReport, peersStatus, peersUp } from '../src/peers/index.js';
 import { describePeer, injectPeers } from '../src/peers/vitest.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -462,7 +462,7 @@ describePeer('pubsub', 'the launcher itself', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
-      "speedlayer: unknown peer 'zookeeper'; known peers: kafka, moto, pubsub, azurite, kubernetes, validators",
+      `speedlayer: unknown peer 'zookeeper'; known peers: ${PEER_NAMES.join(', ')}`,
     ]);
   });
 

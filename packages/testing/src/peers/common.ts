@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ConnectionError, redact, SpeedlayerError, TimeoutError } from '@speedlayer/core';
 import { lock } from 'proper-lockfile';
@@ -111,11 +111,12 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /** sha256 (hex, first 16 chars) over strings and the contents of files. */
-export async function fingerprint(parts: string[], files: string[] = []): Promise<string> {
+export async function fingerprint(parts: string[], files: string[] = [], base?: string): Promise<string> {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
+  // Paths relative to `base`: two checkouts of the same sources in other directories share one install.
   for (const f of files)
-    h.update(f)
+    h.update(base ? relative(base, f) : f)
       .update('\0')
       .update(await readFile(f))
       .update('\0');

@@ -53,7 +53,7 @@ export function wrapperModuleUnit(id: string, module: string, packages: string[]
   const src = () => join(paths.goSources(), module);
   return {
     id,
-    fingerprint: async () => fingerprint([id, ...packages, 'CGO_ENABLED=0'], await moduleFiles(src())),
+    fingerprint: async () => fingerprint([id, ...packages, 'CGO_ENABLED=0'], await moduleFiles(src()), src()),
     async install(dir, ctx) {
       const work = join(dir, 'src');
       await cp(src(), work, { recursive: true });
