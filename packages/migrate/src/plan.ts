@@ -214,6 +214,15 @@ export function translateTopic(input: TranslateInput): MigrationPlan {
   notCarried.push('consumer group checkpoints: moved separately with --move-group, through the position map');
   notCarried.push('topic ACLs, quotas and vendor-specific configuration');
   if (!tc.nativeHeaders) notCarried.push('headers, unless the target adapter envelope is enabled');
+  if (sc.historyForNewGroups === false) {
+    notes.push({
+      level: 'warning',
+      area: 'history',
+      message:
+        "the source gives a new group only what is published after the group exists (a Pub/Sub subscription without Seek): the copy reads through the migration's group, so messages published before it was first registered are not copied; register it early: start the migration with a fixed --group and --until follow before the traffic to be moved",
+    });
+    notCarried.push('messages published before the migration group was registered on the source (no history for new groups)');
+  }
   if (sc.idempotentProduce && !tc.idempotentProduce)
     notes.push({
       level: 'info',

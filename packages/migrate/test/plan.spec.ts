@@ -68,6 +68,22 @@ describe('migrate/plan/translateTopic', () => {
     expect(plan.notes.some((n) => n.area === 'headers' && /100 headers/.test(n.message))).toBe(true);
   });
 
+  it('warns that a source without history for new groups only gives what is published after the group exists', () => {
+    const translate = (sourceCapabilities: StreamCapabilities) =>
+      translateTopic({
+        source: { name: 'orders', partitions: null },
+        sourceCapabilities,
+        sourceTarget: 'gcp-pubsub-gke',
+        targetCapabilities: kafka,
+        targetTarget: 'aws-msk-eks',
+        targetTopic: 'orders',
+      });
+    const noHistory = translate({ ...pubsub, historyForNewGroups: false });
+    expect(noHistory.notes.find((n) => n.area === 'history')).toMatchObject({ level: 'warning' });
+    expect(noHistory.notCarried.some((n) => n.includes('before the migration group was registered'))).toBe(true);
+    expect(translate(pubsub).notes.some((n) => n.area === 'history')).toBe(false);
+  });
+
   it('gives one partition when the source has none, or the count asked for', () => {
     const input = {
       source: { name: 't', partitions: null },
