@@ -8,7 +8,7 @@
 import { describeError, isSpeedlayerError } from './errors.js';
 import { type ConsumedMessage, DeadLetterHeaders, type Headers } from './message.js';
 import { backoffDelay, sleep } from './retry.js';
-import type { BackoffOptions, MessageHandler, SubscriptionStats } from './stream.js';
+import type { BackoffOptions, MessageHandler, Producer, StreamAdmin, SubscriptionStats } from './stream.js';
 
 /** Options of a {@link PartitionProcessor}. */
 export interface PartitionProcessorOptions {
@@ -115,6 +115,67 @@ export function deadLetterHeaders(message: ConsumedMessage, error: unknown, atte
     [DeadLetterHeaders.group]: group,
     [DeadLetterHeaders.failedAt]: new Date().toISOString(),
   };
+}
+
+/** Options of {@link DeadLetterSink}. */
+export interface DeadLetterSinkOptions {
+  /** The consumed topic. */
+  topic: string;
+  /** The consumer group (recorded in the dead letter's headers). */
+  group: string;
+  /** The dead-letter topic. @default `<topic>.dlq` */
+  deadLetterTopic?: string | undefined;
+  /** Makes the dead-letter topic exist; called on the first dead letter, and again after a failure. */
+  ensureTopic: (deadLetterTopic: string) => Promise<void>;
+  /** Creates the producer that publishes dead letters (once, on the first dead letter). */
+  producer: () => Producer;
+}
+
+/**
+ * Where an adapter's subscription sends messages whose handler kept failing: the dead-letter topic, with the error,
+ * attempts and source position in headers ({@link deadLetterHeaders}). Created per subscription; the topic and the
+ * producer are set up on the first dead letter only.
+ */
+export class DeadLetterSink {
+  /** The dead-letter topic. */
+  readonly topic: string;
+  private ready: Promise<void> | undefined;
+  private producer: Producer | undefined;
+
+  constructor(private readonly options: DeadLetterSinkOptions) {
+    this.topic = options.deadLetterTopic ?? `${options.topic}.dlq`;
+  }
+
+  /** Publishes `message` to the dead-letter topic. Rejects (and the engine retries) when that fails. */
+  async publish(message: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+    this.ready ??= this.options.ensureTopic(this.topic).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    await this.ready;
+    this.producer ??= this.options.producer();
+    await this.producer.send(this.topic, {
+      key: message.key,
+      value: message.value,
+      headers: deadLetterHeaders(message, error, attempts, this.options.group),
+      timestamp: message.timestamp,
+    });
+  }
+
+  /** Closes the producer, if one was created. */
+  async close(): Promise<void> {
+    await this.producer?.close();
+  }
+}
+
+/** Creates `topic` with `partitions` partitions when describing it says it does not exist. */
+export async function ensureTopicByDescribe(admin: StreamAdmin, topic: string, partitions = 1): Promise<void> {
+  try {
+    await admin.describeTopic(topic);
+  } catch (e) {
+    if ((e as { kind?: string }).kind !== 'not-found') throw e;
+    await admin.ensureTopic(topic, { partitions });
+  }
 }
 
 /**

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type ConsumedMessage, DeadLetterHeaders, deadLetterHeaders, newStats, PartitionProcessor } from '../src/index.js';
+import {
+  type ConsumedMessage,
+  DeadLetterHeaders,
+  DeadLetterSink,
+  deadLetterHeaders,
+  newStats,
+  PartitionProcessor,
+  type Producer,
+  type ProducerRecord,
+} from '../src/index.js';
 
 function msg(i: number, key: string | null = `k${i}`): ConsumedMessage {
   return {
@@ -298,5 +307,44 @@ describe('core/consumer-engine', () => {
       expect(dead).toEqual([]);
       expect(commits.at(-1)).toBe('2');
     });
+  });
+});
+
+describe('core/DeadLetterSink', () => {
+  it('sets the topic up once (again after a failure), creates one producer and sends the message with the error headers', async () => {
+    const sent: { topic: string; record: ProducerRecord }[] = [];
+    let producers = 0;
+    let ensureCalls = 0;
+    const producer = {
+      send: async (topic: string, record: ProducerRecord) => {
+        sent.push({ topic, record });
+        return [];
+      },
+      close: async () => {},
+    } as unknown as Producer;
+    const sink = new DeadLetterSink({
+      topic: 'orders',
+      group: 'billing',
+      ensureTopic: async (t) => {
+        ensureCalls++;
+        if (ensureCalls === 1) throw new Error(`cannot create ${t} yet`);
+      },
+      producer: () => {
+        producers++;
+        return producer;
+      },
+    });
+    expect(sink.topic).toBe('orders.dlq');
+    await expect(sink.publish(msg(1), new Error('boom'), 3)).rejects.toThrow('cannot create orders.dlq yet');
+    expect(sent).toEqual([]);
+    await sink.publish(msg(1), new Error('boom'), 3);
+    await sink.publish(msg(2), new Error('bang'), 5);
+    expect([ensureCalls, producers]).toEqual([2, 1]);
+    expect(sent.map((s) => s.topic)).toEqual(['orders.dlq', 'orders.dlq']);
+    expect(sent[0]?.record).toMatchObject({
+      key: 'k1',
+      headers: { [DeadLetterHeaders.attempts]: '3', [DeadLetterHeaders.group]: 'billing' },
+    });
+    expect(String(sent[1]?.record.headers?.[DeadLetterHeaders.error])).toContain('bang');
   });
 });

@@ -12,7 +12,7 @@ import {
   ClosedError,
   ConfigError,
   type ConsumedMessage,
-  deadLetterHeaders,
+  DeadLetterSink,
   type EnsureTopicOptions,
   type Logger,
   type MessageHandler,
@@ -247,7 +247,7 @@ class LocalSubscription implements Subscription {
   private readonly closing = new AbortController();
   private heartbeat: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
-  private dlqProducer: Producer | undefined;
+  private dlq: DeadLetterSink | undefined;
 
   constructor(
     private readonly client: LocalStreamClient,
@@ -420,16 +420,16 @@ class LocalSubscription implements Subscription {
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const dlq = this.options.deadLetterTopic ?? `${this.options.topic}.dlq`;
-    const log = this.client.log;
-    if (!log.topic(dlq)) log.ensureTopic(dlq, 1, DEFAULT_RETENTION_HOURS);
-    this.dlqProducer ??= this.client.producer();
-    await this.dlqProducer.send(dlq, {
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(m, error, attempts, this.options.group),
-      timestamp: m.timestamp,
+    this.dlq ??= new DeadLetterSink({
+      topic: this.options.topic,
+      group: this.options.group,
+      deadLetterTopic: this.options.deadLetterTopic,
+      ensureTopic: async (dlq) => {
+        if (!this.client.log.topic(dlq)) this.client.log.ensureTopic(dlq, 1, DEFAULT_RETENTION_HOURS);
+      },
+      producer: () => this.client.producer(),
     });
+    await this.dlq.publish(m, error, attempts);
   }
 
   close(): Promise<void> {
@@ -442,7 +442,7 @@ class LocalSubscription implements Subscription {
       } catch (e) {
         this.report(e);
       }
-      await this.dlqProducer?.close();
+      await this.dlq?.close();
       this.onClose();
     })();
     return this.closed;

@@ -461,9 +461,7 @@ describePeer('pubsub', 'the launcher itself', () => {
     const r = spawnSync(process.execPath, [bin, 'peers', 'up', 'zookeeper'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([
-      `speedlayer: unknown peer 'zookeeper'; known peers: ${PEER_NAMES.join(', ')}`,
-    ]);
+    expect(r.stderr.trim().split('\n')).toEqual([`speedlayer: unknown peer 'zookeeper'; known peers: ${PEER_NAMES.join(', ')}`]);
   });
 
   it('`up` is idempotent, and a peer that died is shown down and restarted by `up`', async () => {

@@ -19,7 +19,8 @@ import {
 import {
   backoffDelay,
   type ConsumedMessage,
-  deadLetterHeaders,
+  DeadLetterSink,
+  ensureTopicByDescribe,
   type Logger,
   type MessageHandler,
   newStats,
@@ -80,8 +81,7 @@ export class KinesisSubscription implements Subscription {
   private syncRequested = true;
   private loop: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
-  private dlqProducer: Producer | undefined;
-  private dlqReady = false;
+  private dlq: DeadLetterSink | undefined;
   private lastAssignment = '';
 
   constructor(
@@ -398,23 +398,14 @@ export class KinesisSubscription implements Subscription {
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const dlq = this.options.deadLetterTopic ?? `${this.options.topic}.dlq`;
-    if (!this.dlqReady) {
-      try {
-        await this.host.admin.describeTopic(dlq);
-      } catch (e) {
-        if ((e as { kind?: string }).kind !== 'not-found') throw e;
-        await this.host.admin.ensureTopic(dlq, { partitions: 1 });
-      }
-      this.dlqReady = true;
-    }
-    this.dlqProducer ??= this.host.producer();
-    await this.dlqProducer.send(dlq, {
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(m, error, attempts, this.options.group),
-      timestamp: m.timestamp,
+    this.dlq ??= new DeadLetterSink({
+      topic: this.options.topic,
+      group: this.options.group,
+      deadLetterTopic: this.options.deadLetterTopic,
+      ensureTopic: (dlq) => ensureTopicByDescribe(this.host.admin, dlq),
+      producer: () => this.host.producer(),
     });
+    await this.dlq.publish(m, error, attempts);
   }
 
   close(): Promise<void> {
@@ -434,7 +425,7 @@ export class KinesisSubscription implements Subscription {
         }),
       );
       this.held.clear();
-      await this.dlqProducer?.close();
+      await this.dlq?.close();
       this.onClose();
     })();
     return this.closed;

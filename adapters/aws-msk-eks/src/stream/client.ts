@@ -19,7 +19,7 @@ import {
   ClosedError,
   ConfigError,
   type ConsumedMessage,
-  deadLetterHeaders,
+  DeadLetterSink,
   type EnsureTopicOptions,
   type Headers,
   type Logger,
@@ -555,8 +555,7 @@ export class KafkaSubscription implements Subscription {
   private started = false;
   /** Set when a heartbeat failed (rebalance): no new work starts until the member has rejoined. */
   private rebalancing = false;
-  private dlqProducer: Producer | undefined;
-  private dlqReady: Promise<void> | undefined;
+  private dlq: DeadLetterSink | undefined;
   private readonly heartbeatMs: number;
   private readonly sessionTimeoutMs: number;
 
@@ -813,27 +812,22 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const dlq = this.options.deadLetterTopic ?? `${this.options.topic}.dlq`;
-    this.dlqReady ??= (async () => {
-      try {
-        await this.client.partitionCount(dlq, true);
-      } catch (e) {
-        if ((e as { kind?: string }).kind !== 'not-found') throw e;
-        const partitions = await this.client.partitionCount(this.options.topic).catch(() => 1);
-        await this.client.admin.ensureTopic(dlq, { partitions });
-      }
-    })().catch((e) => {
-      this.dlqReady = undefined;
-      throw e;
+    this.dlq ??= new DeadLetterSink({
+      topic: this.options.topic,
+      group: this.options.group,
+      deadLetterTopic: this.options.deadLetterTopic,
+      ensureTopic: async (dlq) => {
+        try {
+          await this.client.partitionCount(dlq, true);
+        } catch (e) {
+          if ((e as { kind?: string }).kind !== 'not-found') throw e;
+          const partitions = await this.client.partitionCount(this.options.topic).catch(() => 1);
+          await this.client.admin.ensureTopic(dlq, { partitions });
+        }
+      },
+      producer: () => this.client.producer(),
     });
-    await this.dlqReady;
-    this.dlqProducer ??= this.client.producer();
-    await this.dlqProducer.send(dlq, {
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(m, error, attempts, this.options.group),
-      timestamp: m.timestamp,
-    });
+    await this.dlq.publish(m, error, attempts);
   }
 
   close(): Promise<void> {
@@ -847,7 +841,7 @@ export class KafkaSubscription implements Subscription {
         this.report(this.client.error(e, `leave consumer group ${this.options.group}`, this.options.topic));
       }
       this.assigned = [];
-      await this.dlqProducer?.close();
+      await this.dlq?.close();
       this.onClose();
     })();
     return this.closed;

@@ -19,7 +19,8 @@ import {
 } from '@azure/event-hubs';
 import {
   type ConsumedMessage,
-  deadLetterHeaders,
+  DeadLetterSink,
+  ensureTopicByDescribe,
   type Logger,
   type MessageHandler,
   newStats,
@@ -101,8 +102,7 @@ export class EventHubsSubscription implements Subscription {
   private readonly events = new WeakMap<ConsumedMessage, ReceivedEventData>();
   private sdk: SdkSubscription | undefined;
   private closed: Promise<void> | undefined;
-  private dlqProducer: Producer | undefined;
-  private dlqReady = false;
+  private dlq: DeadLetterSink | undefined;
   private lastAssignment = '';
 
   constructor(
@@ -221,23 +221,14 @@ export class EventHubsSubscription implements Subscription {
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const dlq = this.options.deadLetterTopic ?? `${this.options.topic}.dlq`;
-    if (!this.dlqReady) {
-      try {
-        await this.host.admin.describeTopic(dlq);
-      } catch (e) {
-        if ((e as { kind?: string }).kind !== 'not-found') throw e;
-        await this.host.admin.ensureTopic(dlq, { partitions: 1 });
-      }
-      this.dlqReady = true;
-    }
-    this.dlqProducer ??= this.host.producer();
-    await this.dlqProducer.send(dlq, {
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(m, error, attempts, this.options.group),
-      timestamp: m.timestamp,
+    this.dlq ??= new DeadLetterSink({
+      topic: this.options.topic,
+      group: this.options.group,
+      deadLetterTopic: this.options.deadLetterTopic,
+      ensureTopic: (dlq) => ensureTopicByDescribe(this.host.admin, dlq),
+      producer: () => this.host.producer(),
     });
+    await this.dlq.publish(m, error, attempts);
   }
 
   close(): Promise<void> {
@@ -256,7 +247,7 @@ export class EventHubsSubscription implements Subscription {
       } catch (e) {
         this.report(e);
       }
-      await this.dlqProducer?.close();
+      await this.dlq?.close();
       this.notifyAssignment();
       this.onClose();
     })();

@@ -17,7 +17,7 @@ import {
   ClosedError,
   ConflictError,
   type ConsumedMessage,
-  deadLetterHeaders,
+  DeadLetterSink,
   type EnsureTopicOptions,
   type Logger,
   type MessageHandler,
@@ -415,7 +415,7 @@ class PubsubSubscription implements Subscription {
   private receiving = false;
   private closing = false;
   private closed: Promise<void> | undefined;
-  private dlqProducer: Producer | undefined;
+  private dlq: DeadLetterSink | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private lost = false;
 
@@ -542,15 +542,14 @@ class PubsubSubscription implements Subscription {
   }
 
   private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const dlq = this.options.deadLetterTopic ?? `${this.options.topic}.dlq`;
-    await this.client.ensureTopicExists(dlq);
-    this.dlqProducer ??= this.client.producer();
-    await this.dlqProducer.send(dlq, {
-      key: m.key,
-      value: m.value,
-      headers: deadLetterHeaders(m, error, attempts, this.options.group),
-      timestamp: m.timestamp,
+    this.dlq ??= new DeadLetterSink({
+      topic: this.options.topic,
+      group: this.options.group,
+      deadLetterTopic: this.options.deadLetterTopic,
+      ensureTopic: (dlq) => this.client.ensureTopicExists(dlq),
+      producer: () => this.client.producer(),
     });
+    await this.dlq.publish(m, error, attempts);
   }
 
   close(): Promise<void> {
@@ -570,7 +569,7 @@ class PubsubSubscription implements Subscription {
         // stream error is reported rather than thrown by an 'error' event without a listener
         await this.sub.close().catch((e: unknown) => this.report(e));
       }
-      await this.dlqProducer?.close().catch((e: unknown) => this.report(e));
+      await this.dlq?.close().catch((e: unknown) => this.report(e));
       this.onClose();
     })();
     return this.closed;
