@@ -2,36 +2,13 @@
 import { fileURLToPath } from 'node:url';
 import { parseCfnYaml } from '@speedlayer/iac';
 import { checkGolden, parseHcl } from '@speedlayer/iac/validate';
-import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { planOnTarget } from '@speedlayer/planner';
+import { GOLDEN_EMIT_CONTEXT, PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
 import { kinesisEcsTarget } from '../src/plan/index.js';
 
-const NOW = new Date('2026-01-01T00:00:00Z');
-const workloads = {
-  clickstream: {
-    name: 'clickstream',
-    ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
-    consumerGroups: 2,
-    processing: { msPerRecord: 2 },
-    retentionHours: 168,
-    ordering: 'per-key',
-    maxRecordBytes: 65536,
-  },
-  small: {
-    name: 'small-feed',
-    ingress: { recordsPerSecond: 200, avgRecordBytes: 512 },
-    processing: { msPerRecord: 5 },
-    retentionHours: 24,
-    ordering: 'none',
-  },
-};
-
-function emit(w: object) {
-  const workload = validateWorkload(w);
-  const input = { workload, load: deriveLoad(workload) };
-  const plan = kinesisEcsTarget.plan(input);
-  return { plan, files: kinesisEcsTarget.emit(plan, input, { now: NOW, generator: 'speedlayer' }) };
-}
+const workloads = PLANNER_WORKLOADS;
+const emit = (w: object) => planOnTarget(kinesisEcsTarget, w, { context: GOLDEN_EMIT_CONTEXT });
 
 type Tf = { resource: Record<string, Record<string, Record<string, unknown>[]>> };
 

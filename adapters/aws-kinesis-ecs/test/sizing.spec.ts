@@ -1,4 +1,5 @@
-import { deriveLoad, MIB, validateWorkload } from '@speedlayer/planner';
+import { MIB, planOnTarget } from '@speedlayer/planner';
+import { PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
 import {
   fargateSize,
@@ -58,20 +59,9 @@ describe('aws-kinesis-ecs/sizing (vendor-facts.md §7 worked examples)', () => {
   });
 });
 
-const clickstream = {
-  name: 'clickstream',
-  ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
-  consumerGroups: 2,
-  processing: { msPerRecord: 2 },
-  retentionHours: 168,
-  ordering: 'per-key',
-  maxRecordBytes: 65536,
-};
+const clickstream = PLANNER_WORKLOADS.clickstream;
 
-function plan(w: object) {
-  const workload = validateWorkload(w);
-  return kinesisEcsTarget.plan({ workload, load: deriveLoad(workload) });
-}
+const plan = (w: object) => planOnTarget(kinesisEcsTarget, w, { emit: false }).plan;
 
 describe('aws-kinesis-ecs/plan', () => {
   it('plans the clickstream example: 80 shards (processing-bound), replicas 40-80', () => {

@@ -1,4 +1,5 @@
-import { deriveLoad, MIB, validateWorkload } from '@speedlayer/planner';
+import { MIB, planOnTarget } from '@speedlayer/planner';
+import { PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
 import { BROKER_SIZES, brokerLayout, mskEksTarget, mskPartitions } from '../src/plan/index.js';
 
@@ -52,19 +53,9 @@ describe('aws-msk-eks/sizing (vendor-facts.md §7 worked examples)', () => {
   });
 });
 
-const clickstream = {
-  name: 'clickstream',
-  ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
-  consumerGroups: 2,
-  processing: { msPerRecord: 2 },
-  retentionHours: 168,
-  maxRecordBytes: 65536,
-};
+const clickstream = PLANNER_WORKLOADS.clickstream;
 
-function plan(w: object) {
-  const workload = validateWorkload(w);
-  return mskEksTarget.plan({ workload, load: deriveLoad(workload) });
-}
+const plan = (w: object) => planOnTarget(mskEksTarget, w, { emit: false }).plan;
 
 describe('aws-msk-eks/plan', () => {
   it('plans the clickstream example: 80 partitions on 3 m5.large brokers, replicas 40-80, partitions only grow', () => {

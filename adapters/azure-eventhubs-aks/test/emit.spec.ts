@@ -1,36 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import { fileURLToPath } from 'node:url';
 import { checkGolden, parseHcl, parseK8sYaml, validateK8sSchemas } from '@speedlayer/iac/validate';
-import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { planOnTarget } from '@speedlayer/planner';
+import { GOLDEN_EMIT_CONTEXT, PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
 import { eventHubsAksTarget } from '../src/plan/index.js';
 
-const NOW = new Date('2026-01-01T00:00:00Z');
-const workloads = {
-  clickstream: {
-    name: 'clickstream',
-    ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
-    consumerGroups: 2,
-    processing: { msPerRecord: 2 },
-    retentionHours: 168,
-    ordering: 'per-key',
-    maxRecordBytes: 65536,
-  },
-  small: {
-    name: 'small-feed',
-    ingress: { recordsPerSecond: 200, avgRecordBytes: 512 },
-    processing: { msPerRecord: 5 },
-    retentionHours: 24,
-    ordering: 'none',
-  },
-};
-
-function emit(w: object) {
-  const workload = validateWorkload(w);
-  const input = { workload, load: deriveLoad(workload) };
-  const plan = eventHubsAksTarget.plan(input);
-  return { plan, files: eventHubsAksTarget.emit(plan, input, { now: NOW, generator: 'speedlayer' }) };
-}
+const workloads = PLANNER_WORKLOADS;
+const emit = (w: object) => planOnTarget(eventHubsAksTarget, w, { context: GOLDEN_EMIT_CONTEXT });
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
 type Tf = { resource: Record<string, Record<string, Record<string, any>[]>> };

@@ -1,4 +1,4 @@
-import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { planOnTarget } from '@speedlayer/planner';
 import { describe, expect, it } from 'vitest';
 import { eventHubsAksTarget, premiumUnits, throughputUnits } from '../src/plan/index.js';
 
@@ -40,10 +40,7 @@ const base = {
   retentionHours: 72,
 };
 
-function plan(w: object) {
-  const workload = validateWorkload(w);
-  return eventHubsAksTarget.plan({ workload, load: deriveLoad(workload) });
-}
+const plan = (w: object) => planOnTarget(eventHubsAksTarget, w, { emit: false }).plan;
 
 describe('azure-eventhubs-aks/plan', () => {
   it('chooses Premium by default because customer-managed keys need it, and explains why Standard was ruled out', () => {

@@ -1,4 +1,5 @@
-import { deriveLoad, validateWorkload } from '@speedlayer/planner';
+import { planOnTarget } from '@speedlayer/planner';
+import { PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
 import { ackDeadlineSeconds, backlogPerReplica, pubsubGkeTarget, pubsubReplicas } from '../src/plan/index.js';
 
@@ -20,19 +21,9 @@ describe('gcp-pubsub-gke/sizing', () => {
   });
 });
 
-const clickstream = {
-  name: 'clickstream',
-  ingress: { recordsPerSecond: 20000, avgRecordBytes: 1024, peakFactor: 2 },
-  consumerGroups: 2,
-  processing: { msPerRecord: 2 },
-  retentionHours: 168,
-  maxRecordBytes: 65536,
-};
+const clickstream = PLANNER_WORKLOADS.clickstream;
 
-function plan(w: object) {
-  const workload = validateWorkload(w);
-  return pubsubGkeTarget.plan({ workload, load: deriveLoad(workload) });
-}
+const plan = (w: object) => planOnTarget(pubsubGkeTarget, w, { emit: false }).plan;
 
 describe('gcp-pubsub-gke/plan', () => {
   it('has no partitions and says how replicas are derived', () => {

@@ -7,7 +7,7 @@
 import { ValidationError } from '@speedlayer/core';
 import { deriveLoad, type WorkloadLoad } from './load.js';
 import type { EmitContext, EmittedFile, PlannerTarget, TargetPlan } from './target.js';
-import type { Workload } from './workload.js';
+import { validateWorkload, type Workload } from './workload.js';
 
 /** A target's plan and, when feasible and requested, its files. */
 export interface PlannedTarget {
@@ -65,6 +65,18 @@ export function planWorkload(workload: Workload, targets: readonly PlannerTarget
     return { plan, files };
   });
   return { workload, load, results };
+}
+
+/**
+ * Validates a workload object, plans it on one target and emits that target's files (when feasible).
+ * @throws `WorkloadValidationError` naming each invalid field.
+ * @example
+ * ```ts
+ * const { plan, files } = planOnTarget(mskEksTarget, { name: 'orders', ingress: { recordsPerSecond: 500, avgRecordBytes: 800 } });
+ * ```
+ */
+export function planOnTarget(target: PlannerTarget, workload: unknown, options: PlanOptions = {}): PlannedTarget {
+  return planWorkload(validateWorkload(workload), [target], options).results[0] as PlannedTarget;
 }
 
 /**

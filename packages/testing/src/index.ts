@@ -7,4 +7,5 @@
 
 export * from './compute-conformance.js';
 export * from './helpers.js';
+export * from './planner-fixtures.js';
 export * from './stream-conformance.js';
