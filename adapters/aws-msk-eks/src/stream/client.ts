@@ -473,6 +473,7 @@ export class KafkaProducer implements Producer {
       try {
         result = await producer.send({ topic, messages: bucket.map((b) => b.message), acks: -1 });
       } catch (e) {
+        if (this.client.config.idempotent) this.replaceAfterFailure(producer);
         const mapped = this.client.error(e, `send to ${topic}`, topic);
         if (mapped.kind === 'not-found') this.client.forget(topic);
         throw mapped;
@@ -490,6 +491,22 @@ export class KafkaProducer implements Producer {
       }
     }
     return out;
+  }
+
+  /**
+   * Drops an idempotent kafkajs producer after a failed send; the next send starts a new one (a new producer id).
+   * kafkajs rolls the sequence numbers of a failed produce request back even when the broker wrote the batch (the
+   * connection dropped before the response, e.g. a broker killed and restarted). The next batch would reuse those
+   * numbers, and the broker, which recovered the producer's state from its log, would acknowledge it as a duplicate
+   * without writing it: an acknowledged message lost. Seen in the broker-restart test; a new producer id cannot
+   * collide with the old one's sequence numbers.
+   */
+  private replaceAfterFailure(failed: KafkaJsProducer): void {
+    if (this.producer !== failed) return;
+    this.producer = undefined;
+    this.connecting = undefined;
+    this.client.logger.warn('kafka producer replaced after a failed send (new producer id)');
+    void failed.disconnect().catch(() => {});
   }
 
   async flush(): Promise<void> {
