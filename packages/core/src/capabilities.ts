@@ -27,6 +27,13 @@ export interface StreamCapabilities {
    * @default true
    */
   historyForNewGroups?: boolean;
+  /**
+   * `send()` returns each record's position (`RecordMetadata.position`: where a consumer finds it). `false` where
+   * the service does not say where a published event landed (Event Hubs over AMQP): the position is then `''`, and
+   * what needs target positions (a migration's group move) cannot use the target. Absent means `true`.
+   * @default true
+   */
+  producePositions?: boolean;
   /** The producer de-duplicates retries (Kafka idempotent producer). */
   idempotentProduce: boolean;
   /** Dead-lettering is native to the service (false: the consumer engine publishes to a dead-letter topic). */

@@ -214,6 +214,10 @@ export function translateTopic(input: TranslateInput): MigrationPlan {
   notCarried.push('consumer group checkpoints: moved separately with --move-group, through the position map');
   notCarried.push('topic ACLs, quotas and vendor-specific configuration');
   if (!tc.nativeHeaders) notCarried.push('headers, unless the target adapter envelope is enabled');
+  if (tc.producePositions === false)
+    notCarried.push(
+      'target positions: the target does not say where a written message landed, so the position map has none and a consumer group cannot be moved (--move-group) to it',
+    );
   if (sc.historyForNewGroups === false) {
     notes.push({
       level: 'warning',

@@ -84,6 +84,21 @@ describe('migrate/plan/translateTopic', () => {
     expect(translate(pubsub).notes.some((n) => n.area === 'history')).toBe(false);
   });
 
+  it('lists target positions as not carried when the target does not return them (Event Hubs over AMQP)', () => {
+    const translate = (targetCapabilities: StreamCapabilities) =>
+      translateTopic({
+        source: { name: 'orders', partitions: 4 },
+        sourceCapabilities: kafka,
+        sourceTarget: 'aws-msk-eks',
+        targetCapabilities,
+        targetTarget: 'azure-eventhubs-aks',
+        targetTopic: 'orders',
+      });
+    const positionsNote = (p: { notCarried: string[] }) => p.notCarried.some((n) => n.startsWith('target positions'));
+    expect(positionsNote(translate({ ...eventhubs, producePositions: false }))).toBe(true);
+    expect(positionsNote(translate(eventhubs))).toBe(false);
+  });
+
   it('gives one partition when the source has none, or the count asked for', () => {
     const input = {
       source: { name: 't', partitions: null },

@@ -238,6 +238,9 @@ export function streamConformance(target: StreamConformanceTarget): void {
       if (client.capabilities.timestampSeek) expect(got.get('text')!.timestamp).toBe(1_700_000_000_000);
       expect(bin.topic).toBe(topic);
       expect(typeof bin.position).toBe('string');
+      // send() returns positions unless the target declares it cannot
+      if (client.capabilities.producePositions === false) expect(meta.map((m) => m.position)).toEqual(['', '', '']);
+      else expect(meta.every((m) => m.position !== '')).toBe(true);
       // same key -> same partition as the producer reported
       expect(got.get('bin')!.partition).toBe(meta[0]!.partition);
     });

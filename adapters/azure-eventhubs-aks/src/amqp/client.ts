@@ -64,6 +64,8 @@ export function eventHubsAmqpCapabilities(config: EventHubsAmqpConfig): StreamCa
     // client library balances: the group's membership is emulated, like a lease table.
     nativeConsumerGroups: false,
     timestampSeek: true,
+    // The service does not return offsets or sequence numbers of published events.
+    producePositions: false,
     idempotentProduce: false,
     nativeDeadLetter: false,
     maxMessageBytes: tier.maxPublicationBytes,
