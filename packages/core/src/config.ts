@@ -77,6 +77,64 @@ export function resolveConfig<S extends z.ZodType>(
   });
 }
 
+/** Wrappers that keep a field's type (optional, default, nullable, ...). */
+const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional']);
+
+/** Zod's definition of a schema, as far as the query conversion needs it. */
+interface SchemaDef {
+  type?: string;
+  innerType?: z.ZodType;
+}
+
+function unwrapField(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let s = schema;
+  for (let def = s?.def as SchemaDef | undefined; def?.type && WRAPPERS.has(def.type); def = s?.def as SchemaDef | undefined)
+    s = def.innerType;
+  return s;
+}
+
+/** The type of the field at `path` in an object schema (`number`, `boolean`, `string`, ...), or undefined. */
+export function fieldType(schema: z.ZodType, path: readonly string[]): string | undefined {
+  let s = unwrapField(schema);
+  for (const key of path) {
+    const shape = s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : undefined;
+    s = unwrapField(shape?.[key]);
+    if (!s) return undefined;
+  }
+  return (s?.def as SchemaDef | undefined)?.type;
+}
+
+/**
+ * Turns URI query parameters into config input for `schema`: a dotted key (`checkpointStore.container`) fills a
+ * nested object, and a value becomes a number (`''` becomes NaN, so the schema refuses it) or a boolean (`true`/`1`)
+ * where the schema's field is one. Other values, and unknown keys, stay strings for the schema to judge.
+ * @example
+ * ```ts
+ * configFromQuery(schema, new URLSearchParams('retries=3&tls=true&store.container=x'));
+ * // { retries: 3, tls: true, store: { container: 'x' } }
+ * ```
+ */
+export function configFromQuery(schema: z.ZodType, params: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of params) {
+    const path = key.split('.');
+    let obj = out;
+    for (const p of path.slice(0, -1)) {
+      if (typeof obj[p] !== 'object' || obj[p] === null) obj[p] = {};
+      obj = obj[p] as Record<string, unknown>;
+    }
+    obj[path[path.length - 1] as string] = queryValue(fieldType(schema, path), raw);
+  }
+  return out;
+}
+
+/** A query value converted for a field of type `type` (see {@link fieldType}). */
+export function queryValue(type: string | undefined, raw: string): unknown {
+  if (type === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
+  if (type === 'boolean') return raw === 'true' || raw === '1';
+  return raw;
+}
+
 /** JSON Schema of a config schema, for docs and editors. */
 export function configJsonSchema(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema) as Record<string, unknown>;

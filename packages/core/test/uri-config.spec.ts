@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { connect, createCompute, parseHostList, parseUri, readSecretRef, resolveConfig, z } from '../src/index.js';
+import {
+  configFromQuery,
+  connect,
+  createCompute,
+  parseHostList,
+  parseUri,
+  readSecretRef,
+  resolveConfig,
+  z,
+} from '../src/index.js';
 
 describe('core/uri', () => {
   it('splits scheme, location and query', () => {
@@ -52,5 +61,30 @@ describe('core/config', () => {
     await expect(readSecretRef('env:SPEEDLAYER_TEST_SECRET', 'password')).resolves.toBe('s3cret');
     await expect(readSecretRef('hunter2', 'password')).rejects.toMatchObject({ field: 'password' });
     await expect(readSecretRef('env:SPEEDLAYER_NOT_SET_X', 'password')).rejects.toThrow(/not set/);
+  });
+});
+
+describe('core/config/configFromQuery', () => {
+  const schema = z
+    .object({
+      retries: z.number().int().default(5),
+      tls: z.boolean().optional(),
+      name: z.string().optional(),
+      store: z.object({ container: z.string(), create: z.boolean().default(false), limit: z.number().optional() }).optional(),
+    })
+    .strict();
+
+  it('converts values by the schema field type, fills nested objects from dotted keys and leaves the rest to the schema', () => {
+    const q = new URLSearchParams('retries=3&tls=1&name=42&store.container=c&store.create=true&store.limit=7&extra=9');
+    expect(configFromQuery(schema, q)).toEqual({
+      retries: 3,
+      tls: true,
+      name: '42',
+      store: { container: 'c', create: true, limit: 7 },
+      extra: '9',
+    });
+    // an empty number is NaN, which the schema refuses naming the field
+    const bad = configFromQuery(schema, new URLSearchParams('retries='));
+    expect(() => resolveConfig(schema, bad, { target: 't' })).toThrow(/retries/);
   });
 });

@@ -5,7 +5,16 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, configJsonSchema, type ParsedUri, parseHostList, resolveConfig, z } from '@speedlayer/core';
+import {
+  ConfigError,
+  configJsonSchema,
+  fieldType,
+  type ParsedUri,
+  parseHostList,
+  queryValue,
+  resolveConfig,
+  z,
+} from '@speedlayer/core';
 
 /** Target id of this adapter. */
 export const TARGET = 'aws-msk-eks';
@@ -114,21 +123,6 @@ export function kafkaConfigJsonSchema(): Record<string, unknown> {
   return configJsonSchema(kafkaConfigSchema);
 }
 
-const NUMBER_KEYS = new Set([
-  'connectionTimeoutMs',
-  'requestTimeoutMs',
-  'retries',
-  'initialRetryMs',
-  'messageMaxBytes',
-  'replicationFactor',
-  'metadataMaxAgeMs',
-  'maxBytesPerPartition',
-  'maxWaitTimeMs',
-  'partitionsConsumedConcurrently',
-  'rebalanceTimeoutMs',
-  'commitIntervalMs',
-]);
-
 /**
  * Turns URI query parameters into config input: `?tls=true&caFile=/ca.pem&sasl=scram-sha-512&username=u&password=env:PW`.
  * `sasl.*` fields may also be spelled `sasl.username` etc. Values are strings; numbers and booleans are converted.
@@ -141,10 +135,7 @@ export function configFromQuery(params: URLSearchParams): Record<string, unknown
     if (rawKey === 'sasl' || rawKey === 'sasl.mechanism' || rawKey === 'mechanism') sasl.mechanism = value;
     else if (['username', 'password', 'token', 'unsecuredJwtSubject'].includes(key)) sasl[key] = value;
     else if (key === 'unsecuredJwtLifetimeSeconds') sasl[key] = Number(value);
-    else if (rawKey === 'tls') out.tls = value === 'true' || value === '1';
-    else if (NUMBER_KEYS.has(rawKey)) out[rawKey] = value.trim() === '' ? Number.NaN : Number(value);
-    else if (rawKey === 'idempotent') out.idempotent = value === 'true' || value === '1';
-    else out[rawKey] = value;
+    else out[rawKey] = queryValue(fieldType(kafkaConfigSchema, [rawKey]), value);
   }
   if (Object.keys(sasl).length > 0) out.sasl = sasl;
   return out;

@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, configJsonSchema, type ParsedUri, resolveConfig, z } from '@speedlayer/core';
+import {
+  ConfigError,
+  configJsonSchema,
+  configFromQuery as coreConfigFromQuery,
+  type ParsedUri,
+  resolveConfig,
+  z,
+} from '@speedlayer/core';
 
 /** Target id of this adapter. */
 export const TARGET = 'azure-eventhubs-aks';
@@ -146,38 +153,12 @@ export function eventHubsAmqpConfigJsonSchema(): Record<string, unknown> {
   return configJsonSchema(eventHubsAmqpConfigSchema);
 }
 
-const NUMBER_KEYS = new Set([
-  'updateIntervalMs',
-  'ownershipExpirationMs',
-  'maxBatchSize',
-  'maxWaitTimeMs',
-  'commitIntervalMs',
-  'retries',
-  'operationTimeoutMs',
-  'management.requestTimeoutMs',
-]);
-const BOOLEAN_KEYS = new Set(['checkpointStore.createContainer', 'management.createConsumerGroups']);
-
 /**
  * Turns URI query parameters into config input: `?connectionString=env:EH&checkpointStore.container=ckpt&tier=premium`.
  * Dotted keys fill nested objects; numbers and booleans are converted.
  */
 export function configFromQuery(params: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of params) {
-    let value: unknown = raw;
-    if (NUMBER_KEYS.has(key)) value = raw.trim() === '' ? Number.NaN : Number(raw);
-    else if (BOOLEAN_KEYS.has(key)) value = raw === 'true' || raw === '1';
-    const parts = key.split('.');
-    let obj = out;
-    for (const p of parts.slice(0, -1)) {
-      const next = obj[p];
-      if (next === undefined || typeof next !== 'object' || next === null) obj[p] = {};
-      obj = obj[p] as Record<string, unknown>;
-    }
-    obj[parts[parts.length - 1] as string] = value;
-  }
-  return out;
+  return coreConfigFromQuery(eventHubsAmqpConfigSchema, params);
 }
 
 function mergeNested(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -20,7 +20,16 @@
  */
 
 import { type KafkaConfigInput, kafkaConfigSchema } from '@speedlayer/aws-msk-eks/stream';
-import { ConfigError, configJsonSchema, type ParsedUri, parseHostList, readSecretRef, resolveConfig, z } from '@speedlayer/core';
+import {
+  ConfigError,
+  configFromQuery,
+  configJsonSchema,
+  type ParsedUri,
+  parseHostList,
+  readSecretRef,
+  resolveConfig,
+  z,
+} from '@speedlayer/core';
 import { TIERS, type Tier, type TierLimits } from '../plan/limits.js';
 
 const TARGET = 'azure-eventhubs-aks';
@@ -97,31 +106,12 @@ export function eventHubsKafkaConfigJsonSchema(): Record<string, unknown> {
   return configJsonSchema(eventHubsKafkaConfigSchema);
 }
 
-const NUMBER_KEYS = new Set([
-  'connectionTimeoutMs',
-  'requestTimeoutMs',
-  'retries',
-  'initialRetryMs',
-  'metadataMaxAgeMs',
-  'maxBytesPerPartition',
-  'maxWaitTimeMs',
-  'partitionsConsumedConcurrently',
-  'rebalanceTimeoutMs',
-  'commitIntervalMs',
-]);
-
 /**
  * Turns URI query parameters into config input: `?connectionString=file:/run/eh&tier=premium&caFile=/ca.pem`.
  * Numbers and booleans are converted; unknown keys are kept so that the schema names them.
  */
 export function eventHubsKafkaConfigFromQuery(params: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of params) {
-    if (NUMBER_KEYS.has(key)) out[key] = value.trim() === '' ? Number.NaN : Number(value);
-    else if (key === 'idempotent') out[key] = value === 'true' || value === '1';
-    else out[key] = value;
-  }
-  return out;
+  return configFromQuery(eventHubsKafkaConfigSchema, params);
 }
 
 /** Resolves config from URI query + explicit config. @throws `ConfigError` naming the field. */
