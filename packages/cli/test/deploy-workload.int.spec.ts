@@ -40,6 +40,25 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `deploy <workload>` arguments: target, cluster access, stream and topic, `--set` values, then other flags. */
+function deployArgs(o: {
+  target: string;
+  kubeconfig: string;
+  namespace?: string;
+  stream: string;
+  topic: string;
+  set?: string[];
+  extra?: string[];
+}): string[] {
+  return [
+    ...['deploy', workloadFile, '--target', o.target, '--kubeconfig', o.kubeconfig],
+    ...(o.namespace ? ['--namespace', o.namespace] : []),
+    ...['--stream', o.stream, '--topic', o.topic],
+    ...(o.set ?? []).flatMap((v) => ['--set', v]),
+    ...(o.extra ?? []),
+  ];
+}
+
 function nsName(prefix: string): string {
   return uniqueName(prefix)
     .toLowerCase()
@@ -79,27 +98,20 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
 
     it('--target aws-msk-eks applies the plan with Deployment replicas and ScaledObject max = 6 partitions', async () => {
       const namespace = nsName('eks');
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'aws-msk-eks',
-        '--kubeconfig',
-        k8s.kubeconfig,
-        '--namespace',
-        namespace,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-        '--image',
-        'ghcr.io/speedlayer/worker:0.1.0',
-        '--set',
-        'WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/orders-worker',
-        '--set',
-        `MSK_BOOTSTRAP_BROKERS_SASL_IAM=${kafka.bootstrap}`,
-        '--json',
-      ]);
+      const r = run(
+        deployArgs({
+          target: 'aws-msk-eks',
+          kubeconfig: k8s.kubeconfig,
+          namespace,
+          stream,
+          topic,
+          set: [
+            'WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/orders-worker',
+            `MSK_BOOTSTRAP_BROKERS_SASL_IAM=${kafka.bootstrap}`,
+          ],
+          extra: ['--image', 'ghcr.io/speedlayer/worker:0.1.0', '--json'],
+        }),
+      );
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out).toMatchObject({ mode: 'applied', partitions: 6, replicaSource: 'stream partitions', namespace });
@@ -122,27 +134,21 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
 
     it('--target azure-eventhubs-aks applies workload identity and the azure-eventhub scaler with max = 6', async () => {
       const namespace = nsName('aks');
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'azure-eventhubs-aks',
-        '--kubeconfig',
-        k8s.kubeconfig,
-        '--namespace',
-        namespace,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-        '--set',
-        'WORKER_CLIENT_ID=00000000-0000-0000-0000-000000000001',
-        '--set',
-        'EVENTHUBS_NAMESPACE=orders-ns',
-        '--set',
-        'CHECKPOINT_STORAGE_ACCOUNT=orderscheckpoints',
-        '--json',
-      ]);
+      const r = run(
+        deployArgs({
+          target: 'azure-eventhubs-aks',
+          kubeconfig: k8s.kubeconfig,
+          namespace,
+          stream,
+          topic,
+          set: [
+            'WORKER_CLIENT_ID=00000000-0000-0000-0000-000000000001',
+            'EVENTHUBS_NAMESPACE=orders-ns',
+            'CHECKPOINT_STORAGE_ACCOUNT=orderscheckpoints',
+          ],
+          extra: ['--json'],
+        }),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'applied', partitions: 6 });
       const d = await apps.readNamespacedDeployment({ name: 'orders-g1', namespace });
@@ -173,25 +179,17 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
     it('--dry-run validates on the server and stores nothing', async () => {
       const namespace = nsName('dry');
       await core.createNamespace({ body: { metadata: { name: namespace } } });
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'aws-msk-eks',
-        '--kubeconfig',
-        k8s.kubeconfig,
-        '--namespace',
-        namespace,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-        '--set',
-        'WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/w',
-        '--set',
-        'MSK_BOOTSTRAP_BROKERS_SASL_IAM=b:9098',
-        '--dry-run',
-      ]);
+      const r = run(
+        deployArgs({
+          target: 'aws-msk-eks',
+          kubeconfig: k8s.kubeconfig,
+          namespace,
+          stream,
+          topic,
+          set: ['WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/w', 'MSK_BOOTSTRAP_BROKERS_SASL_IAM=b:9098'],
+          extra: ['--dry-run'],
+        }),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/kind: Deployment[\s\S]*replicas: 6/);
       expect(r.stdout).toMatch(
@@ -204,20 +202,7 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
 
     it('an unfilled placeholder is a usage error naming it, and nothing is applied', async () => {
       const namespace = nsName('ph');
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'aws-msk-eks',
-        '--kubeconfig',
-        k8s.kubeconfig,
-        '--namespace',
-        namespace,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-      ]);
+      const r = run(deployArgs({ target: 'aws-msk-eks', kubeconfig: k8s.kubeconfig, namespace, stream, topic }));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/\$\{WORKER_ROLE_ARN\}/);
       await expect(core.readNamespace({ name: namespace })).rejects.toMatchObject({ code: 404 });
@@ -245,24 +230,16 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
       });
       const file = join(cwd, 'kubeconfig-nobody');
       writeFileSync(file, noAccess.exportConfig(), { mode: 0o600 });
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'aws-msk-eks',
-        '--kubeconfig',
-        file,
-        '--namespace',
-        nsName('noauth'),
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-        '--set',
-        'WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/w',
-        '--set',
-        'MSK_BOOTSTRAP_BROKERS_SASL_IAM=b:9098',
-      ]);
+      const r = run(
+        deployArgs({
+          target: 'aws-msk-eks',
+          kubeconfig: file,
+          namespace: nsName('noauth'),
+          stream,
+          topic,
+          set: ['WORKER_ROLE_ARN=arn:aws:iam::123456789012:role/w', 'MSK_BOOTSTRAP_BROKERS_SASL_IAM=b:9098'],
+        }),
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`kubeconfig ${file} (context nobody-ctx)`);
       expect(r.stderr).toMatch(/not allowed \(403\)/);
@@ -275,18 +252,7 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
       broken.clusters = [{ ...broken.getCurrentCluster()!, server: 'https://127.0.0.1:1' }];
       const file = join(cwd, 'kubeconfig-broken');
       writeFileSync(file, broken.exportConfig(), { mode: 0o600 });
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'aws-msk-eks',
-        '--kubeconfig',
-        file,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-      ]);
+      const r = run(deployArgs({ target: 'aws-msk-eks', kubeconfig: file, stream, topic }));
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/cannot reach the Kubernetes API server/);
     });
@@ -302,23 +268,17 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
       const planned = JSON.parse(plan.stdout).plans[0] as { partitions: null; replicas: { min: number; max: number } };
       expect(planned.partitions).toBeNull();
       const namespace = nsName('gke');
-      const r = run([
-        'deploy',
-        workloadFile,
-        '--target',
-        'gcp-pubsub-gke',
-        '--kubeconfig',
-        k8s.kubeconfig,
-        '--namespace',
-        namespace,
-        '--stream',
-        stream,
-        '--topic',
-        topic,
-        '--set',
-        `WORKER_GSA_EMAIL=orders@${pubsub.projectId}.iam.gserviceaccount.com`,
-        '--json',
-      ]);
+      const r = run(
+        deployArgs({
+          target: 'gcp-pubsub-gke',
+          kubeconfig: k8s.kubeconfig,
+          namespace,
+          stream,
+          topic,
+          set: [`WORKER_GSA_EMAIL=orders@${pubsub.projectId}.iam.gserviceaccount.com`],
+          extra: ['--json'],
+        }),
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ partitions: null, replicaSource: 'plan' });
       const d = await apps.readNamespacedDeployment({ name: 'orders-g1', namespace });
