@@ -326,7 +326,8 @@ export class KafkaAdmin implements StreamAdmin {
     }
     this.client.forget(topic);
     // CreatePartitions returns once the controller accepted it; metadata can lag behind for a moment.
-    for (let i = 0; i < 50 && (await this.describePartitions(topic)) < partitions; i++) await sleep(100);
+    const deadline = Date.now() + this.client.config.requestTimeoutMs;
+    while ((await this.describePartitions(topic)) < partitions && Date.now() < deadline) await sleep(100);
     return this.describeTopic(topic);
   }
 

@@ -39,7 +39,6 @@ import {
   type SubscribeOptions,
   type Subscription,
   silentLogger,
-  sleep,
   ThrottledError,
   type TopicInfo,
   UnsupportedError,
@@ -375,14 +374,8 @@ export class EventHubsKafkaAdmin implements StreamAdmin {
       );
     }
     this.#partitions(partitions);
-    let info = await owned(this.#kafka.admin.growPartitions(topic, partitions));
-    // new partitions can take a moment to show in the metadata: return once they do
-    const deadline = Date.now() + this.#client.config.requestTimeoutMs;
-    while ((info.partitions ?? 0) < partitions && Date.now() < deadline) {
-      await sleep(100);
-      info = await owned(this.#kafka.admin.describeTopic(topic));
-    }
-    return this.#withTier(info);
+    // the Kafka adapter returns once the metadata shows the new partitions
+    return this.#withTier(await owned(this.#kafka.admin.growPartitions(topic, partitions)));
   }
 
   async deleteTopic(topic: string): Promise<void> {
