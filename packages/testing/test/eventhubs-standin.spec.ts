@@ -16,7 +16,7 @@ import { isSpeedlayerError } from '@speedlayer/core';
 import rhea, { type Connection } from 'rhea';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSasToken, type EventHubsStandIn, startEventHubsStandIn, verifySasToken } from '../src/eventhubs-standin/index.js';
-import { parseSelector } from '../src/eventhubs-standin/store.js';
+import { KEY_HASH, keyToPartition, parseSelector } from '../src/eventhubs-standin/store.js';
 
 const retryOptions = { maxRetries: 1, retryDelayInMs: 50, timeoutInMs: 10_000 };
 
@@ -610,5 +610,14 @@ describe('eventhubs-standin / management plane (ARM-shaped HTTP)', () => {
     const res = await fetch(`${standIn.managementEndpoint}${otherNs}/eventhubs${api}`, { headers: { authorization: auth() } });
     expect(res.status).toBe(404);
     expect(standIn.hubs().some((h) => h.name === hub)).toBe(false);
+  });
+});
+
+describe('eventhubs-standin key routing', () => {
+  it("maps partition keys with @azure/event-hubs' own mapping (loaded from the installed SDK), not the SHA-256 fallback", () => {
+    // If an SDK upgrade moves the internal module, this fails here instead of the conformance suite's partition check.
+    expect(KEY_HASH).toBe('azure-sdk');
+    // values of the SDK's lookup3 mapping (the adapter's own implementation gives the same)
+    expect([keyToPartition('a', 4), keyToPartition('customer-1', 32), keyToPartition('ünïcode', 7)]).toEqual([0, 23, 2]);
   });
 });
