@@ -5,10 +5,17 @@
  *
  * @packageDocumentation
  */
+
+import type { DriverProducer } from './driver.js';
 import { describeError, isSpeedlayerError } from './errors.js';
 import { type ConsumedMessage, DeadLetterHeaders, type Headers } from './message.js';
 import { backoffDelay, sleep } from './retry.js';
-import type { BackoffOptions, MessageHandler, Producer, StreamAdmin, SubscriptionStats } from './stream.js';
+import type { BackoffOptions, HandlerContext, MessageHandler, StreamAdmin, SubscriptionStats } from './stream.js';
+
+/** A `SpeedlayerError` whose `retriable` is false: retrying the handler cannot help, so it is dead-lettered at once. */
+function isPermanent(error: unknown): boolean {
+  return isSpeedlayerError(error) && !error.retriable;
+}
 
 /** Options of a {@link PartitionProcessor}. */
 export interface PartitionProcessorOptions {
@@ -128,7 +135,7 @@ export interface DeadLetterSinkOptions {
   /** Makes the dead-letter topic exist; called on the first dead letter, and again after a failure. */
   ensureTopic: (deadLetterTopic: string) => Promise<void>;
   /** Creates the producer that publishes dead letters (once, on the first dead letter). */
-  producer: () => Producer;
+  producer: () => DriverProducer;
 }
 
 /**
@@ -140,7 +147,7 @@ export class DeadLetterSink {
   /** The dead-letter topic. */
   readonly topic: string;
   private ready: Promise<void> | undefined;
-  private producer: Producer | undefined;
+  private producer: DriverProducer | undefined;
 
   constructor(private readonly options: DeadLetterSinkOptions) {
     this.topic = options.deadLetterTopic ?? `${options.topic}.dlq`;
@@ -199,6 +206,8 @@ export class PartitionProcessor {
   private readonly maxAttempts: number;
   private readonly commitIntervalMs: number;
   private readonly abort = new AbortController();
+  /** What every handler call gets beside its message: aborted on `stop()`. */
+  private readonly context: HandlerContext;
   private inFlight = 0;
   /** Startable messages (concurrency > 1). */
   private readonly ready = new ReadyHeap();
@@ -219,6 +228,7 @@ export class PartitionProcessor {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.commitIntervalMs = options.commitIntervalMs ?? 500;
+    this.context = { signal: this.abort.signal, group: options.group };
   }
 
   /** Messages enqueued and not yet finished. */
@@ -326,7 +336,7 @@ export class PartitionProcessor {
     const first = message.deliveryAttempt || 1;
     let result: unknown;
     try {
-      result = this.options.handler({ ...message, deliveryAttempt: first });
+      result = this.options.handler({ ...message, deliveryAttempt: first }, this.context);
     } catch (e) {
       this.failed(slot, e);
       return;
@@ -473,11 +483,14 @@ export class PartitionProcessor {
     const { handler, stats } = this.options;
     let lastError = firstError;
     const firstAttempt = message.deliveryAttempt || 1;
-    for (let attempt = 2; attempt <= this.maxAttempts; attempt++) {
+    let attempts = 1;
+    // a non-retriable error (e.g. ValidationError) cannot be cured by trying again: dead-letter it at once
+    for (let attempt = 2; attempt <= this.maxAttempts && !isPermanent(lastError); attempt++) {
       await sleep(backoffDelay(attempt - 1, this.options.backoff ?? {}), this.abort.signal);
       if (this.stopped) return false;
+      attempts = attempt;
       try {
-        await handler({ ...message, deliveryAttempt: firstAttempt + attempt - 1 });
+        await handler({ ...message, deliveryAttempt: firstAttempt + attempt - 1 }, this.context);
         stats.handled++;
         return true;
       } catch (e) {
@@ -488,7 +501,7 @@ export class PartitionProcessor {
     // Every attempt failed: publish to the dead-letter topic; never skip without it.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.deadLetter(message, lastError, this.maxAttempts);
+        await this.options.deadLetter(message, lastError, attempts);
         stats.deadLettered++;
         return true;
       } catch (e) {

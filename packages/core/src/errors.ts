@@ -24,6 +24,8 @@ export type ErrorKind =
   | 'timeout'
   | 'throttled'
   | 'conflict'
+  | 'cancelled'
+  | 'storage'
   | 'handler'
   | 'internal';
 
@@ -176,6 +178,35 @@ export class ConflictError extends SpeedlayerError {
   constructor(message: string, options: SpeedlayerErrorOptions = {}) {
     super('conflict', message, { ...options, retriable: options.retriable ?? false });
     this.name = 'ConflictError';
+  }
+}
+
+/** The caller aborted the call (its `AbortSignal`) before anything of it was carried out. Not retriable. */
+export class CancelledError extends SpeedlayerError {
+  constructor(message: string, options: SpeedlayerErrorOptions = {}) {
+    super('cancelled', message, { ...options, retriable: false });
+    this.name = 'CancelledError';
+  }
+}
+
+/** Options of {@link StorageError}. */
+export interface StorageErrorOptions extends SpeedlayerErrorOptions {
+  /** The file or directory at fault. */
+  path?: string;
+}
+
+/**
+ * A local file or disk failed: a data file that is missing its header, truncated, of an unknown version or
+ * corrupt (a checksum mismatch), a full disk, an I/O error. Names the path; retriable only when the cause may
+ * pass (a full disk, a lock held by another process).
+ */
+export class StorageError extends SpeedlayerError {
+  /** The file or directory at fault, when known. */
+  readonly path: string | undefined;
+  constructor(message: string, options: StorageErrorOptions = {}) {
+    super('storage', message, { ...options, retriable: options.retriable ?? false });
+    this.name = 'StorageError';
+    this.path = options.path;
   }
 }
 

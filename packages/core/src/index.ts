@@ -6,12 +6,16 @@
  */
 
 export * from './align.js';
+export * from './batcher.js';
 export * from './capabilities.js';
 export * from './compute.js';
 export * from './config.js';
 export * from './consumer-engine.js';
+export * from './driver.js';
 export * from './errors.js';
 export * from './message.js';
+export * from './middleware.js';
+export * from './portable.js';
 export * from './registry.js';
 export * from './retry.js';
 export * from './stream.js';

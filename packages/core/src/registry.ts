@@ -7,6 +7,7 @@
  */
 import type { ComputeClient, ComputeFactory } from './compute.js';
 import { ConfigError } from './errors.js';
+import { PortableStreamClient } from './portable.js';
 import type { ConnectOptions, StreamClient, StreamFactory } from './stream.js';
 import { parseUri } from './uri.js';
 
@@ -97,7 +98,8 @@ async function loadExport<T>(module: string, name: string, scheme: string, field
 /**
  * Connects to a stream target named by a URI: `local://./data` (the default embedded target),
  * `memory://name`, `kafka://host:9092`, `msk://<arn>`, `kinesis://<region>`, `eventhubs://<namespace>`,
- * `eventhubs+kafka://<namespace>`, `pubsub://<project>`.
+ * `eventhubs+kafka://<namespace>`, `pubsub://<project>`. The adapter's driver is wrapped in the portable client
+ * ({@link PortableStreamClient}): batching of concurrent sends, one lifecycle, validation, middleware, `as()`.
  * @throws {@link ConfigError} for an unknown scheme or invalid config (field `uri` or the config field).
  */
 export async function connect(uri: string, options: ConnectOptions = {}): Promise<StreamClient> {
@@ -110,7 +112,7 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
     );
   }
   const factory = entry.factory ?? (await loadExport<StreamFactory>(entry.module, 'streamFactory', parsed.scheme, 'uri'));
-  return factory(parsed, options);
+  return new PortableStreamClient(await factory(parsed, options), options);
 }
 
 /**

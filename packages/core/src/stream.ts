@@ -4,7 +4,9 @@
  * @packageDocumentation
  */
 import type { StreamCapabilities } from './capabilities.js';
+import type { StreamDriver } from './driver.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
+import type { Middleware } from './middleware.js';
 import type { ParsedUri } from './uri.js';
 
 /** What a topic looks like on its target. */
@@ -51,6 +53,36 @@ export interface StreamAdmin {
   listTopics(): Promise<string[]>;
 }
 
+/** Per-call options of {@link Producer.send}. */
+export interface SendOptions {
+  /**
+   * Cancels the call while its records still wait in the batcher: the call then rejects with `CancelledError`
+   * and none of its records is sent. Once its batch went out, the call settles with the batch's result.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options of {@link StreamClient.producer}: how the portable producer coalesces concurrent `send()` calls into
+ * the target's batches. Each call keeps its own result: a bad record fails only the call that sent it.
+ */
+export interface ProducerOptions {
+  /**
+   * How long a record may wait for others to fill its batch while a send slot is free, in ms. `0` coalesces the
+   * calls made in one event-loop turn and sends at once; a batch that reaches the target's record or byte limit
+   * goes out at once whatever the linger. @default 0
+   */
+  lingerMs?: number;
+  /** Batches of one topic in flight at once; records of a key in flight wait, so per-key order is kept. @default 4 */
+  maxInFlight?: number;
+  /** Records per batch, at most the target's `maxBatchRecords`. @default the target's limit, else 1000 */
+  maxBatchRecords?: number;
+  /** Bytes per batch, at most the target's `maxBatchBytes`. @default the target's limit, else 4 MiB */
+  maxBatchBytes?: number;
+  /** Bytes waiting in the batcher before `send()` waits for room (backpressure). @default 64 MiB */
+  maxQueuedBytes?: number;
+}
+
 /** Sends messages. */
 export interface Producer {
   /**
@@ -60,8 +92,9 @@ export interface Producer {
    * @throws `ValidationError` for bad keys, headers or partitions.
    * @throws `NotFoundError` when the topic does not exist.
    * @throws `ClosedError` after `close()`.
+   * @throws `CancelledError` when `options.signal` aborts before the records went out.
    */
-  send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]>;
+  send(topic: string, records: ProducerRecord | readonly ProducerRecord[], options?: SendOptions): Promise<RecordMetadata[]>;
   /** Waits for everything sent so far to be acknowledged. */
   flush(): Promise<void>;
   /** Flushes and releases the producer; safe to call twice. */
@@ -104,14 +137,32 @@ export interface SubscribeOptions {
   maxBufferedPerPartition?: number;
   /** How long a member may be silent before its partitions are taken over, in ms (emulated groups). @default 10000 */
   sessionTimeoutMs?: number;
+  /**
+   * How long `close()` waits for running handlers, in ms. Handlers get an aborted `signal` when close starts; those
+   * still running after this bound are reported (logged and passed to `onError` as a `TimeoutError` naming each
+   * message) and `close()` returns. @default 30000
+   */
+  drainTimeoutMs?: number;
   /** Called when the partitions of this member change. */
   onAssignment?: (partitions: number[]) => void;
   /** Called for errors the subscription recovers from (logged otherwise). */
   onError?: (error: unknown) => void;
 }
 
-/** Handles one message. A throw (or rejection) means failure: it is retried, then dead-lettered. */
-export type MessageHandler = (message: ConsumedMessage) => Promise<void> | void;
+/** What a handler gets beside the message. */
+export interface HandlerContext {
+  /** Aborted when the subscription starts closing (or a timeout middleware gives up): stop early where you can. */
+  signal: AbortSignal;
+  /** The consumer group. */
+  group: string;
+}
+
+/**
+ * Handles one message. A throw (or rejection) means failure: a retriable error (or one that is not a
+ * `SpeedlayerError`) is retried with backoff up to `maxAttempts`, then dead-lettered; a `SpeedlayerError` whose
+ * `retriable` is false (e.g. `ValidationError`) is dead-lettered after its first failure.
+ */
+export type MessageHandler = (message: ConsumedMessage, context: HandlerContext) => Promise<void> | void;
 
 /** Counters of a subscription. */
 export interface SubscriptionStats {
@@ -164,8 +215,9 @@ export interface StreamClient {
   /**
    * Creates a producer.
    * @throws `ClosedError` after `close()`.
+   * @throws `ValidationError` for bad options, naming the field.
    */
-  producer(): Producer;
+  producer(options?: ProducerOptions): Producer;
   /**
    * Joins `options.group` and starts handling messages of `options.topic`.
    * @throws `NotFoundError` when the topic does not exist.
@@ -174,10 +226,20 @@ export interface StreamClient {
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
   /** Closes every producer and subscription of this client, draining and committing; safe to call twice. */
   close(): Promise<void>;
+  /**
+   * The escape hatch, as go-cloud's `As`: the target's native client (a kafkajs `Kafka`, a `KinesisClient`, a
+   * `PubSub`, the local log...) for what the portable interface does not cover. Code that uses it is tied to
+   * that target.
+   * @throws `UnsupportedError` when the target exposes no native client.
+   */
+  as<T = unknown>(): T;
 }
 
-/** Creates a stream client for a parsed URI; what each adapter package exports. */
-export type StreamFactory = (uri: ParsedUri, options: ConnectOptions) => Promise<StreamClient>;
+/**
+ * Creates a stream driver for a parsed URI; what each adapter package exports. `connect()` wraps the driver in
+ * the portable client.
+ */
+export type StreamFactory = (uri: ParsedUri, options: ConnectOptions) => Promise<StreamDriver>;
 
 /** Options of `connect()`. */
 export interface ConnectOptions {
@@ -185,6 +247,8 @@ export interface ConnectOptions {
   config?: Record<string, unknown>;
   /** Receives log lines (secrets are never included). @default silent */
   logger?: Logger;
+  /** Middleware around every `send()` and handler of this client, outermost first. */
+  middleware?: Middleware[];
 }
 
 /** Minimal structured logger. */

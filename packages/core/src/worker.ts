@@ -120,7 +120,7 @@ export async function runWorker(options: WorkerOptions): Promise<SubscriptionSta
         onAssignment: (partitions) => logger.info('assignment', { workerId, partitions }),
         onError: (e) => logger.warn('recoverable error', { workerId, error: String((e as Error)?.message ?? e) }),
       },
-      (m: ConsumedMessage) => mod.handler(m),
+      (m: ConsumedMessage, context) => mod.handler(m, context),
     );
     options.onSubscribed?.(sub);
     logger.info('worker started', { workerId, topic: options.topic, group: options.group });

@@ -25,7 +25,7 @@ import {
   resolveConfig,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStats,
@@ -100,7 +100,7 @@ process.once('exit', () => {
 });
 
 /** The embedded stream client. */
-export class LocalStreamClient implements StreamClient {
+export class LocalStreamClient implements StreamDriver {
   readonly target: string;
   readonly capabilities: StreamCapabilities;
   readonly admin: StreamAdmin;
@@ -145,6 +145,11 @@ export class LocalStreamClient implements StreamClient {
     this.subscriptions.add(sub);
     await sub.start();
     return sub;
+  }
+
+  /** For `client.as()`: the LMDB log (`LocalLog`). */
+  native(): unknown {
+    return this.log;
   }
 
   async close(): Promise<void> {

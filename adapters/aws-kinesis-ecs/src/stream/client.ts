@@ -26,7 +26,7 @@ import {
   type Producer,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type StreamFactory,
   type SubscribeOptions,
   type Subscription,
@@ -71,7 +71,7 @@ export interface KinesisClientExtras {
 }
 
 /** The Kinesis stream client. */
-export class KinesisStreamClient implements StreamClient {
+export class KinesisStreamClient implements StreamDriver {
   readonly target = TARGET;
   readonly capabilities: StreamCapabilities;
   readonly admin: StreamAdmin;
@@ -132,6 +132,11 @@ export class KinesisStreamClient implements StreamClient {
       throw e;
     }
     return sub;
+  }
+
+  /** For `client.as()`: the AWS SDK `KinesisClient`. */
+  native(): unknown {
+    return this.kinesis;
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,7 @@ import {
   redact,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStats,
@@ -112,7 +112,7 @@ function kafkaJsLogCreator(logger: Logger) {
 }
 
 /** The Kafka / MSK stream client. Create with {@link createKafkaStreamClient} or `connect('kafka://…')`. */
-export class KafkaStreamClient implements StreamClient {
+export class KafkaStreamClient implements StreamDriver {
   readonly target = TARGET;
   readonly capabilities: StreamCapabilities;
   readonly admin: KafkaAdmin;
@@ -209,6 +209,11 @@ export class KafkaStreamClient implements StreamClient {
       throw e;
     }
     return sub;
+  }
+
+  /** For `client.as()`: the kafkajs `Kafka` instance. */
+  native(): unknown {
+    return this.#kafka;
   }
 
   close(): Promise<void> {

@@ -29,7 +29,7 @@ import {
   readSecretRef,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type SubscribeOptions,
   type Subscription,
   silentLogger,
@@ -83,7 +83,7 @@ const TOPIC_MAX = 256;
 const PARTITION_IDS_TTL_MS = 30_000;
 
 /** The Event Hubs (AMQP) stream client. */
-export class EventHubsAmqpClient implements StreamClient {
+export class EventHubsAmqpClient implements StreamDriver {
   readonly target = TARGET;
   readonly capabilities: StreamCapabilities;
   readonly admin: StreamAdmin;
@@ -515,7 +515,7 @@ async function resolveContainer(config: EventHubsAmqpConfig): Promise<ContainerC
  * Creates a client for `eventhubs://<namespace>`.
  * @throws `ConfigError` for a bad URI or config (a literal secret is refused naming its field).
  */
-export async function createEventHubsAmqpClient(uri: ParsedUri, options: ConnectOptions = {}): Promise<StreamClient> {
+export async function createEventHubsAmqpClient(uri: ParsedUri, options: ConnectOptions = {}): Promise<StreamDriver> {
   if (uri.scheme !== 'eventhubs') {
     throw new ConfigError(`uri: the AMQP transport serves eventhubs://, not ${uri.scheme}://`, { field: 'uri', target: TARGET });
   }

@@ -35,7 +35,7 @@ import {
   recordBytes,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type SubscribeOptions,
   type Subscription,
   silentLogger,
@@ -192,7 +192,7 @@ export interface EventHubsKafkaDescription {
 }
 
 /** The `eventhubs+kafka://` stream client. Create with {@link createEventHubsKafkaClient} or `connect()`. */
-export class EventHubsKafkaClient implements StreamClient {
+export class EventHubsKafkaClient implements StreamDriver {
   readonly target = TARGET;
   readonly capabilities: StreamCapabilities;
   readonly admin: EventHubsKafkaAdmin;
@@ -279,6 +279,11 @@ export class EventHubsKafkaClient implements StreamClient {
       ...(onError ? { onError: (e: unknown) => onError(own(e)) } : {}),
     };
     return owned(this.#kafka.subscribe(wrapped, handler));
+  }
+
+  /** For `client.as()`: the kafkajs `Kafka` instance behind the Kafka endpoint. */
+  native(): unknown {
+    return this.#kafka.native();
   }
 
   async close(): Promise<void> {
@@ -463,7 +468,7 @@ export class EventHubsKafkaProducer implements Producer {
  * @throws `ConfigError` (bad URI, tier, connection string), `AuthError` (the endpoint refused the connection
  * string), `ConnectionError` (unreachable, TLS).
  */
-export async function createEventHubsKafkaClient(uri: ParsedUri, options: ConnectOptions): Promise<StreamClient> {
+export async function createEventHubsKafkaClient(uri: ParsedUri, options: ConnectOptions): Promise<StreamDriver> {
   const logger: Logger = options.logger ?? silentLogger;
   const config = resolveEventHubsKafkaConfig(uri, options.config ?? {});
   const connection = await resolveEventHubsKafkaConnection(uri, config);

@@ -31,7 +31,7 @@ import {
   type RecordMetadata,
   type StreamAdmin,
   type StreamCapabilities,
-  type StreamClient,
+  type StreamDriver,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStats,
@@ -73,7 +73,7 @@ function durationSeconds(d: unknown): number | undefined {
 }
 
 /** The Pub/Sub stream client. Create it with {@link createPubsubStreamClient} or `connect('pubsub://...')`. */
-export class PubsubStreamClient implements StreamClient {
+export class PubsubStreamClient implements StreamDriver {
   readonly target = PUBSUB_TARGET;
   readonly capabilities: StreamCapabilities;
   readonly admin: StreamAdmin;
@@ -225,6 +225,11 @@ export class PubsubStreamClient implements StreamClient {
     } catch (e) {
       if (grpcCode(e) !== ALREADY_EXISTS) throw classifyPubsubError(e, `create topic "${topic}"`, 'topic');
     }
+  }
+
+  /** For `client.as()`: the `PubSub` client of `@google-cloud/pubsub`. */
+  native(): unknown {
+    return this.pubsub;
   }
 
   async close(): Promise<void> {
