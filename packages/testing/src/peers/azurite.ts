@@ -69,11 +69,10 @@ async function start(ctx: StartContext): Promise<{ status: AzuriteStatus }> {
         '127.0.0.1',
         '--blobPort',
         String(port),
-        // In memory: every start is clean, and nothing of it lands on disk.
-        '--inMemoryPersistence',
+        // On disk under the run directory: containers and blobs (Event Hubs checkpoints) survive `peers down/up`.
+        '--location',
+        join(ctx.runDir, 'data'),
         '--skipApiVersionCheck',
-        '--extentMemoryLimit',
-        '256',
         '--disableProductStyleUrl',
         '--disableTelemetry',
         '--silent',
@@ -124,6 +123,7 @@ export const azuritePeer: PeerDefinition = {
   requirements: [tools.npm],
   units: [unit],
   ports: [{ role: 'blob', preferred: 10000, env: 'SPEEDLAYER_AZURITE_PORT' }],
+  data: { kept: true, note: 'containers and blobs (checkpoints) kept on disk in run/azurite/data' },
   startTimeoutMs: 30_000,
   start,
   probe: (record: PeerRecord) => withTimeout(listContainers((record.status as AzuriteStatus).blobEndpoint), 5000, 'azurite'),

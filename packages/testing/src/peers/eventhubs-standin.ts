@@ -140,6 +140,7 @@ export const eventhubsStandinPeer: PeerDefinition = {
     { role: 'amqp', preferred: 5672, env: 'SPEEDLAYER_EVENTHUBS_STANDIN_PORT' },
     { role: 'management', preferred: 5673, env: 'SPEEDLAYER_EVENTHUBS_STANDIN_MANAGEMENT_PORT' },
   ],
+  data: { kept: false, note: 'in memory: event hubs, events and consumer groups are lost on restart' },
   startTimeoutMs: 30_000,
   start,
   probe: async (record: PeerRecord) => {

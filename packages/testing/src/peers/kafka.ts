@@ -14,7 +14,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -30,7 +30,6 @@ import {
   processAlive,
   randomSecret,
   readIfExists,
-  removeTree,
   run,
   sleep,
   spawnDetached,
@@ -201,9 +200,25 @@ async function brokerCommand(installDir: string, configDir: string): Promise<Bro
   };
 }
 
-/** Formats KRaft storage for `propsFile` with a new cluster id (a no-op on storage formatted before). */
+/**
+ * The broker's cluster id, kept in `<dir>/cluster-id` so a restart formats (and finds) the same cluster: a new
+ * random id on first use. Data formatted with another id would not start, so the id and the data live together.
+ */
+async function clusterIdFor(dir: string): Promise<string> {
+  const file = join(dir, 'cluster-id');
+  const kept = (await readIfExists(file))?.trim();
+  if (kept && /^[A-Za-z0-9_-]{22}$/.test(kept)) return kept;
+  const id = randomBytes(16).toString('base64url');
+  await writeFile(file, `${id}\n`);
+  return id;
+}
+
+/**
+ * Formats KRaft storage for `propsFile` with the cluster id kept in `cwd` (a no-op on storage formatted before,
+ * so the topics, records and committed offsets of the last run are kept).
+ */
 async function formatStorage(cmd: BrokerCommand, cwd: string, propsFile: string, logFile: string): Promise<void> {
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = await clusterIdFor(cwd);
   await run(
     'java',
     [
@@ -220,6 +235,31 @@ async function formatStorage(cmd: BrokerCommand, cwd: string, propsFile: string,
     ],
     { cwd, logFile, timeoutMs: 120_000 },
   );
+}
+
+/** The `cluster.id` recorded in a KRaft data directory's `meta.properties`, if any. */
+async function formattedClusterId(dataDir: string): Promise<string | undefined> {
+  const meta = await readIfExists(join(dataDir, 'meta.properties'));
+  return meta?.match(/^cluster\.id=(.+)$/m)?.[1]?.trim();
+}
+
+/**
+ * Moves `dataDir` to `data.<time>.orphan` when it was formatted for a cluster id other than the one kept in
+ * `runDir` (the broker would refuse it), and says so.
+ */
+async function setAsideForeignData(runDir: string, dataDir: string, log: (line: string) => void): Promise<void> {
+  const formatted = await formattedClusterId(dataDir);
+  if (!formatted) return;
+  const kept = (await readIfExists(join(runDir, 'cluster-id')))?.trim();
+  if (kept === formatted) return;
+  if (!kept) {
+    // Data from before the cluster id was kept: adopt its id, so the data is kept.
+    await writeFile(join(runDir, 'cluster-id'), `${formatted}\n`);
+    return;
+  }
+  const aside = `${dataDir}.${Date.now()}.orphan`;
+  await rename(dataDir, aside);
+  log(`kafka: data in ${dataDir} belongs to cluster ${formatted}, not ${kept}; moved it to ${aside}`);
 }
 
 /** Spawns the broker JVM as the leader of its own process group, logging to `logFile`. */
@@ -252,9 +292,11 @@ async function start(ctx: StartContext): Promise<{ status: KafkaStatus }> {
   const alicePw = ((await readIfExists(creds.alice)) ?? '').trim();
   const connStr = ((await readIfExists(creds.connectionString)) ?? '').trim();
 
-  // Fresh data on every start: tests get a clean broker, and a killed broker never leaves a broken log.
+  // The data survives `peers down` / `peers up` (topics, acknowledged records, committed offsets, cluster id), as a
+  // real broker's disks do; tests use unique topic names, so they never see each other's data. A data directory
+  // the broker cannot open (e.g. formatted by another cluster) is moved aside, never silently deleted.
   const dataDir = join(runDir, 'data');
-  await removeTree(dataDir);
+  await setAsideForeignData(runDir, dataDir, ctx.log);
   await mkdir(dataDir, { recursive: true });
 
   const p = ports as Record<'plaintext' | 'controller' | 'saslSsl' | 'oauth', number>;
@@ -399,6 +441,7 @@ export const kafkaPeer: PeerDefinition = {
     { role: 'saslSsl', preferred: 9094, env: 'SPEEDLAYER_KAFKA_SASL_SSL_PORT' },
     { role: 'oauth', preferred: 9095, env: 'SPEEDLAYER_KAFKA_OAUTH_PORT' },
   ],
+  data: { kept: true, note: 'log dirs, cluster id and committed offsets kept in run/kafka/data' },
   startTimeoutMs: 120_000,
   start,
   probe,

@@ -221,6 +221,7 @@ export const kubernetesPeer: PeerDefinition = {
     { role: 'etcdClient', preferred: 2379, env: 'SPEEDLAYER_ETCD_PORT' },
     { role: 'etcdPeer', preferred: 2380, env: 'SPEEDLAYER_ETCD_PEER_PORT' },
   ],
+  data: { kept: false, note: 'etcd data is wiped on every start: a restart is an empty cluster' },
   startTimeoutMs: 180_000,
   start,
   probe,

@@ -348,6 +348,8 @@ export interface PeerReportRow {
   pids: number[];
   /** Log files, when recorded. */
   logs: string[];
+  /** Whether its data survives `peers down` / `peers up`, and how (see `PeerDefinition.data`). */
+  data: { kept: boolean; note: string };
 }
 
 /** A report of every peer, up or not, for `speedlayer peers status` without `--json`. */
@@ -366,6 +368,7 @@ export async function peersReport(): Promise<{ cache: string; rows: PeerReportRo
       ports: record?.ports ?? {},
       pids: record?.processes.map((p) => p.pid) ?? [],
       logs: record?.processes.map((p) => p.log) ?? [],
+      data: def.data,
     });
   }
   return { cache: cacheRoot(), rows };

@@ -70,6 +70,7 @@ export const motoPeer: PeerDefinition = {
   requirements: [tools.python],
   units: [unit],
   ports: [{ role: 'http', preferred: 5000, env: 'SPEEDLAYER_MOTO_PORT' }],
+  data: { kept: false, note: 'in memory: streams, records and tables are lost on restart' },
   startTimeoutMs: 60_000,
   start,
   probe: (record: PeerRecord) => withTimeout(listStreams((record.status as MotoStatus).endpoint), 5000, 'moto'),

@@ -41,6 +41,11 @@ export interface PeerDefinition {
   units: InstallUnit[];
   /** Loopback ports it listens on (empty for executables such as the validators). */
   ports: PortWish[];
+  /**
+   * What happens to the peer's data across `peers down` / `peers up`: `kept` (on disk under its run directory) or
+   * `lost` (the server keeps everything in memory; a restart starts empty), with a one-line explanation.
+   */
+  data: { kept: boolean; note: string };
   /** Default time to answer after spawn, in milliseconds. */
   startTimeoutMs: number;
   /** Writes config, spawns the processes (tracking each) and returns the status document. */

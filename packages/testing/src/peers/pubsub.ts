@@ -81,6 +81,7 @@ export const pubsubPeer: PeerDefinition = {
   requirements: [tools.go],
   units: [unit],
   ports: [{ role: 'grpc', preferred: 8085, env: 'SPEEDLAYER_PUBSUB_PORT' }],
+  data: { kept: false, note: 'in memory (pstest): topics, subscriptions and messages are lost on restart' },
   startTimeoutMs: 30_000,
   start,
   probe: (record: PeerRecord) => withTimeout(listTopics((record.status as PubsubStatus).emulatorHost), 5000, 'pubsub'),

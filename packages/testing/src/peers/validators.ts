@@ -24,6 +24,8 @@ export const CFN_LINT_VERSION = '1.58.0';
 export const CHECKOV_VERSION = '3.3.30';
 /** Pinned OpenTofu version (its go.mod needs Go 1.24+). */
 export const TOFU_VERSION = 'v1.10.10';
+/** Pinned conftest version (OPA/Rego policy engine run by `speedlayer plan --check`). */
+export const CONFTEST_VERSION = 'v0.71.1';
 
 const pyUnit = venvUnit(
   `validators-py-cfnlint${CFN_LINT_VERSION}-checkov${CHECKOV_VERSION}`,
@@ -42,6 +44,15 @@ const tofuUnit = upstreamModuleUnit(
   ],
 );
 
+const conftestUnit = upstreamModuleUnit(
+  `conftest-${CONFTEST_VERSION}`,
+  'github.com/open-policy-agent/conftest',
+  CONFTEST_VERSION,
+  'github.com/open-policy-agent/conftest',
+  'conftest',
+  [`-X github.com/open-policy-agent/conftest/internal/commands.version=${CONFTEST_VERSION.slice(1)}`],
+);
+
 /** Environment that keeps the validators offline. */
 export const VALIDATOR_ENV: Record<string, string> = {
   CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true',
@@ -51,7 +62,7 @@ export const VALIDATOR_ENV: Record<string, string> = {
 };
 
 async function start(ctx: StartContext): Promise<{ status: ValidatorsStatus }> {
-  const [py, tofu] = ctx.installDirs as [string, string];
+  const [py, tofu, conftest] = ctx.installDirs as [string, string, string];
   // An empty CLI config of our own: no provider installation settings or credentials from the user's.
   const tofurc = join(ctx.runDir, 'tofurc');
   await writeFile(tofurc, '');
@@ -60,6 +71,7 @@ async function start(ctx: StartContext): Promise<{ status: ValidatorsStatus }> {
       cfnLint: venvBin(py, 'cfn-lint'),
       checkov: venvBin(py, 'checkov'),
       tofu: join(tofu, 'bin', 'tofu'),
+      conftest: join(conftest, 'bin', 'conftest'),
       env: { ...VALIDATOR_ENV, TF_CLI_CONFIG_FILE: tofurc },
     },
   };
@@ -68,23 +80,26 @@ async function start(ctx: StartContext): Promise<{ status: ValidatorsStatus }> {
 async function probe(record: PeerRecord): Promise<void> {
   const s = record.status as ValidatorsStatus;
   const opts = { logFile: undefined, env: s.env, timeoutMs: 60_000 };
-  const [cfn, ckv, tf] = await Promise.all([
+  const [cfn, ckv, tf, opa] = await Promise.all([
     run(s.cfnLint, ['--version'], opts),
     run(s.checkov, ['--version'], opts),
     run(s.tofu, ['version'], opts),
+    run(s.conftest, ['--version'], opts),
   ]);
   if (!cfn.includes(CFN_LINT_VERSION)) throw new Error(`cfn-lint --version printed ${cfn.trim()}`);
   if (!ckv.includes(CHECKOV_VERSION)) throw new Error(`checkov --version printed ${ckv.trim()}`);
   if (!tf.includes(`OpenTofu ${TOFU_VERSION}\n`)) throw new Error(`tofu version printed ${tf.trim()}`);
+  if (!opa.includes(`Conftest: ${CONFTEST_VERSION.slice(1)}`)) throw new Error(`conftest --version printed ${opa.trim()}`);
 }
 
 /** The validators peer. */
 export const validatorsPeer: PeerDefinition = {
   name: 'validators',
-  version: `cfn-lint ${CFN_LINT_VERSION}, checkov ${CHECKOV_VERSION}, tofu ${TOFU_VERSION}`,
+  version: `cfn-lint ${CFN_LINT_VERSION}, checkov ${CHECKOV_VERSION}, tofu ${TOFU_VERSION}, conftest ${CONFTEST_VERSION}`,
   requirements: [tools.python, tools.go],
-  units: [pyUnit, tofuUnit],
+  units: [pyUnit, tofuUnit, conftestUnit],
   ports: [],
+  data: { kept: true, note: 'executables only; no data' },
   startTimeoutMs: 120_000,
   start,
   probe,
