@@ -133,6 +133,8 @@ export interface ValidatorsStatus {
   checkov: string;
   /** OpenTofu `tofu` executable (`tofu fmt -check` works offline; `validate` needs providers). */
   tofu: string;
+  /** conftest executable (OPA/Rego policies over Terraform, CloudFormation and Kubernetes files). */
+  conftest: string;
   /** Environment to run the validators with (offline switches). */
   env: Record<string, string>;
 }
