@@ -1,5 +1,7 @@
 /**
- * The `local://` and `memory://` stream client.
+ * The `local://` and `memory://` stream driver. `connect()` wraps it in core's portable client (batching of
+ * concurrent sends, validation of options, middleware, bounded close); the driver itself stays correct when used
+ * directly (its own bounds on fetch, close and dead-lettering).
  *
  * @packageDocumentation
  */
@@ -9,20 +11,25 @@ import { rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  backoffDelay,
   ClosedError,
   ConfigError,
   type ConsumedMessage,
+  configFromQuery,
   DeadLetterSink,
+  type DriverProducer,
+  describeError,
   type EnsureTopicOptions,
+  isSpeedlayerError,
   type Logger,
   type MessageHandler,
   newStats,
   type ParsedUri,
   PartitionProcessor,
-  type Producer,
   type ProducerRecord,
   type RecordMetadata,
   resolveConfig,
+  SpeedlayerError,
   type StreamAdmin,
   type StreamCapabilities,
   type StreamDriver,
@@ -31,7 +38,9 @@ import {
   type SubscriptionStats,
   silentLogger,
   sleep,
+  TimeoutError,
   type TopicInfo,
+  ValidationError,
   validateBatch,
   validatePositiveInt,
   validateTopicName,
@@ -39,7 +48,7 @@ import {
 } from '@speedlayer/core';
 import { DEFAULT_RETENTION_HOURS, type LocalLog, openLog, releaseLog } from './store.js';
 
-/** Config of the local target (`connect(uri, { config })`). */
+/** Config of the local target (`connect(uri, { config })`, or the URI's query: `local://./data?pollIntervalMs=5`). */
 export const localConfigSchema = z
   .object({
     /** Largest record in bytes. @default 1048576 */
@@ -47,22 +56,54 @@ export const localConfigSchema = z
       .number()
       .int()
       .positive()
+      .max(64 * 1024 * 1024)
       .default(1024 * 1024),
     /** Idle poll interval of consumers in ms. @default 20 */
     pollIntervalMs: z.number().int().positive().max(10_000).default(20),
-    /** Messages read per fetch. @default 500 */
+    /** Messages read per fetch (one turn of the event loop). @default 500 */
     fetchMaxMessages: z.number().int().positive().max(100_000).default(500),
+    /** Bytes read per fetch, beyond the first message. @default 1048576 */
+    fetchMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    /** Bytes of fetched, unfinished messages per partition before fetching pauses (prefetch bound). @default 16777216 */
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** How often group members renew their membership, in ms. @default sessionTimeoutMs / 4 */
-    heartbeatMs: z.number().int().positive().optional(),
+    heartbeatMs: z.number().int().positive().max(3_600_000).optional(),
     /** Checkpoint interval in ms. @default 200 */
-    commitIntervalMs: z.number().int().nonnegative().default(200),
+    commitIntervalMs: z.number().int().nonnegative().max(3_600_000).default(200),
+    /** How often retention runs in the background, in ms (`0` turns the background sweep off). @default 60000 */
+    retentionCheckMs: z.number().int().nonnegative().max(86_400_000).default(60_000),
+    /** Most bytes kept per partition; the oldest messages beyond it are dropped by retention. @default unlimited */
+    retentionBytes: z.number().int().positive().optional(),
+    /** Attempts to publish one dead letter before the failure policy applies. @default 3 */
+    deadLetterAttempts: z.number().int().positive().max(100).default(3),
+    /**
+     * What happens to a message whose dead letter could not be published after `deadLetterAttempts`:
+     * `park` keeps it durably in the group's park area (`LocalLog.parked()`), reports a `DeadLetterError` and
+     * moves on; `stop` reports a `DeadLetterError` and stops handling that partition until the subscription is
+     * restarted (nothing after the message is handled or checkpointed). @default 'park'
+     */
+    deadLetterFailure: z.enum(['park', 'stop']).default('park'),
   })
   .strict();
 
 /** Resolved local config. */
 export type LocalConfig = z.output<typeof localConfigSchema>;
 
-/** What the local target can do. */
+/** Longest consumer group name: it is part of LMDB keys, which are bounded. */
+export const MAX_GROUP_CHARS = 255;
+
+/**
+ * What the local target can do. `idempotentProduce` is not claimed: a retried `send()` after an unknown outcome
+ * (a crash between the commit and the ack) can store the batch twice.
+ */
 export function localCapabilities(config: LocalConfig, durable: boolean): StreamCapabilities {
   return {
     nativeHeaders: true,
@@ -70,12 +111,43 @@ export function localCapabilities(config: LocalConfig, durable: boolean): Stream
     partitionGrowth: true,
     nativeConsumerGroups: true,
     timestampSeek: true,
-    idempotentProduce: true,
+    idempotentProduce: false,
     nativeDeadLetter: false,
     maxMessageBytes: config.maxMessageBytes,
+    maxBatchRecords: 10_000,
+    maxBatchBytes: 16 * 1024 * 1024,
     multiProcess: durable,
     durable,
   };
+}
+
+/**
+ * A dead letter could not be published after the configured attempts; what happened next is in `policy`
+ * (`park`: kept in the park area and the partition moved on; `stop`: the partition stopped). Not retriable.
+ */
+export class DeadLetterError extends SpeedlayerError {
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly position: string,
+    readonly policy: 'park' | 'stop',
+    cause: unknown,
+  ) {
+    super(isSpeedlayerError(cause) ? cause.kind : 'internal', message, {
+      cause,
+      retriable: false,
+      field: 'deadLetterTopic',
+      target: 'local',
+    });
+    this.name = 'DeadLetterError';
+  }
+}
+
+/** Counters of a local subscription: core's, plus dead letters that could not be published. */
+export interface LocalSubscriptionStats extends SubscriptionStats {
+  /** Messages whose dead letter failed every attempt (parked, or their partition stopped). */
+  deadLetterFailures: number;
 }
 
 /**
@@ -99,14 +171,31 @@ process.once('exit', () => {
   for (const d of ephemeralDirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The embedded stream client. */
+/** Yields to the event loop (timers, I/O, signals) before the next bounded piece of work. */
+const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Rejects a string that is not well-formed UTF-16 (a lone surrogate would not survive UTF-8 and merge names). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+function checkWellFormed(value: string, field: string, target: string): void {
+  if (LONE_SURROGATE.test(value)) {
+    throw new ValidationError(`${field} contains a lone UTF-16 surrogate; it cannot be stored as UTF-8 exactly`, {
+      field,
+      target,
+    });
+  }
+}
+
+/** The embedded stream driver. */
 export class LocalStreamClient implements StreamDriver {
   readonly target: string;
   readonly capabilities: StreamCapabilities;
   readonly admin: StreamAdmin;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly producers = new Set<LocalProducer>();
   private readonly subscriptions = new Set<LocalSubscription>();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retentionRun: Promise<void> | undefined;
 
   constructor(
     readonly uri: string,
@@ -118,6 +207,17 @@ export class LocalStreamClient implements StreamDriver {
     this.target = durable ? 'local' : 'memory';
     this.capabilities = localCapabilities(config, durable);
     this.admin = new LocalAdmin(this);
+    if (config.retentionCheckMs > 0) {
+      this.retentionTimer = setInterval(() => {
+        this.retentionRun ??= this.enforceRetention()
+          .then(() => undefined)
+          .catch((e: unknown) => this.logger.warn('local retention failed', { error: describeError(e) }))
+          .finally(() => {
+            this.retentionRun = undefined;
+          });
+      }, config.retentionCheckMs);
+      this.retentionTimer.unref();
+    }
   }
 
   /** Throws when closed. */
@@ -125,7 +225,39 @@ export class LocalStreamClient implements StreamDriver {
     if (this.closed) throw new ClosedError(what, { target: this.target });
   }
 
-  producer(): Producer {
+  /** The LMDB log under this driver (`client.as<LocalLog>()`). */
+  native(): LocalLog {
+    return this.log;
+  }
+
+  /** Same as {@link native}, for callers that use the driver directly. */
+  as<T = unknown>(): T {
+    return this.log as T;
+  }
+
+  /**
+   * Runs retention over every topic now, in bounded steps that yield between them: messages older than the
+   * topic's retention, and the oldest beyond `retentionBytes` per partition. Returns how many were removed.
+   */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const topic of this.log.listTopics()) {
+      for (;;) {
+        if (this.closed) return removed;
+        const n = await this.log.trim(topic, {
+          now,
+          ...(this.config.retentionBytes !== undefined ? { retentionBytes: this.config.retentionBytes } : {}),
+          budget: 5000,
+        });
+        removed += n;
+        if (n < 5000) break;
+        await yieldTurn();
+      }
+    }
+    return removed;
+  }
+
+  producer(): DriverProducer {
     this.check();
     const p = new LocalProducer(this, () => this.producers.delete(p));
     this.producers.add(p);
@@ -136,28 +268,40 @@ export class LocalStreamClient implements StreamDriver {
     this.check();
     validateTopicName(options.topic);
     if (typeof options.group !== 'string' || options.group.trim() === '') {
-      throw new ConfigError('group must be a non-empty string', { field: 'group', target: this.target });
+      throw new ValidationError('group must be a non-empty string', { field: 'group', target: this.target });
     }
+    if (options.group.length > MAX_GROUP_CHARS) {
+      throw new ValidationError(`group is ${options.group.length} characters; ${this.target} allows at most ${MAX_GROUP_CHARS}`, {
+        field: 'group',
+        target: this.target,
+      });
+    }
+    checkWellFormed(options.group, 'group', this.target);
+    if (options.deadLetterTopic !== undefined) validateTopicName(options.deadLetterTopic, 'deadLetterTopic');
     if (typeof handler !== 'function')
-      throw new ConfigError('handler must be a function', { field: 'handler', target: this.target });
+      throw new ValidationError('handler must be a function', { field: 'handler', target: this.target });
     this.log.requireTopic(options.topic);
     const sub = new LocalSubscription(this, options, handler, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
-    await sub.start();
+    try {
+      await sub.start();
+    } catch (e) {
+      await sub.close();
+      throw e;
+    }
     return sub;
   }
 
-  /** For `client.as()`: the LMDB log (`LocalLog`). */
-  native(): unknown {
-    return this.log;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
-    await Promise.all([...this.producers].map((p) => p.close()));
-    await releaseLog(this.log);
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.retentionTimer) clearInterval(this.retentionTimer);
+      await Promise.all([...this.subscriptions].map((s) => s.close()));
+      await Promise.all([...this.producers].map((p) => p.close()));
+      await this.retentionRun;
+      await releaseLog(this.log);
+    })();
+    return this.closing;
   }
 }
 
@@ -165,12 +309,21 @@ class LocalAdmin implements StreamAdmin {
   constructor(private readonly client: LocalStreamClient) {}
 
   private info(topic: string): TopicInfo {
-    const meta = this.client.log.requireTopic(topic);
+    const log = this.client.log;
+    const meta = log.requireTopic(topic);
+    let bytes = 0;
+    for (let p = 0; p < meta.partitions; p++) bytes += log.partitionBytes(topic, p);
     return {
       name: topic,
       partitions: meta.partitions,
       retentionHours: meta.retentionHours,
-      details: { createdAt: meta.createdAt },
+      details: {
+        createdAt: meta.createdAt,
+        bytes,
+        ...(this.client.config.retentionBytes !== undefined
+          ? { retentionBytesPerPartition: this.client.config.retentionBytes }
+          : {}),
+      },
     };
   }
 
@@ -209,8 +362,13 @@ class LocalAdmin implements StreamAdmin {
   }
 }
 
-class LocalProducer implements Producer {
+/**
+ * Sends batches. Concurrent `send()` calls made in one event-loop turn share one LMDB write transaction and one
+ * fsync (group commit, on lmdb-js's write thread); each resolves once its records are durable.
+ */
+class LocalProducer implements DriverProducer {
   private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
   constructor(
     private readonly client: LocalStreamClient,
     private readonly onClose: () => void,
@@ -220,16 +378,34 @@ class LocalProducer implements Producer {
     if (this.closed) throw new ClosedError('producer', { target: this.client.target });
     this.client.check();
     validateTopicName(topic);
-    const list = validateBatch(records, this.client.capabilities, this.client.target);
+    const target = this.client.target;
+    const list = validateBatch(records, this.client.capabilities, target, (r, i) => {
+      if (typeof r.key === 'string') checkWellFormed(r.key, `records[${i}].key`, target);
+      if (r.headers) {
+        for (const name of Object.keys(r.headers)) {
+          checkWellFormed(name, `records[${i}].headers`, target);
+          checkWellFormed(r.headers[name] as string, `records[${i}].headers.${name}`, target);
+        }
+      }
+    });
     if (list.length === 0) return [];
-    return this.client.log.append(topic, list);
+    const done = this.client.log.append(topic, list);
+    this.inFlight.add(done);
+    try {
+      return await done;
+    } finally {
+      this.inFlight.delete(done);
+    }
   }
 
-  async flush(): Promise<void> {}
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.flush();
     this.onClose();
   }
 }
@@ -246,10 +422,12 @@ class LocalSubscription implements Subscription {
   private readonly memberId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly owned = new Map<number, Owned>();
   private readonly releasing = new Set<number>();
-  private readonly statsData: SubscriptionStats = newStats();
+  private readonly statsData: LocalSubscriptionStats = { ...newStats(), deadLetterFailures: 0 };
   private readonly sessionTimeoutMs: number;
   private readonly heartbeatMs: number;
   private readonly closing = new AbortController();
+  /** Wakes the heartbeat loop early (a handover is pending). */
+  private wake: (() => void) | undefined;
   private heartbeat: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
   private dlq: DeadLetterSink | undefined;
@@ -262,13 +440,14 @@ class LocalSubscription implements Subscription {
   ) {
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.heartbeatMs = client.config.heartbeatMs ?? Math.max(20, Math.floor(this.sessionTimeoutMs / 4));
+    client.log.localMembers.add(this.memberId);
   }
 
   assignments(): number[] {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
-  stats(): SubscriptionStats {
+  stats(): LocalSubscriptionStats {
     return { ...this.statsData };
   }
 
@@ -278,11 +457,22 @@ class LocalSubscription implements Subscription {
   }
 
   private async heartbeatLoop(): Promise<void> {
+    let waiting = 0;
     while (!this.closing.signal.aborted) {
-      await sleep(this.heartbeatMs, this.closing.signal);
+      // while partitions assigned to us are still held by a member handing them over, look again soon
+      const interval = waiting > 0 ? Math.min(this.heartbeatMs, 50) : this.heartbeatMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.closing.signal.addEventListener('abort', this.wake, { once: true });
+      });
+      this.wake = undefined;
       if (this.closing.signal.aborted) break;
       try {
-        await this.round();
+        waiting = await this.round();
       } catch (e) {
         this.report(e);
       }
@@ -291,13 +481,13 @@ class LocalSubscription implements Subscription {
 
   private report(e: unknown): void {
     if (this.options.onError) this.options.onError(e);
-    else this.client.logger.warn('local subscription error', { error: String((e as Error)?.message ?? e) });
+    else this.client.logger.warn('local subscription error', { error: describeError(e) });
   }
 
   /** One membership round: renew, take new partitions, release the ones now assigned elsewhere. */
-  private async round(): Promise<void> {
+  private async round(): Promise<number> {
     const { topic, group } = this.options;
-    const { held, release } = this.client.log.membershipRound(group, topic, this.memberId, this.sessionTimeoutMs, {
+    const { held, release, waiting } = this.client.log.membershipRound(group, topic, this.memberId, this.sessionTimeoutMs, {
       pid: process.pid,
       host: hostname(),
     });
@@ -321,6 +511,7 @@ class LocalSubscription implements Subscription {
       void this.stopPartition(p, true);
     }
     if (changed) this.options.onAssignment?.(this.assignments());
+    return waiting;
   }
 
   private startPosition(p: number): number {
@@ -351,7 +542,7 @@ class LocalSubscription implements Subscription {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       commitIntervalMs: this.client.config.commitIntervalMs,
       stats: this.statsData,
-      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts),
+      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts, stop.signal),
       commit: async (m) => log.commit(group, topic, p, Number(m.position) + 1, this.memberId, epoch),
       onError: (e) => this.report(e),
     });
@@ -359,11 +550,27 @@ class LocalSubscription implements Subscription {
     this.owned.set(p, { epoch, processor, loop, stop });
   }
 
+  /**
+   * Fetches a partition into its processor. Each turn does bounded work — one fetch of at most `fetchMaxMessages`
+   * and `fetchMaxBytes` — and then yields to the event loop, so timers (heartbeats, commits, health probes) and
+   * signals run on time while a backlog drains. Prefetch is bounded by count (`maxBufferedPerPartition`) and bytes
+   * (`maxBufferedBytes`).
+   */
   private async fetchLoop(p: number, processor: PartitionProcessor, signal: AbortSignal): Promise<void> {
     const { topic } = this.options;
     const log = this.client.log;
+    const config = this.client.config;
     const maxBuffered = this.options.maxBufferedPerPartition ?? 1000;
-    const batch = Math.min(this.client.config.fetchMaxMessages, maxBuffered);
+    const batch = Math.min(config.fetchMaxMessages, maxBuffered);
+    // cumulative bytes of enqueued messages: the unfinished ones are always the last `processor.buffered`
+    const cumulative: number[] = [0];
+    let enqueued = 0;
+    let dropped = 0; // entries of `cumulative` compacted away
+    const bufferedBytes = () => {
+      const firstUnfinished = enqueued - processor.buffered;
+      const at = cumulative[firstUnfinished - dropped] ?? 0;
+      return (cumulative[cumulative.length - 1] ?? 0) - at;
+    };
     let pos: number;
     try {
       pos = this.startPosition(p);
@@ -374,47 +581,95 @@ class LocalSubscription implements Subscription {
     let idle = 0;
     while (!signal.aborted) {
       await processor.waitForSpace(maxBuffered);
-      if (signal.aborted) break;
+      // yield every turn: a synchronous handler would otherwise drain the whole backlog in microtasks
+      await yieldTurn();
+      if (signal.aborted || processor.isStopped) break;
+      const room = config.maxBufferedBytes - bufferedBytes();
+      if (room <= 0) {
+        await sleep(Math.max(1, Math.floor(config.pollIntervalMs / 4)), signal);
+        continue;
+      }
       let rows: ReturnType<LocalLog['read']>;
       try {
         const lo = log.lowWatermark(topic, p);
         if (pos < lo) pos = lo; // retention removed what we had not read
-        rows = log.read(topic, p, pos, Math.max(1, Math.min(batch, maxBuffered - processor.buffered)));
+        rows = log.read(
+          topic,
+          p,
+          pos,
+          Math.max(1, Math.min(batch, maxBuffered - processor.buffered)),
+          Math.min(room, config.fetchMaxBytes),
+        );
       } catch (e) {
         this.report(e);
-        await sleep(this.client.config.pollIntervalMs * 5, signal);
+        await sleep(config.pollIntervalMs * 5, signal);
         continue;
       }
       if (rows.length === 0) {
         idle = Math.min(idle + 1, 5);
-        await sleep(this.client.config.pollIntervalMs * idle, signal);
+        await sleep(config.pollIntervalMs * idle, signal);
         continue;
       }
       idle = 0;
-      const messages: ConsumedMessage[] = rows.map(({ offset, msg }) => ({
-        topic,
-        partition: p,
-        position: String(offset),
-        key: msg.k,
-        value: msg.v,
-        headers: msg.h ?? {},
-        timestamp: msg.ts,
-        deliveryAttempt: 1,
-      }));
+      // compact the byte index of finished messages
+      const firstUnfinished = enqueued - processor.buffered;
+      if (firstUnfinished - dropped > 4096) {
+        cumulative.splice(0, firstUnfinished - dropped);
+        dropped = firstUnfinished;
+      }
+      const messages: ConsumedMessage[] = new Array(rows.length);
+      let total = cumulative[cumulative.length - 1] ?? 0;
+      for (let i = 0; i < rows.length; i++) {
+        const { offset, msg, bytes } = rows[i] as (typeof rows)[number];
+        total += bytes;
+        cumulative.push(total);
+        messages[i] = {
+          topic,
+          partition: p,
+          position: String(offset),
+          key: msg.k,
+          value: msg.v,
+          headers: msg.h ?? {},
+          timestamp: msg.ts,
+          deliveryAttempt: 1,
+        };
+      }
+      enqueued += rows.length;
+      pos = (rows[rows.length - 1] as (typeof rows)[number]).offset + 1;
       processor.enqueue(messages);
-      pos = rows[rows.length - 1]!.offset + 1;
     }
   }
 
-  /** Stops a partition: fetch stops, in-flight handlers finish, contiguous prefix committed, lease released. */
-  private async stopPartition(p: number, release: boolean): Promise<void> {
+  /**
+   * Stops a partition: fetch stops, in-flight handlers finish (bounded by `drainTimeoutMs`), the contiguous prefix
+   * is committed, the lease released.
+   */
+  private async stopPartition(p: number, release: boolean, drainMs = Number.POSITIVE_INFINITY): Promise<void> {
     const owned = this.owned.get(p);
     if (!owned) return;
     this.releasing.add(p);
     try {
       owned.stop.abort();
-      await owned.processor.stop();
-      await owned.loop;
+      const stopped = owned.processor.stop().then(() => owned.loop);
+      let timer: NodeJS.Timeout | undefined;
+      const finished = Number.isFinite(drainMs)
+        ? await Promise.race([
+            stopped.then(() => true),
+            new Promise<boolean>((r) => {
+              timer = setTimeout(() => r(false), drainMs);
+            }),
+          ]).finally(() => clearTimeout(timer))
+        : await stopped.then(() => true);
+      if (!finished) {
+        // a handler that does not return: what it holds is not checkpointed and is delivered again
+        this.report(
+          new TimeoutError(
+            `partition ${p} of ${this.options.topic} (group ${this.options.group}): a handler still runs after drainTimeoutMs ${drainMs}; its message is not checkpointed and will be delivered again`,
+            { field: 'drainTimeoutMs', retriable: false, target: this.client.target },
+          ),
+        );
+        stopped.catch((e: unknown) => this.report(e));
+      }
       if (release) this.client.log.releaseLease(this.options.group, this.options.topic, p, this.memberId);
     } catch (e) {
       this.report(e);
@@ -424,29 +679,87 @@ class LocalSubscription implements Subscription {
     }
   }
 
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+  /**
+   * Publishes a dead letter, with bounded attempts (retriable failures only), then applies `deadLetterFailure`:
+   * `park` keeps the message in the group's park area and moves on; `stop` stops the partition. Either way a
+   * {@link DeadLetterError} goes to `onError` (or the logger) and `deadLetterFailures` counts it.
+   */
+  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, signal: AbortSignal): Promise<void> {
+    const log = this.client.log;
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
       group: this.options.group,
       deadLetterTopic: this.options.deadLetterTopic,
       ensureTopic: async (dlq) => {
-        if (!this.client.log.topic(dlq)) this.client.log.ensureTopic(dlq, 1, DEFAULT_RETENTION_HOURS);
+        validateTopicName(dlq, 'deadLetterTopic');
+        if (!log.topic(dlq)) log.ensureTopic(dlq, 1, DEFAULT_RETENTION_HOURS);
       },
       producer: () => this.client.producer(),
     });
-    await this.dlq.publish(m, error, attempts);
+    const config = this.client.config;
+    let last: unknown;
+    for (let attempt = 1; attempt <= config.deadLetterAttempts; attempt++) {
+      try {
+        await this.dlq.publish(m, error, attempts);
+        return;
+      } catch (e) {
+        last = e;
+        if (isSpeedlayerError(e) && !e.retriable) break; // the same record cannot succeed on a retry
+        if (attempt < config.deadLetterAttempts) await sleep(backoffDelay(attempt, { initialMs: 50, maxMs: 2000 }), signal);
+        if (signal.aborted) throw e; // stopping: left unfinished for the next owner
+      }
+    }
+    this.statsData.deadLetterFailures++;
+    const policy = config.deadLetterFailure;
+    const where = `${m.topic}/${m.partition}@${m.position}`;
+    const failure = new DeadLetterError(
+      `dead letter of ${where} (group ${this.options.group}) could not be published to ${this.dlq.topic}: ${describeError(last)}; ${
+        policy === 'park'
+          ? 'the message is parked in the local log (LocalLog.parked) and the partition moves on'
+          : 'the partition is stopped (deadLetterFailure=stop) until the subscription restarts'
+      }`,
+      m.topic,
+      m.partition,
+      m.position,
+      policy,
+      last,
+    );
+    this.client.logger.error(failure.message, { group: this.options.group, position: where });
+    if (policy === 'park') {
+      await log.park(this.options.group, {
+        topic: m.topic,
+        partition: m.partition,
+        position: m.position,
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+        timestamp: m.timestamp,
+        reason: describeError(last),
+      });
+      this.report(failure);
+      return;
+    }
+    this.report(failure);
+    // stop: never resolve until the partition stops, so nothing after the message is handled or checkpointed
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    throw failure;
   }
 
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing.abort();
       await this.heartbeat;
-      await Promise.all([...this.owned.keys()].map((p) => this.stopPartition(p, true)));
+      const drainMs = this.options.drainTimeoutMs ?? 30_000;
+      await Promise.all([...this.owned.keys()].map((p) => this.stopPartition(p, true, drainMs)));
       try {
         this.client.log.leave(this.options.group, this.options.topic, this.memberId);
       } catch (e) {
         this.report(e);
       }
+      this.client.log.localMembers.delete(this.memberId);
       await this.dlq?.close();
       this.onClose();
     })();
@@ -454,12 +767,13 @@ class LocalSubscription implements Subscription {
   }
 }
 
-/** Creates a client for `local://` or `memory://`. */
+/** Creates a driver for `local://` or `memory://`; the URI's query parameters are config fields. */
 export async function createLocalStreamClient(
   uri: ParsedUri,
   options: { config?: Record<string, unknown>; logger?: Logger } = {},
 ): Promise<LocalStreamClient> {
-  const config = resolveConfig(localConfigSchema, options.config ?? {}, { target: 'local' });
+  const input = { ...configFromQuery(localConfigSchema, uri.params), ...(options.config ?? {}) };
+  const config = resolveConfig(localConfigSchema, input, { target: 'local' });
   const { dir, ephemeral } = dataDirFor(uri);
   if (ephemeral) ephemeralDirs.add(dir);
   const log = openLog(dir, { durable: !ephemeral });

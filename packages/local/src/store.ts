@@ -7,16 +7,36 @@
  * - `['t', topic]`                         topic metadata
  * - `['hw', topic, p]`                     next offset of partition p
  * - `['lo', topic, p]`                     first retained offset of partition p
- * - `['m', topic, p, offset]`              a message
+ * - `['sz', topic, p]`                     bytes retained in partition p (keys, values, headers)
+ * - `['m', topic, p, offset]`              a message: `[key, value, headers, timestamp, crc32]`
  * - `['ck', group, topic, p]`              committed next offset
  * - `['mem', group, topic, memberId]`      live group member (expiry)
  * - `['ls', group, topic, p]`              partition lease (owner, epoch, expiry)
+ * - `['pk', group, topic, p, offset]`      a parked message: its dead letter could not be published
+ *
+ * Writes of records go through lmdb-js's asynchronous batches: every `append()` made in one event-loop turn runs
+ * in one write transaction, committed and fsynced once on lmdb-js's write thread (group commit); each `append()`
+ * resolves only once its records are durable, and is atomic on its own (a child transaction).
+ *
+ * Files are checked before LMDB maps them (size, magic, version, page size, last page), so a truncated, empty
+ * or foreign file gives a {@link StorageError} naming it rather than a SIGBUS or an empty log; each record
+ * carries a CRC-32 that is verified on read.
  *
  * @packageDocumentation
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ConflictError, NotFoundError, type ProducerRecord, type RecordMetadata, valueBytes } from '@speedlayer/core';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
+import {
+  ConflictError,
+  isSpeedlayerError,
+  NotFoundError,
+  type ProducerRecord,
+  type RecordMetadata,
+  StorageError,
+  valueBytes,
+} from '@speedlayer/core';
 import { open, type RootDatabase } from 'lmdb';
 
 /** Stored topic metadata. */
@@ -26,7 +46,7 @@ export interface TopicMeta {
   createdAt: number;
 }
 
-/** A stored message. */
+/** A stored message as read back (headers rebuilt as an own-property object). */
 export interface StoredMessage {
   k: string | null;
   v: Uint8Array;
@@ -48,17 +68,40 @@ export interface LeaseRecord {
   expires: number;
 }
 
+/** A message whose dead letter could not be published, kept in the group's park area. */
+export interface ParkedMessage {
+  topic: string;
+  partition: number;
+  position: string;
+  key: string | null;
+  value: Uint8Array;
+  headers: Record<string, string>;
+  timestamp: number;
+  /** Why publishing its dead letter failed. */
+  reason: string;
+}
+
 type Key = (string | number)[];
+/** Encoded record: key, value, headers as a flat `[name, value, ...]` list, timestamp, CRC-32. */
+type Encoded = [string | null, Uint8Array, string[] | null, number, number];
+
 const END = '\uffff';
 
 /** Default retention when none is asked: 7 days, as Kafka's default. */
 export const DEFAULT_RETENTION_HOURS = 168;
+
+/** The LMDB data format this build reads (LMDB 1.0 as built into lmdb-js 3). */
+const LMDB_MAGIC = 0xbeefc0de;
+const LMDB_VERSION = 2;
+/** Byte offsets in an LMDB 1.0 meta page: page header (24 bytes), then `MDB_meta`. */
+const META = { magic: 24, version: 28, pageSize: 48, lastPage: 144, txnId: 152 } as const;
 
 const openStores = new Map<string, { store: LocalLog; refs: number }>();
 
 /**
  * Opens (or shares, within one process) the log in `dir`.
  * LMDB must not be opened twice by one process, so handles are reference-counted.
+ * @throws {@link StorageError} when the directory or its data file is unusable (named in the error).
  */
 export function openLog(dir: string, options: { durable?: boolean } = {}): LocalLog {
   const path = resolve(dir);
@@ -67,8 +110,18 @@ export function openLog(dir: string, options: { durable?: boolean } = {}): Local
     existing.refs++;
     return existing.store;
   }
-  mkdirSync(path, { recursive: true });
-  const store = new LocalLog(path, options.durable ?? true);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw storageError(e, `cannot create the data directory ${path}`, path);
+  }
+  checkDataFile(path);
+  let store: LocalLog;
+  try {
+    store = new LocalLog(path, options.durable ?? true);
+  } catch (e) {
+    throw storageError(e, `cannot open the log in ${path}`, path);
+  }
   openStores.set(path, { store, refs: 1 });
   return store;
 }
@@ -82,6 +135,100 @@ export async function releaseLog(store: LocalLog): Promise<void> {
     openStores.delete(store.path);
     await store.db.close();
   }
+}
+
+/** Maps a thrown value (errno, LMDB code) to a {@link StorageError} naming `path`; typed errors pass through. */
+export function storageError(e: unknown, what: string, path: string): Error {
+  if (isSpeedlayerError(e)) return e;
+  const err = e as { code?: string; message?: string };
+  const code = err?.code ?? '';
+  const text = String(err?.message ?? e);
+  // a full disk or map, or a lock held elsewhere, may pass; anything else is a fault of the file
+  const retriable = /ENOSPC|EDQUOT|MDB_MAP_FULL|EAGAIN|EBUSY|MDB_READERS_FULL/.test(`${code} ${text}`);
+  const hint = /ENOSPC|EDQUOT/.test(`${code} ${text}`)
+    ? ' (the disk is full: free space or move the data directory)'
+    : /MDB_MAP_FULL/.test(text)
+      ? ' (the log reached its map size: let retention trim it or use another directory)'
+      : /EACCES|EPERM/.test(code)
+        ? ' (permission denied)'
+        : '';
+  return new StorageError(`${what}: ${code ? `${code}: ` : ''}${text}${hint}`, {
+    path,
+    retriable,
+    cause: e,
+    target: 'local',
+  });
+}
+
+/**
+ * Checks `data.mdb` in `dir` before LMDB maps it: a file that LMDB would map past its end (truncated), a 0-byte
+ * file, a file of another format or version, or one LMDB cannot read gives a {@link StorageError} naming it.
+ */
+export function checkDataFile(dir: string): void {
+  const file = join(dir, 'data.mdb');
+  if (!existsSync(file)) return;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size === 0) {
+      throw new StorageError(`${file} is empty (0 bytes): not a speedlayer log; move it away or restore it from a backup`, {
+        path: file,
+        target: 'local',
+      });
+    }
+    const head = Buffer.alloc(4096);
+    const got = readSync(fd, head, 0, head.length, 0);
+    const meta0 = readMeta(head.subarray(0, got));
+    if (!meta0) {
+      throw new StorageError(`${file} has no LMDB header (${size} bytes): not a speedlayer log, or its header is corrupt`, {
+        path: file,
+        target: 'local',
+      });
+    }
+    if (meta0.version !== LMDB_VERSION) {
+      throw new StorageError(`${file} is LMDB data format ${meta0.version}; this build reads format ${LMDB_VERSION}`, {
+        path: file,
+        target: 'local',
+      });
+    }
+    const psize = meta0.pageSize;
+    if (size < 2 * psize) {
+      throw new StorageError(`${file} is truncated: ${size} bytes, less than its two ${psize}-byte meta pages`, {
+        path: file,
+        target: 'local',
+      });
+    }
+    const page1 = Buffer.alloc(Math.min(psize, 4096));
+    readSync(fd, page1, 0, page1.length, psize);
+    const meta1 = readMeta(page1);
+    // LMDB uses the meta page with the larger transaction id: every page it names must be in the file
+    const current = meta1 && meta1.txnId > meta0.txnId ? meta1 : meta0;
+    const needed = (current.lastPage + 1) * psize;
+    if (size < needed) {
+      throw new StorageError(
+        `${file} is truncated: ${size} bytes, but its last committed transaction uses ${needed} bytes; restore it from a backup`,
+        { path: file, target: 'local' },
+      );
+    }
+  } catch (e) {
+    throw storageError(e, `cannot check ${file}`, file);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function readMeta(page: Buffer): { version: number; pageSize: number; lastPage: number; txnId: number } | undefined {
+  if (page.length < META.txnId + 8) return undefined;
+  if (page.readUInt32LE(META.magic) !== LMDB_MAGIC) return undefined;
+  const pageSize = page.readUInt32LE(META.pageSize);
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
+  return {
+    version: page.readUInt32LE(META.version),
+    pageSize,
+    lastPage: Number(page.readBigUInt64LE(META.lastPage)),
+    txnId: Number(page.readBigUInt64LE(META.txnId)),
+  };
 }
 
 /** Kafka's murmur2 (the Java client's `Utils.murmur2`), so keys land where a Kafka client would put them. */
@@ -120,10 +267,52 @@ export function partitionForKey(key: string, partitions: number): number {
   return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
 }
 
-/** Synchronous operations on one LMDB environment. */
+/** CRC-32 of a record's fields, stored beside it and verified on read. */
+function checksum(k: string | null, v: Uint8Array, h: string[] | null, ts: number): number {
+  let c = crc32(v);
+  c = crc32(k === null ? '\u0000' : `k${k}`, c);
+  if (h) for (const s of h) c = crc32(`\u0000${s}`, c);
+  return crc32(String(ts), c);
+}
+
+function encode(r: ProducerRecord, now: number): Encoded {
+  const k = r.key ?? null;
+  const v = valueBytes(r.value);
+  let h: string[] | null = null;
+  if (r.headers) {
+    for (const name of Object.keys(r.headers)) {
+      h ??= [];
+      h.push(name, r.headers[name] as string);
+    }
+  }
+  const ts = r.timestamp ?? now;
+  return [k, v, h, ts, checksum(k, v, h, ts)];
+}
+
+/** Bytes a record holds in its partition (for byte retention). */
+function encodedBytes(e: Encoded): number {
+  let n = e[1].byteLength;
+  if (e[0] !== null) n += Buffer.byteLength(e[0]);
+  if (e[2]) for (const s of e[2]) n += Buffer.byteLength(s);
+  return n;
+}
+
+/** Headers as an object with own properties only: `__proto__` and friends are data, never a prototype. */
+function headersOf(flat: string[] | null): Record<string, string> | null {
+  if (!flat || flat.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    Object.defineProperty(out, flat[i] as string, { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Synchronous reads and batched durable writes on one LMDB environment. */
 export class LocalLog {
   readonly db: RootDatabase<unknown, Key>;
   private roundRobin = 0;
+  /** Member ids of subscriptions alive in this process (so an id of a former process with our pid is stale). */
+  readonly localMembers = new Set<string>();
 
   constructor(
     readonly path: string,
@@ -141,8 +330,17 @@ export class LocalLog {
     });
   }
 
+  /** Runs `fn`, mapping disk and LMDB failures to a {@link StorageError} naming this log. */
+  guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageError(e, `${what} in ${this.path}`, this.path);
+    }
+  }
+
   topic(topic: string): TopicMeta | undefined {
-    return this.db.get(['t', topic]) as TopicMeta | undefined;
+    return this.guard('reading topic metadata', () => this.db.get(['t', topic]) as TopicMeta | undefined);
   }
 
   requireTopic(topic: string): TopicMeta {
@@ -153,178 +351,287 @@ export class LocalLog {
 
   /** Creates the topic unless it exists; returns what is stored. */
   ensureTopic(topic: string, partitions: number, retentionHours: number): TopicMeta {
-    return this.db.transactionSync(() => {
-      const existing = this.topic(topic);
-      if (existing) return existing;
-      const meta: TopicMeta = { partitions, retentionHours, createdAt: Date.now() };
-      this.db.putSync(['t', topic], meta);
-      for (let p = 0; p < partitions; p++) {
-        this.db.putSync(['hw', topic, p], 0);
-        this.db.putSync(['lo', topic, p], 0);
-      }
-      return meta;
-    });
+    return this.guard('creating a topic', () =>
+      this.db.transactionSync(() => {
+        const existing = this.db.get(['t', topic]) as TopicMeta | undefined;
+        if (existing) return existing;
+        const meta: TopicMeta = { partitions, retentionHours, createdAt: Date.now() };
+        this.db.putSync(['t', topic], meta);
+        for (let p = 0; p < partitions; p++) {
+          this.db.putSync(['hw', topic, p], 0);
+          this.db.putSync(['lo', topic, p], 0);
+        }
+        return meta;
+      }),
+    );
   }
 
   growPartitions(topic: string, partitions: number): TopicMeta {
-    return this.db.transactionSync(() => {
-      const meta = this.requireTopic(topic);
-      if (partitions < meta.partitions) {
-        throw new ConflictError(`topic ${topic} has ${meta.partitions} partitions; partitions only grow`, {
-          field: 'partitions',
-          target: 'local',
-        });
-      }
-      for (let p = meta.partitions; p < partitions; p++) {
-        this.db.putSync(['hw', topic, p], 0);
-        this.db.putSync(['lo', topic, p], 0);
-      }
-      const next = { ...meta, partitions };
-      this.db.putSync(['t', topic], next);
-      return next;
-    });
+    return this.guard('growing partitions', () =>
+      this.db.transactionSync(() => {
+        const meta = this.requireTopic(topic);
+        if (partitions < meta.partitions) {
+          throw new ConflictError(`topic ${topic} has ${meta.partitions} partitions; partitions only grow`, {
+            field: 'partitions',
+            target: 'local',
+          });
+        }
+        for (let p = meta.partitions; p < partitions; p++) {
+          this.db.putSync(['hw', topic, p], 0);
+          this.db.putSync(['lo', topic, p], 0);
+        }
+        const next = { ...meta, partitions };
+        this.db.putSync(['t', topic], next);
+        return next;
+      }),
+    );
   }
 
+  /**
+   * Deletes a topic with its messages and every group's state of it (checkpoints, members, leases, parked
+   * messages), so a topic created again under the same name is read from its start by old groups.
+   */
   deleteTopic(topic: string): void {
-    this.db.transactionSync(() => {
-      for (const prefix of ['m', 'hw', 'lo']) {
-        for (const key of this.db.getKeys({ start: [prefix, topic], end: [prefix, topic, END] })) this.db.removeSync(key);
-      }
-      this.db.removeSync(['t', topic]);
-    });
+    this.guard('deleting a topic', () =>
+      this.db.transactionSync(() => {
+        for (const prefix of ['m', 'hw', 'lo', 'sz']) {
+          for (const key of this.db.getKeys({ start: [prefix, topic], end: [prefix, topic, END] })) this.db.removeSync(key);
+        }
+        // group state is keyed by group first: scan it and keep other topics'
+        for (const prefix of ['ck', 'mem', 'ls', 'pk']) {
+          for (const key of this.db.getKeys({ start: [prefix], end: [prefix, END] })) {
+            if (key[2] === topic) this.db.removeSync(key);
+          }
+        }
+        this.db.removeSync(['t', topic]);
+      }),
+    );
   }
 
   listTopics(): string[] {
-    return [...this.db.getKeys({ start: ['t'], end: ['t', END] })].map((k) => String(k[1]));
+    return this.guard('listing topics', () => [...this.db.getKeys({ start: ['t'], end: ['t', END] })].map((k) => String(k[1])));
   }
 
   highWatermark(topic: string, p: number): number {
-    return (this.db.get(['hw', topic, p]) as number | undefined) ?? 0;
+    return this.guard('reading a high watermark', () => (this.db.get(['hw', topic, p]) as number | undefined) ?? 0);
   }
 
   lowWatermark(topic: string, p: number): number {
-    return (this.db.get(['lo', topic, p]) as number | undefined) ?? 0;
+    return this.guard('reading a low watermark', () => (this.db.get(['lo', topic, p]) as number | undefined) ?? 0);
   }
 
-  /** Appends a whole batch in one transaction: all of it is stored, or none. */
-  append(topic: string, records: readonly ProducerRecord[]): RecordMetadata[] {
+  /** Bytes retained in a partition. */
+  partitionBytes(topic: string, p: number): number {
+    return this.guard('reading partition size', () => (this.db.get(['sz', topic, p]) as number | undefined) ?? 0);
+  }
+
+  /**
+   * Appends a whole batch atomically (all of it is stored, or none). Appends of one event-loop turn share one
+   * write transaction and one fsync, off the main thread; resolves once the records are durable.
+   */
+  async append(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     const now = Date.now();
-    return this.db.transactionSync(() => {
-      const meta = this.requireTopic(topic);
-      const next = new Map<number, number>();
-      const out: RecordMetadata[] = [];
-      for (const r of records) {
-        let p: number;
-        if (r.partition !== undefined) {
-          if (r.partition >= meta.partitions) {
-            throw new NotFoundError(`topic ${topic} has no partition ${r.partition}`, { field: 'partition', target: 'local' });
-          }
-          p = r.partition;
-        } else if (r.key !== undefined && r.key !== null) {
-          p = partitionForKey(r.key, meta.partitions);
-        } else {
-          p = this.roundRobin++ % meta.partitions;
+    const encoded = records.map((r) => encode(r, now));
+    try {
+      return await this.db.childTransaction(() => this.appendInTxn(topic, records, encoded));
+    } catch (e) {
+      throw storageError(e, `appending to ${topic}`, this.path);
+    }
+  }
+
+  private appendInTxn(topic: string, records: readonly ProducerRecord[], encoded: Encoded[]): RecordMetadata[] {
+    const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
+    if (!meta) throw new NotFoundError(`topic ${topic} does not exist in ${this.path}`, { field: 'topic', target: 'local' });
+    const next = new Map<number, number>();
+    const bytes = new Map<number, number>();
+    const out: RecordMetadata[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as ProducerRecord;
+      const e = encoded[i] as Encoded;
+      let p: number;
+      if (r.partition !== undefined) {
+        if (r.partition >= meta.partitions) {
+          throw new NotFoundError(`topic ${topic} has no partition ${r.partition}`, { field: 'partition', target: 'local' });
         }
-        const offset = next.get(p) ?? this.highWatermark(topic, p);
-        const msg: StoredMessage = {
-          k: r.key ?? null,
-          v: valueBytes(r.value),
-          h: r.headers && Object.keys(r.headers).length > 0 ? r.headers : null,
-          ts: r.timestamp ?? now,
-        };
-        this.db.putSync(['m', topic, p, offset], msg);
-        next.set(p, offset + 1);
-        out.push({ partition: p, position: String(offset) });
+        p = r.partition;
+      } else if (e[0] !== null) {
+        p = partitionForKey(e[0], meta.partitions);
+      } else {
+        p = this.roundRobin++ % meta.partitions;
       }
-      for (const [p, hw] of next) this.db.putSync(['hw', topic, p], hw);
+      const offset = next.get(p) ?? (this.db.get(['hw', topic, p]) as number | undefined) ?? 0;
+      this.db.putSync(['m', topic, p, offset], e);
+      next.set(p, offset + 1);
+      bytes.set(p, (bytes.get(p) ?? 0) + encodedBytes(e));
+      out.push({ partition: p, position: String(offset) });
+    }
+    for (const [p, hw] of next) this.db.putSync(['hw', topic, p], hw);
+    for (const [p, n] of bytes)
+      this.db.putSync(['sz', topic, p], ((this.db.get(['sz', topic, p]) as number | undefined) ?? 0) + n);
+    return out;
+  }
+
+  /**
+   * Reads messages of a partition from `from` (inclusive): at most `max` of them and, beyond the first, at most
+   * `maxBytes` bytes. Each record's checksum is verified.
+   * @throws {@link StorageError} for a record whose checksum does not match (naming topic, partition, offset).
+   */
+  read(
+    topic: string,
+    p: number,
+    from: number,
+    max: number,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): Array<{ offset: number; msg: StoredMessage; bytes: number }> {
+    return this.guard(`reading ${topic}/${p}`, () => {
+      const out: Array<{ offset: number; msg: StoredMessage; bytes: number }> = [];
+      let total = 0;
+      for (const { key, value } of this.db.getRange({
+        start: ['m', topic, p, from],
+        end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+        limit: max,
+      })) {
+        const offset = key[3] as number;
+        const { msg, bytes } = this.decode(value, topic, p, offset);
+        if (out.length > 0 && total + bytes > maxBytes) break;
+        total += bytes;
+        out.push({ offset, msg, bytes });
+      }
       return out;
     });
   }
 
-  /** Reads up to `max` messages of a partition from `from` (inclusive). */
-  read(topic: string, p: number, from: number, max: number): Array<{ offset: number; msg: StoredMessage }> {
-    const out: Array<{ offset: number; msg: StoredMessage }> = [];
-    for (const { key, value } of this.db.getRange({
-      start: ['m', topic, p, from],
-      end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
-      limit: max,
-    })) {
-      out.push({ offset: key[3] as number, msg: value as StoredMessage });
+  private decode(value: unknown, topic: string, p: number, offset: number): { msg: StoredMessage; bytes: number } {
+    if (Array.isArray(value) && value.length === 5) {
+      const e = value as Encoded;
+      const [k, v, h, ts, c] = e;
+      const fieldsOk =
+        (k === null || typeof k === 'string') &&
+        v instanceof Uint8Array &&
+        (h === null || Array.isArray(h)) &&
+        typeof ts === 'number';
+      if (fieldsOk && checksum(k, v, h, ts) === c) return { msg: { k, v, h: headersOf(h), ts }, bytes: encodedBytes(e) };
+    } else if (value && typeof value === 'object' && (value as StoredMessage).v instanceof Uint8Array) {
+      // written before checksums (format of speedlayer 0.1): read as is
+      const m = value as StoredMessage;
+      return { msg: m, bytes: m.v.byteLength };
     }
-    return out;
+    throw new StorageError(
+      `record ${topic}/${p}@${offset} in ${this.path} is corrupt (checksum mismatch); restore the log from a backup, or move the group's checkpoint past it`,
+      { path: join(this.path, 'data.mdb'), target: 'local', field: `${topic}/${p}@${offset}` },
+    );
   }
 
   /** First offset whose timestamp is at or after `ts` (the high watermark when none). */
   offsetForTimestamp(topic: string, p: number, ts: number): number {
     const lo = this.lowWatermark(topic, p);
-    for (const { key, value } of this.db.getRange({
-      start: ['m', topic, p, lo],
-      end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
-    })) {
-      if ((value as StoredMessage).ts >= ts) return key[3] as number;
+    for (let from = lo; ; ) {
+      const rows = this.read(topic, p, from, 1000);
+      if (rows.length === 0) return this.highWatermark(topic, p);
+      for (const r of rows) if (r.msg.ts >= ts) return r.offset;
+      from = (rows[rows.length - 1] as { offset: number }).offset + 1;
     }
-    return this.highWatermark(topic, p);
   }
 
-  /** Drops messages older than the topic's retention. Returns how many were removed. */
-  trim(topic: string, now = Date.now()): number {
-    const meta = this.topic(topic);
-    if (!meta) return 0;
-    const cutoff = now - meta.retentionHours * 3_600_000;
-    let removed = 0;
-    this.db.transactionSync(() => {
-      for (let p = 0; p < meta.partitions; p++) {
-        let lo = this.lowWatermark(topic, p);
-        for (const { key, value } of this.db.getRange({
-          start: ['m', topic, p, lo],
-          end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
-        })) {
-          if ((value as StoredMessage).ts >= cutoff) break;
-          this.db.removeSync(key);
-          lo = (key[3] as number) + 1;
-          removed++;
+  /**
+   * One bounded step of retention for a topic: drops messages older than its retention and, with `retentionBytes`,
+   * the oldest messages of a partition holding more than that many bytes. Removes at most `budget` messages in one
+   * durable transaction. Returns how many were removed (call again while it returns `budget`).
+   */
+  async trim(topic: string, options: { now?: number; retentionBytes?: number; budget?: number } = {}): Promise<number> {
+    const now = options.now ?? Date.now();
+    const budget = options.budget ?? 5000;
+    try {
+      return await this.db.transaction(() => {
+        const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
+        if (!meta) return 0;
+        const cutoff = now - meta.retentionHours * 3_600_000;
+        let removed = 0;
+        for (let p = 0; p < meta.partitions && removed < budget; p++) {
+          const loKey: Key = ['lo', topic, p];
+          let lo = (this.db.get(loKey) as number | undefined) ?? 0;
+          let size = (this.db.get(['sz', topic, p]) as number | undefined) ?? 0;
+          const startLo = lo;
+          for (const { key, value } of this.db.getRange({
+            start: ['m', topic, p, lo],
+            end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+            limit: budget - removed,
+          })) {
+            const e = value as Encoded | StoredMessage;
+            const ts = Array.isArray(e) ? e[3] : e.ts;
+            const bytes = Array.isArray(e) ? encodedBytes(e) : e.v.byteLength;
+            const overBytes = options.retentionBytes !== undefined && size > options.retentionBytes;
+            if (ts >= cutoff && !overBytes) break;
+            this.db.removeSync(key);
+            lo = (key[3] as number) + 1;
+            size = Math.max(0, size - bytes);
+            removed++;
+          }
+          if (lo !== startLo) {
+            this.db.putSync(loKey, lo);
+            this.db.putSync(['sz', topic, p], size);
+          }
         }
-        this.db.putSync(['lo', topic, p], lo);
-      }
-    });
-    return removed;
+        return removed;
+      });
+    } catch (e) {
+      throw storageError(e, `trimming ${topic}`, this.path);
+    }
   }
 
   checkpoint(group: string, topic: string, p: number): number | undefined {
-    return this.db.get(['ck', group, topic, p]) as number | undefined;
+    return this.guard('reading a checkpoint', () => this.db.get(['ck', group, topic, p]) as number | undefined);
   }
 
   /** Writes a checkpoint only while `owner` holds the partition's lease at `epoch` (fencing). */
   commit(group: string, topic: string, p: number, nextOffset: number, owner: string, epoch: number): void {
-    this.db.transactionSync(() => {
-      const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
-      if (!lease || lease.owner !== owner || lease.epoch !== epoch) {
-        throw new ConflictError(
-          `member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`,
-          {
-            target: 'local',
-          },
-        );
-      }
-      const current = this.checkpoint(group, topic, p);
-      if (current === undefined || nextOffset > current) this.db.putSync(['ck', group, topic, p], nextOffset);
-    });
+    this.guard('writing a checkpoint', () =>
+      this.db.transactionSync(() => {
+        const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
+        if (!lease || lease.owner !== owner || lease.epoch !== epoch) {
+          throw new ConflictError(
+            `member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`,
+            {
+              target: 'local',
+            },
+          );
+        }
+        const current = this.db.get(['ck', group, topic, p]) as number | undefined;
+        if (current === undefined || nextOffset > current) this.db.putSync(['ck', group, topic, p], nextOffset);
+      }),
+    );
   }
 
   /** Sets a checkpoint if the group has none (used to pin `latest`/timestamp starts). Returns the stored value. */
   initCheckpoint(group: string, topic: string, p: number, nextOffset: number): number {
-    return this.db.transactionSync(() => {
-      const current = this.checkpoint(group, topic, p);
-      if (current !== undefined) return current;
-      this.db.putSync(['ck', group, topic, p], nextOffset);
-      return nextOffset;
-    });
+    return this.guard('writing a checkpoint', () =>
+      this.db.transactionSync(() => {
+        const current = this.db.get(['ck', group, topic, p]) as number | undefined;
+        if (current !== undefined) return current;
+        this.db.putSync(['ck', group, topic, p], nextOffset);
+        return nextOffset;
+      }),
+    );
+  }
+
+  /** True when `member` is known dead: its process on this host has exited, or it is a former process with our pid. */
+  private deadMember(memberId: string, member: MemberRecord): boolean {
+    if (member.host !== hostname()) return false;
+    if (member.pid === process.pid) return !this.localMembers.has(memberId);
+    try {
+      process.kill(member.pid, 0);
+      return false;
+    } catch (e) {
+      return (e as { code?: string }).code === 'ESRCH';
+    }
   }
 
   /**
-   * One membership round in a single transaction: renews this member, drops expired members, renews leases it
-   * keeps, and takes free or expired leases of the partitions assigned to it. Returns the leases it holds and
-   * the partitions it should release (assigned to someone else now).
+   * One membership round in a single transaction: renews this member, drops expired members and members whose
+   * process has exited, renews leases it keeps, and takes the partitions assigned to it whose lease is free, expired
+   * or held by a member that is gone (so a restarted worker takes its partitions back at once). Returns the leases
+   * it holds, the partitions it should release (assigned to someone else now) and how many assigned to it are still
+   * held by another live member (waiting for their handover).
    */
   membershipRound(
     group: string,
@@ -332,49 +639,59 @@ export class LocalLog {
     memberId: string,
     sessionTimeoutMs: number,
     record: Omit<MemberRecord, 'expires'>,
-  ): { held: Map<number, number>; release: number[]; members: number } {
+  ): { held: Map<number, number>; release: number[]; members: number; waiting: number } {
     const now = Date.now();
-    return this.db.transactionSync(() => {
-      const meta = this.requireTopic(topic);
-      this.db.putSync(['mem', group, topic, memberId], { ...record, expires: now + sessionTimeoutMs });
-      const live: string[] = [];
-      for (const { key, value } of this.db.getRange({ start: ['mem', group, topic], end: ['mem', group, topic, END] })) {
-        if ((value as MemberRecord).expires < now) this.db.removeSync(key);
-        else live.push(String(key[3]));
-      }
-      live.sort();
-      const index = live.indexOf(memberId);
-      const held = new Map<number, number>();
-      const release: number[] = [];
-      for (let p = 0; p < meta.partitions; p++) {
-        const mine = live.length > 0 && p % live.length === index;
-        const leaseKey: Key = ['ls', group, topic, p];
-        const lease = this.db.get(leaseKey) as LeaseRecord | undefined;
-        if (lease && lease.owner === memberId) {
-          this.db.putSync(leaseKey, { ...lease, expires: now + sessionTimeoutMs });
-          held.set(p, lease.epoch);
-          if (!mine) release.push(p);
-        } else if (mine && (!lease || lease.expires < now)) {
-          const epoch = (lease?.epoch ?? 0) + 1;
-          this.db.putSync(leaseKey, { owner: memberId, epoch, expires: now + sessionTimeoutMs });
-          held.set(p, epoch);
+    return this.guard('renewing group membership', () =>
+      this.db.transactionSync(() => {
+        const meta = this.requireTopic(topic);
+        this.db.putSync(['mem', group, topic, memberId], { ...record, expires: now + sessionTimeoutMs });
+        const live: string[] = [];
+        for (const { key, value } of this.db.getRange({ start: ['mem', group, topic], end: ['mem', group, topic, END] })) {
+          const id = String(key[3]);
+          const member = value as MemberRecord;
+          if (id !== memberId && (member.expires < now || this.deadMember(id, member))) this.db.removeSync(key);
+          else live.push(id);
         }
-      }
-      return { held, release, members: live.length };
-    });
+        live.sort();
+        const liveSet = new Set(live);
+        const index = live.indexOf(memberId);
+        const held = new Map<number, number>();
+        const release: number[] = [];
+        let waiting = 0;
+        for (let p = 0; p < meta.partitions; p++) {
+          const mine = live.length > 0 && p % live.length === index;
+          const leaseKey: Key = ['ls', group, topic, p];
+          const lease = this.db.get(leaseKey) as LeaseRecord | undefined;
+          if (lease && lease.owner === memberId) {
+            this.db.putSync(leaseKey, { ...lease, expires: now + sessionTimeoutMs });
+            held.set(p, lease.epoch);
+            if (!mine) release.push(p);
+          } else if (mine && (!lease || lease.expires < now || !liveSet.has(lease.owner))) {
+            const epoch = (lease?.epoch ?? 0) + 1;
+            this.db.putSync(leaseKey, { owner: memberId, epoch, expires: now + sessionTimeoutMs });
+            held.set(p, epoch);
+          } else if (mine) {
+            waiting++;
+          }
+        }
+        return { held, release, members: live.length, waiting };
+      }),
+    );
   }
 
   /** Gives up a lease (after draining and committing). */
   releaseLease(group: string, topic: string, p: number, memberId: string): void {
-    this.db.transactionSync(() => {
-      const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
-      if (lease && lease.owner === memberId) this.db.putSync(['ls', group, topic, p], { ...lease, owner: '', expires: 0 });
-    });
+    this.guard('releasing a lease', () =>
+      this.db.transactionSync(() => {
+        const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
+        if (lease && lease.owner === memberId) this.db.putSync(['ls', group, topic, p], { ...lease, owner: '', expires: 0 });
+      }),
+    );
   }
 
   /** Removes a member record (leaving the group). */
   leave(group: string, topic: string, memberId: string): void {
-    this.db.transactionSync(() => this.db.removeSync(['mem', group, topic, memberId]));
+    this.guard('leaving a group', () => this.db.transactionSync(() => this.db.removeSync(['mem', group, topic, memberId])));
   }
 
   /** Leases of a group (for tests and `describe`). */
@@ -384,5 +701,43 @@ export class LocalLog {
       out.set(key[3] as number, value as LeaseRecord);
     }
     return out;
+  }
+
+  /** Keeps a message whose dead letter could not be published in the group's park area (durably). */
+  async park(group: string, message: ParkedMessage): Promise<void> {
+    const flat: string[] = [];
+    for (const name of Object.keys(message.headers)) flat.push(name, message.headers[name] as string);
+    try {
+      await this.db.put(['pk', group, message.topic, message.partition, Number(message.position)], {
+        k: message.key,
+        v: message.value,
+        h: flat,
+        ts: message.timestamp,
+        reason: message.reason,
+      });
+    } catch (e) {
+      throw storageError(e, `parking ${message.topic}/${message.partition}@${message.position}`, this.path);
+    }
+  }
+
+  /** Messages of a group whose dead letters could not be published, in partition and position order. */
+  parked(group: string, topic: string): ParkedMessage[] {
+    return this.guard('reading parked messages', () => {
+      const out: ParkedMessage[] = [];
+      for (const { key, value } of this.db.getRange({ start: ['pk', group, topic], end: ['pk', group, topic, END] })) {
+        const v = value as { k: string | null; v: Uint8Array; h: string[]; ts: number; reason: string };
+        out.push({
+          topic,
+          partition: key[3] as number,
+          position: String(key[4]),
+          key: v.k,
+          value: v.v,
+          headers: headersOf(v.h) ?? {},
+          timestamp: v.ts,
+          reason: v.reason,
+        });
+      }
+      return out;
+    });
   }
 }
