@@ -11,6 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-conf-'));
 
 streamConformance({
   name: 'local',
+  nativeClient: 'LocalLog',
   uri: `local://${dir}`,
   // short sessions so that a killed member's leases expire quickly
   subscribeDefaults: { sessionTimeoutMs: 1500 },
@@ -18,6 +19,7 @@ streamConformance({
 
 streamConformance({
   name: 'memory',
+  nativeClient: 'LocalLog',
   uri: 'memory://conformance',
   subscribeDefaults: { sessionTimeoutMs: 1500 },
   skip: {

@@ -11,6 +11,7 @@ const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-e
 describe.runIf(process.env.SPEEDLAYER_CLOUD === 'aws')('aws-kinesis-ecs on AWS', () => {
   streamConformance({
     name: 'kinesis (aws)',
+    nativeClient: 'KinesisClient',
     uri: `kinesis://${region}`,
     // default polls (200 ms) respect 5 GetRecords/s per shard; shard syncs every 2 s to see resharding sooner
     connectOptions: { config: { shardSyncIntervalMs: 2000 } },

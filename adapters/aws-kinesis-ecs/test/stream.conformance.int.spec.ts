@@ -9,6 +9,7 @@ import { fastConfig, motoUri } from './env.js';
 describePeer('moto', 'aws-kinesis-ecs on moto', (moto) => {
   streamConformance({
     name: 'kinesis (moto)',
+    nativeClient: 'KinesisClient',
     uri: motoUri(moto),
     connectOptions: { config: { ...fastConfig } },
     // short lease failover so that a killed member's shards are taken over quickly

@@ -13,6 +13,7 @@ describePeer('kafka', 'aws-msk-eks stream', (kafka) => {
 
   streamConformance({
     name: 'kafka (PLAINTEXT)',
+    nativeClient: 'Client',
     uri: `kafka://${kafka.bootstrap}`,
     connectOptions: { config },
     subscribeDefaults,
@@ -21,6 +22,7 @@ describePeer('kafka', 'aws-msk-eks stream', (kafka) => {
 
   streamConformance({
     name: 'kafka (SASL_SSL, PLAIN)',
+    nativeClient: 'Client',
     uri: `kafka://${kafka.saslSsl}`,
     connectOptions: {
       config: {

@@ -28,6 +28,7 @@ describePeer('azurite', 'azure-eventhubs-aks stream (eventhubs:// over AMQP)', (
   });
 
   streamConformance({
+    nativeClient: false,
     name: `eventhubs AMQP stand-in (${peer ? 'peer process' : 'in process'}) + Azurite checkpoints`,
     uri: async () => (await ready).uri,
     connectOptions: async () => ({ config: (await ready).config }),

@@ -58,6 +58,7 @@ describe.runIf(env.SPEEDLAYER_CLOUD === 'azure')('azure-eventhubs-aks (eventhubs
 
   streamConformance({
     name: 'eventhubs (azure)',
+    nativeClient: false,
     uri,
     connectOptions: { config },
     subscribeDefaults: { sessionTimeoutMs: 15_000 },

@@ -20,6 +20,7 @@ describePeer('kafka', 'azure-eventhubs-aks eventhubs+kafka stream', (kafka, all)
 
   streamConformance({
     name: 'eventhubs+kafka (SASL_SSL, PLAIN $ConnectionString)',
+    nativeClient: 'Client',
     uri: () => {
       if (!uri) throw new Error('the peers status lists no eventhubs+kafka stream URI');
       return uri;

@@ -12,6 +12,7 @@ const project = process.env.SPEEDLAYER_GCP_PROJECT;
 if (process.env.SPEEDLAYER_CLOUD === 'gcp' && project) {
   streamConformance({
     name: `pubsub (Google Cloud, ${project})`,
+    nativeClient: 'PubSub',
     uri: `pubsub://${project}`,
     // real Pub/Sub: ordered delivery and seeks take longer than on the emulator
     slowness: 3,

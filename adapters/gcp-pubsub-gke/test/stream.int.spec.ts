@@ -20,13 +20,14 @@ describePeer('pubsub', 'gcp-pubsub-gke stream on pstest', (pubsub) => {
   // TESTPLAN.md), so the client declares `historyForNewGroups: false`: the suite registers each group before
   // producing and, in the start-position step, tests what Pub/Sub without Seek promises instead of history; each
   // such step prints a `[conformance note]` saying so.
-  streamConformance({ name: 'pubsub (pstest)', uri });
+  streamConformance({ name: 'pubsub (pstest)', nativeClient: 'PubSub', uri });
 
   // a pstest whose Seek works (TESTPLAN.md): the whole suite, Seek on, nothing skipped.
   const seekHost = process.env.SPEEDLAYER_PSTEST_SEEK_HOST;
   if (seekHost) {
     streamConformance({
       name: 'pubsub (pstest with a working Seek)',
+      nativeClient: 'PubSub',
       uri: `pubsub://${pubsub.projectId}?emulatorHost=${seekHost}&seek=true`,
       slowness: 2,
     });

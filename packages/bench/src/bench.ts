@@ -10,7 +10,7 @@ import { describeError, isSpeedlayerError, parseUri, TimeoutError } from '@speed
 import type { PlannerTarget } from '@speedlayer/planner';
 import { baselineFor } from './baselines/index.js';
 import { type CostEstimate, estimateCost } from './cost.js';
-import { type BenchDriver, speedlayerDriver } from './driver.js';
+import { type BenchDriver, type SendMode, speedlayerDriver } from './driver.js';
 import { aggregatedValue, type BenchResult, toBenchResult } from './result.js';
 import { type Measurement, mergeMeasurements, type Progress, runWorkload } from './runner.js';
 import type { Durations, LoadedWorkload } from './workload.js';
@@ -23,6 +23,10 @@ export interface BenchOptions {
   durations: Durations;
   /** Time-series interval, ms. @default min(10 s, test / 5) */
   sampleIntervalMs?: number;
+  /** How the speedlayer side hands messages to the client (see {@link SendMode}). @default 'single' */
+  sendMode?: SendMode;
+  /** Records per hand-made batch with `sendMode: 'batched'`. @default 500 */
+  batchSize?: number;
   /** Also run the raw vendor client and compare. */
   overhead?: boolean;
   /** Rounds per side with `overhead` (each round is a full warm-up + test). @default 2 */
@@ -182,7 +186,12 @@ export async function runBench(loaded: LoadedWorkload, options: BenchOptions): P
         if (options.signal?.aborted) break;
         runNo++;
         const open = async (): Promise<BenchDriver> =>
-          side === 'speedlayer' ? speedlayerDriver(stream) : (baseline as { open: () => Promise<BenchDriver> }).open();
+          side === 'speedlayer'
+            ? speedlayerDriver(stream, {
+                ...(options.sendMode ? { sendMode: options.sendMode } : {}),
+                ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+              })
+            : (baseline as { open: () => Promise<BenchDriver> }).open();
         const driver = await withTimeout(
           open(),
           connectTimeoutMs,

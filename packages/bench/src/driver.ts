@@ -5,7 +5,14 @@
  *
  * @packageDocumentation
  */
-import { connect, type StreamClient, type Subscription, ValidationError } from '@speedlayer/core';
+import {
+  connect,
+  type Producer,
+  type ProducerRecord,
+  type StreamClient,
+  type Subscription,
+  ValidationError,
+} from '@speedlayer/core';
 
 /** Header carrying the send time (µs since the epoch, on this host's clock) for end-to-end latency. */
 export const SENT_AT_HEADER = 'sl-bench-sent-us';
@@ -53,13 +60,36 @@ export interface BenchDriver {
   close(): Promise<void>;
 }
 
+/**
+ * How the speedlayer driver hands messages to the client: `single` calls `send()` once per message (what OMB and
+ * most applications do; the portable client batches across calls), `batched` collects the messages of one
+ * event-loop turn into hand-made arrays of up to `batchSize` records per `send()` call.
+ */
+export type SendMode = 'single' | 'batched';
+
+/** Options of {@link speedlayerDriver}. */
+export interface SpeedlayerDriverOptions {
+  /** @default 'single' */
+  sendMode?: SendMode;
+  /** Records per hand-made batch in `batched` mode. @default 500 */
+  batchSize?: number;
+}
+
 /** The speedlayer stream contract as a bench driver. */
 export class SpeedlayerDriver implements BenchDriver {
-  readonly name = 'speedlayer';
+  readonly name: string;
   readonly target: string;
+  private readonly sendMode: SendMode;
+  private readonly batchSize: number;
 
-  constructor(readonly client: StreamClient) {
+  constructor(
+    readonly client: StreamClient,
+    options: SpeedlayerDriverOptions = {},
+  ) {
     this.target = client.target;
+    this.sendMode = options.sendMode ?? 'single';
+    this.batchSize = options.batchSize ?? 500;
+    this.name = this.sendMode === 'single' ? 'speedlayer' : `speedlayer-batched-${this.batchSize}`;
   }
 
   async createTopic(topic: string, partitions: number): Promise<void> {
@@ -86,6 +116,7 @@ export class SpeedlayerDriver implements BenchDriver {
 
   async createProducer(topic: string): Promise<BenchProducer> {
     const producer = this.client.producer();
+    if (this.sendMode === 'batched') return handBatched(producer, topic, this.batchSize);
     return {
       send: async (key, value, headers) => {
         await producer.send(topic, key === undefined ? { value, headers } : { key, value, headers });
@@ -110,7 +141,49 @@ export class SpeedlayerDriver implements BenchDriver {
   }
 }
 
+/** An application's hand-made batching: the messages of one event-loop turn go out as arrays of `size` records. */
+function handBatched(producer: Producer, topic: string, size: number): BenchProducer {
+  let pending: Array<{ record: ProducerRecord; resolve: () => void; reject: (e: unknown) => void }> = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += size) {
+      const chunk = all.slice(i, i + size);
+      producer
+        .send(
+          topic,
+          chunk.map((p) => p.record),
+        )
+        .then(
+          () => {
+            for (const p of chunk) p.resolve();
+          },
+          (e: unknown) => {
+            for (const p of chunk) p.reject(e);
+          },
+        );
+    }
+  };
+  return {
+    send: (key, value, headers) =>
+      new Promise<void>((resolve, reject) => {
+        pending.push({ record: key === undefined ? { value, headers } : { key, value, headers }, resolve, reject });
+        if (pending.length >= size) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      }),
+    close: async () => {
+      if (pending.length > 0) flush();
+      await producer.close();
+    },
+  };
+}
+
 /** Connects a speedlayer driver to `uri`. */
-export async function speedlayerDriver(uri: string): Promise<SpeedlayerDriver> {
-  return new SpeedlayerDriver(await connect(uri));
+export async function speedlayerDriver(uri: string, options: SpeedlayerDriverOptions = {}): Promise<SpeedlayerDriver> {
+  return new SpeedlayerDriver(await connect(uri), options);
 }

@@ -60,6 +60,13 @@ export {
   topicNames,
 } from './runner.js';
 export {
+  runSendModes,
+  type SendModeOptions,
+  type SendModeResult,
+  type SendModeRuns,
+  sendModeTable,
+} from './send-mode.js';
+export {
   type Durations,
   durationsOf,
   KEY_DISTRIBUTORS,

@@ -25,6 +25,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   utf8,
+  ValidationError,
 } from '@speedlayer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Collector, deferred, produceKeyed, uniqueName, waitFor } from './helpers.js';
@@ -44,6 +45,11 @@ export const STREAM_STEPS = [
   'consume: start at earliest, latest and timestamp',
   'produce: an oversize message is rejected before anything of its batch is sent',
   'lifecycle: close twice is safe; use after close fails clearly',
+  'lifecycle: concurrent close() callers all resolve only after the drain',
+  'consume: a non-retriable handler error is attempted once, dead-lettered, and the partition moves on',
+  'produce: a bad record in a coalesced batch fails only its own send',
+  'produce: concurrent one-record sends keep per-key order through the batcher',
+  'escape hatch: as() returns the native client, or UnsupportedError where there is none',
 ] as const;
 
 /** One step's name. */
@@ -67,6 +73,11 @@ export interface StreamConformanceTarget {
   scale?: number;
   /** Time budget multiplier for slow targets. @default 1 */
   slowness?: number;
+  /**
+   * What `client.as()` gives: the constructor name of the native client (e.g. `Kafka`, `KinesisClient`, `PubSub`),
+   * or `false` where the target exposes none (then `as()` must throw `UnsupportedError`).
+   */
+  nativeClient: string | false;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -609,6 +620,147 @@ export function streamConformance(target: StreamConformanceTarget): void {
       expect(() => c.producer()).toThrow(expect.objectContaining({ kind: 'closed' }));
       await expect(c.admin.describeTopic(topic)).rejects.toMatchObject({ kind: 'closed' });
       await expect(c.subscribe({ topic, group: 'g' }, () => {})).rejects.toMatchObject({ kind: 'closed' });
+    });
+    step('lifecycle: concurrent close() callers all resolve only after the drain', async () => {
+      const c = await newClient();
+      const topic = uniqueName('conf-drain');
+      await c.admin.ensureTopic(topic, { partitions: 2 });
+      const group = uniqueName('g');
+      await registerGroups([{ topic, group }], true);
+      const producer = c.producer();
+      const n = 200 * scale;
+      let acked = 0;
+      const sends = Array.from({ length: n }, (_, i) =>
+        producer.send(topic, { key: `k${i % 10}`, value: `v${i}` }).then(() => {
+          acked++;
+        }),
+      );
+      // two callers close at once: the second must not resolve before every send above was acknowledged
+      const first = producer.close();
+      const second = producer.close().then(() => acked);
+      expect(await second).toBe(n);
+      await first;
+      await Promise.all(sends);
+      await expect(producer.send(topic, { value: 'late' })).rejects.toMatchObject({ kind: 'closed' });
+      // the same for the client: both close() calls wait for the subscription's drain
+      let handled = 0;
+      const s = await sub(c, { topic, group }, () => {
+        handled++;
+      });
+      await waitFor(() => handled >= 1, 'the first handled message', 60_000 * slow);
+      const [a, b] = [c.close(), c.close()];
+      await b;
+      expect(s.stats().handled).toBe(handled);
+      await a;
+      await expect(s.close()).resolves.toBeUndefined();
+    });
+
+    step('consume: a non-retriable handler error is attempted once, dead-lettered, and the partition moves on', async () => {
+      const topic = uniqueName('conf-perm');
+      const dlq = `${topic}.dlq`;
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      await client.admin.ensureTopic(dlq, { partitions: 1 });
+      const group = uniqueName('g');
+      const dlqGroup = uniqueName('g-dlq');
+      const options: SubscribeOptions = {
+        topic,
+        group,
+        maxAttempts: 5,
+        retryBackoff: { initialMs: 5, maxMs: 20 },
+        deadLetterTopic: dlq,
+      };
+      await registerGroups([options, { topic: dlq, group: dlqGroup }]);
+      const producer = client.producer();
+      await producer.send(topic, [
+        { key: 'k', value: 'ok-1' },
+        { key: 'k', value: 'unparseable' },
+        { key: 'k', value: 'ok-2' },
+      ]);
+      await producer.close();
+      let attempts = 0;
+      const col = new Collector();
+      const s = await sub(
+        client,
+        options,
+        col.handler('m', (m) => {
+          if (utf8(m.value) === 'unparseable') {
+            attempts++;
+            throw new ValidationError('value is not an order', { field: 'value' });
+          }
+        }),
+      );
+      await waitFor(() => col.unique().has('ok-2'), 'the message after the bad one', 60_000 * slow);
+      await waitFor(() => s.stats().deadLettered === 1, 'dead-letter count', 30_000 * slow);
+      await s.close();
+      expect(attempts).toBe(1);
+      const dead: ConsumedMessage[] = [];
+      const d = await sub(client, { topic: dlq, group: dlqGroup }, (m) => {
+        dead.push(m);
+      });
+      await waitFor(() => dead.length >= 1, 'message on the dead-letter topic', 60_000 * slow);
+      await d.close();
+      expect(utf8(dead[0]!.value)).toBe('unparseable');
+      expect(dead[0]!.headers[DeadLetterHeaders.attempts]).toBe('1');
+      expect(dead[0]!.headers[DeadLetterHeaders.errorKind]).toBe('validation');
+    });
+
+    step('produce: a bad record in a coalesced batch fails only its own send', async () => {
+      const topic = uniqueName('conf-badone');
+      await client.admin.ensureTopic(topic, { partitions: 1 });
+      const group = uniqueName('g');
+      await registerGroups([{ topic, group }], true);
+      const producer = client.producer();
+      const big = new Uint8Array(client.capabilities.maxMessageBytes + 1);
+      // sent in one event-loop turn: the batcher coalesces them; only the oversize one may fail
+      const settled = await Promise.allSettled([
+        producer.send(topic, { key: 'k', value: 'before' }),
+        producer.send(topic, { key: 'k', value: big }),
+        producer.send(topic, { key: 'k', value: 'after' }),
+        producer.send(topic, { key: 'k', value: 'bad-header', headers: { '': 'x' } }),
+      ]);
+      await producer.close();
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ kind: 'message-too-large', retriable: false });
+      expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ kind: 'validation', retriable: false });
+      const col = new Collector();
+      const s = await sub(client, { topic, group }, col.handler('m'));
+      await col.waitForUnique(2, 60_000 * slow);
+      await new Promise((r) => setTimeout(r, 300 * slow));
+      await s.close();
+      expect([...col.unique()].sort()).toEqual(['after', 'before']);
+    });
+
+    step('produce: concurrent one-record sends keep per-key order through the batcher', async () => {
+      const topic = uniqueName('conf-batchorder');
+      await client.admin.ensureTopic(topic, { partitions: Math.min(partitions, 4) });
+      const group = uniqueName('g');
+      await registerGroups([{ topic, group }], true);
+      const producer = client.producer();
+      const keys = 8;
+      const perKey = Math.max(10, Math.round(40 * scale));
+      // every caller sends one record without waiting: per key, each send starts after the previous one of its key
+      // was called, so their order is the order the batcher must keep
+      const sends: Promise<unknown>[] = [];
+      for (let seq = 0; seq < perKey; seq++) {
+        for (let k = 0; k < keys; k++) sends.push(producer.send(topic, { key: `k${k}`, value: `k${k}:${seq}` }));
+      }
+      await Promise.all(sends);
+      await producer.close();
+      const col = new Collector();
+      const s = await sub(client, { topic, group }, col.handler('m'));
+      await col.waitForUnique(keys * perKey, 90_000 * slow);
+      await s.close();
+      expect(col.orderViolations()).toEqual([]);
+    });
+
+    step('escape hatch: as() returns the native client, or UnsupportedError where there is none', async () => {
+      if (target.nativeClient === false) {
+        expect(() => client.as()).toThrow(expect.objectContaining({ kind: 'unsupported' }));
+        return;
+      }
+      const native = client.as<object>();
+      expect(typeof native).toBe('object');
+      expect(native.constructor.name).toBe(target.nativeClient);
     });
   });
 }
