@@ -737,6 +737,8 @@ class LocalSubscription implements Subscription {
         reason: describeError(last),
       });
       this.report(failure);
+      // core's engine counts a resolved dead-letter call as dead-lettered; this one was parked instead
+      this.statsData.deadLettered--;
       return;
     }
     this.report(failure);

@@ -11,14 +11,27 @@ import { createLocalCompute } from './compute.js';
 
 export {
   createLocalStreamClient,
+  DeadLetterError,
   dataDirFor,
   type LocalConfig,
   LocalStreamClient,
+  type LocalSubscriptionStats,
   localCapabilities,
   localConfigSchema,
+  MAX_GROUP_CHARS,
 } from './client.js';
 export { createLocalCompute, LocalCompute, type LocalComputeOptions } from './compute.js';
-export { DEFAULT_RETENTION_HOURS, LocalLog, murmur2, openLog, partitionForKey, releaseLog } from './store.js';
+export {
+  checkDataFile,
+  DEFAULT_RETENTION_HOURS,
+  LocalLog,
+  murmur2,
+  openLog,
+  type ParkedMessage,
+  partitionForKey,
+  releaseLog,
+  type StoredMessage,
+} from './store.js';
 
 /** The factory `connect()` loads for `local://` and `memory://`. */
 export const streamFactory: StreamFactory = (uri, options) => createLocalStreamClient(uri, options);
