@@ -473,7 +473,8 @@ export class LocalLog {
 
   /**
    * Reads messages of a partition from `from` (inclusive): at most `max` of them and, beyond the first, at most
-   * `maxBytes` bytes. Each record's checksum is verified.
+   * `maxBytes` bytes. Each record's checksum is verified: a read stops before a corrupt record, and throws when
+   * it is the first one.
    * @throws {@link StorageError} for a record whose checksum does not match (naming topic, partition, offset).
    */
   read(
@@ -492,7 +493,14 @@ export class LocalLog {
         limit: max,
       })) {
         const offset = key[3] as number;
-        const { msg, bytes } = this.decode(value, topic, p, offset);
+        let decoded: { msg: StoredMessage; bytes: number };
+        try {
+          decoded = this.decode(value, topic, p, offset);
+        } catch (e) {
+          if (out.length > 0) break; // hand over the intact records first; the next read starts at the bad one
+          throw e;
+        }
+        const { msg, bytes } = decoded;
         if (out.length > 0 && total + bytes > maxBytes) break;
         total += bytes;
         out.push({ offset, msg, bytes });
@@ -517,7 +525,7 @@ export class LocalLog {
       return { msg: m, bytes: m.v.byteLength };
     }
     throw new StorageError(
-      `record ${topic}/${p}@${offset} in ${this.path} is corrupt (checksum mismatch); restore the log from a backup, or move the group's checkpoint past it`,
+      `record ${topic}/${p}@${offset} in ${join(this.path, 'data.mdb')} is corrupt (checksum mismatch); restore the log from a backup, or move the group's checkpoint past it`,
       { path: join(this.path, 'data.mdb'), target: 'local', field: `${topic}/${p}@${offset}` },
     );
   }

@@ -1,0 +1,149 @@
+/**
+ * Disk faults of the embedded log, on real files: each must end in a typed StorageError naming the path, never
+ * a native crash (SIGBUS, SIGSEGV) nor a silently empty or corrupt log.
+ */
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSpeedlayerError, StorageError, type SpeedlayerError, utf8 } from '@speedlayer/core';
+import { describe, expect, it } from 'vitest';
+import { checkDataFile } from '../src/index.js';
+import { driver, tempDir, unique, waitUntil } from './support.js';
+
+async function errorOf(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/** A local:// log with `n` records of `bytes` bytes each, closed. Returns its directory. */
+async function makeLog(n: number, bytes: number, marker = ''): Promise<{ dir: string; topic: string }> {
+  const dir = tempDir();
+  const topic = unique('t');
+  const client = await driver(`local://${dir}`);
+  await client.admin.ensureTopic(topic, { partitions: 1 });
+  const producer = client.producer();
+  for (let i = 0; i < n; i += 100) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 100); j++) {
+      const value = Buffer.alloc(bytes, 0x61);
+      if (marker) value.write(`${marker}${String(j).padStart(6, '0')}`);
+      batch.push({ key: `k${j}`, value });
+    }
+    await producer.send(topic, batch);
+  }
+  await client.close();
+  return { dir, topic };
+}
+
+function expectStorageError(e: unknown, path: string): void {
+  expect(e).toBeInstanceOf(StorageError);
+  const err = e as StorageError;
+  expect(err.kind).toBe('storage');
+  expect(err.path).toBe(path);
+  expect(err.message).toContain(path);
+}
+
+describe('local/storage/faults', () => {
+  it('a 0-byte data file is a StorageError naming it, not an empty log', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'data.mdb'), '');
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, join(dir, 'data.mdb'));
+    expect((e as Error).message).toContain('empty');
+  });
+
+  it('a truncated data file is a StorageError naming it, not a SIGBUS', async () => {
+    const { dir } = await makeLog(2000, 1024);
+    const file = join(dir, 'data.mdb');
+    const size = readFileSync(file).length;
+    truncateSync(file, Math.floor(size / 2));
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, file);
+    expect((e as Error).message).toContain('truncated');
+  });
+
+  it('a file that is not an LMDB log (garbage header) is a StorageError naming it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'data.mdb'), Buffer.alloc(16384, 0x5a));
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, join(dir, 'data.mdb'));
+    expect((e as Error).message).toContain('no LMDB header');
+  });
+
+  it('a data file of another LMDB format version is a StorageError naming both versions', async () => {
+    const { dir } = await makeLog(10, 100);
+    const file = join(dir, 'data.mdb');
+    const bytes = readFileSync(file);
+    bytes.writeUInt32LE(1, 28); // page 0: MDB_meta.mm_version
+    writeFileSync(file, bytes);
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, file);
+    expect((e as Error).message).toMatch(/format 1.*format 2/);
+  });
+
+  it('a flipped bit in a stored record is detected on read (checksum) and reported with its position', async () => {
+    const marker = 'MARK-';
+    const { dir, topic } = await makeLog(50, 200, marker);
+    const file = join(dir, 'data.mdb');
+    const bytes = readFileSync(file);
+    // flip one bit of record 17's value, wherever LMDB keeps a copy of it
+    const needle = Buffer.from(`${marker}000017`);
+    let flipped = 0;
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      bytes[at + needle.length + 3] = (bytes[at + needle.length + 3] as number) ^ 0x04;
+      flipped++;
+    }
+    expect(flipped).toBeGreaterThan(0);
+    writeFileSync(file, bytes);
+
+    const client = await driver(`local://${dir}`);
+    try {
+      // a read stops before the corrupt record, and a read starting at it throws
+      const before = client.log.read(topic, 0, 0, 100);
+      const e = await errorOf(() => client.log.read(topic, 0, 17, 100));
+      expectStorageError(e, file);
+      expect((e as SpeedlayerError).field).toBe(`${topic}/0@17`);
+      expect(before.map((r) => utf8(r.msg.v).slice(0, 11))).toEqual(
+        Array.from({ length: 17 }, (_, i) => `${marker}${String(i).padStart(6, '0')}`),
+      );
+      // a subscription surfaces it to onError and does not skip it silently
+      const errors: unknown[] = [];
+      const handled: string[] = [];
+      const sub = await client.subscribe({ topic, group: 'g', onError: (err) => errors.push(err) }, (m) => {
+        handled.push(m.position);
+      });
+      await waitUntil(() => errors.length > 0, 'the checksum error to be reported');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(handled).toEqual(Array.from({ length: 17 }, (_, i) => String(i)));
+      expect(isSpeedlayerError(errors[0]) && (errors[0] as SpeedlayerError).kind).toBe('storage');
+      await sub.close();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a data directory that cannot be created is a StorageError naming it', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const path = join(file, 'data');
+    const e = await errorOf(() => driver(`local://${path}`));
+    expectStorageError(e, path);
+    expect((e as Error).message).toMatch(/ENOTDIR|EEXIST/);
+  });
+
+  it('data written survives reopening and reads back exactly (checksums match)', async () => {
+    const { dir, topic } = await makeLog(300, 500, 'OK-');
+    const client = await driver(`local://${dir}`);
+    try {
+      const rows = client.log.read(topic, 0, 0, 1000);
+      expect(rows).toHaveLength(300);
+      expect(rows[299]?.msg.k).toBe('k299');
+    } finally {
+      await client.close();
+    }
+  });
+});
