@@ -4,9 +4,8 @@
  */
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSpeedlayerError, StorageError, type SpeedlayerError, utf8 } from '@speedlayer/core';
+import { isSpeedlayerError, type SpeedlayerError, StorageError, utf8 } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
-import { checkDataFile } from '../src/index.js';
 import { driver, tempDir, unique, waitUntil } from './support.js';
 
 async function errorOf(fn: () => unknown): Promise<unknown> {
