@@ -31,6 +31,26 @@ export function validatePositiveInt(value: unknown, field: string, max = Number.
   return value;
 }
 
+/** A lone (unpaired) UTF-16 surrogate: a string that has no UTF-8 encoding. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Checks that a string has a UTF-8 encoding (no lone surrogate). Every target sends keys, header names and values
+ * and string values as UTF-8; a lone surrogate would be silently rewritten to U+FFFD by some clients and make
+ * others fail or hang, so it is refused here, before anything is sent.
+ * @throws {@link ValidationError} naming `field` (never echoing the value).
+ */
+export function validateUtf8(value: string, field: string, target?: string): string {
+  const m = LONE_SURROGATE.exec(value);
+  if (m) {
+    throw new ValidationError(
+      `${field} is not well-formed Unicode: a lone surrogate (U+${(m[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}) at character ${m.index} has no UTF-8 encoding`,
+      { field, ...(target !== undefined ? { target } : {}) },
+    );
+  }
+  return value;
+}
+
 /**
  * Validates a whole batch against a target's capabilities. Returns the records as an array.
  * @throws {@link MessageTooLargeError} or {@link ValidationError}; nothing may be sent then.
@@ -52,6 +72,8 @@ export function validateBatch(
     if (r.key !== undefined && r.key !== null && typeof r.key !== 'string') {
       throw new ValidationError(`${field}.key must be a string`, { field: `${field}.key`, target });
     }
+    if (typeof r.key === 'string') validateUtf8(r.key, `${field}.key`, target);
+    if (typeof r.value === 'string') validateUtf8(r.value, `${field}.value`, target);
     if (r.headers !== undefined) {
       if (r.headers === null || typeof r.headers !== 'object') {
         throw new ValidationError(`${field}.headers must be an object of strings`, { field: `${field}.headers`, target });
@@ -70,6 +92,8 @@ export function validateBatch(
             target,
           });
         }
+        validateUtf8(k, `${field}.headers`, target); // a header name
+        validateUtf8(v, `${field}.headers.${k}`, target);
       }
     }
     if (r.timestamp !== undefined && (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp) || r.timestamp < 0)) {

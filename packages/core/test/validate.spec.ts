@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type StreamCapabilities, validateBatch, validateTopicName } from '../src/index.js';
+import { type StreamCapabilities, ValidationError, validateBatch, validateTopicName, validateUtf8 } from '../src/index.js';
 
 const caps: StreamCapabilities = {
   nativeHeaders: true,
@@ -50,5 +50,36 @@ describe('core/validate', () => {
     expect(validateTopicName('orders.v1_x-y')).toBe('orders.v1_x-y');
     expect(() => validateTopicName('a/b')).toThrow(expect.objectContaining({ field: 'topic' }));
     expect(() => validateTopicName('')).toThrow();
+  });
+});
+
+describe('core/validate/utf8', () => {
+  const lone = 'a\uD800b';
+  it('refuses a key, value or header with a lone surrogate, naming the field, non-retriable', () => {
+    const cases: [Parameters<typeof validateBatch>[0], string][] = [
+      [[{ value: 'ok' }, { key: lone, value: 'x' }], 'records[1].key'],
+      [[{ value: `x${'\uDC00'}` }], 'records[0].value'],
+      [[{ value: 'x', headers: { h: lone } }], 'records[0].headers.h'],
+      [[{ value: 'x', headers: { [lone]: 'v' } }], 'records[0].headers'],
+    ];
+    for (const [records, field] of cases) {
+      let err: unknown;
+      try {
+        validateBatch(records, caps, 't');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, field).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ field, retriable: false, kind: 'validation' });
+      expect(String((err as Error).message)).toMatch(/lone surrogate/);
+    }
+  });
+
+  it('accepts paired surrogates (emoji) and binary values', () => {
+    expect(
+      validateBatch([{ key: '😀', value: new Uint8Array([0xff, 0xfe]), headers: { '😀': '\uD83D\uDE00' } }], caps, 't'),
+    ).toHaveLength(1);
+    expect(validateUtf8('\uD83D\uDE00', 'f')).toBe('😀');
+    expect(() => validateUtf8('\uDE00\uD83D', 'f')).toThrow(ValidationError);
   });
 });
