@@ -50,7 +50,7 @@ const conftestUnit = upstreamModuleUnit(
   CONFTEST_VERSION,
   'github.com/open-policy-agent/conftest',
   'conftest',
-  [`-X github.com/open-policy-agent/conftest/internal/commands.version=${CONFTEST_VERSION.slice(1)}`],
+  [`-X github.com/open-policy-agent/conftest/internal/version.Version=${CONFTEST_VERSION.slice(1)}`],
 );
 
 /** Environment that keeps the validators offline. */
