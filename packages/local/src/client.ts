@@ -487,7 +487,7 @@ class LocalSubscription implements Subscription {
   /** One membership round: renew, take new partitions, release the ones now assigned elsewhere. */
   private async round(): Promise<number> {
     const { topic, group } = this.options;
-    const { held, release, waiting } = this.client.log.membershipRound(group, topic, this.memberId, this.sessionTimeoutMs, {
+    const { held, release, waiting } = await this.client.log.membershipRound(group, topic, this.memberId, this.sessionTimeoutMs, {
       pid: process.pid,
       host: hostname(),
     });

@@ -87,6 +87,16 @@ type Encoded = [string | null, Uint8Array, string[] | null, number, number];
 
 const END = '\uffff';
 
+interface PendingAppend {
+  topic: string;
+  records: readonly ProducerRecord[];
+  encoded: Encoded[];
+  resolve: (metadata: RecordMetadata[]) => void;
+  reject: (error: unknown) => void;
+  result: RecordMetadata[] | undefined;
+  error: unknown;
+}
+
 /** Default retention when none is asked: 7 days, as Kafka's default. */
 export const DEFAULT_RETENTION_HOURS = 168;
 
@@ -269,10 +279,8 @@ export function partitionForKey(key: string, partitions: number): number {
 
 /** CRC-32 of a record's fields, stored beside it and verified on read. */
 function checksum(k: string | null, v: Uint8Array, h: string[] | null, ts: number): number {
-  let c = crc32(v);
-  c = crc32(k === null ? '\u0000' : `k${k}`, c);
-  if (h) for (const s of h) c = crc32(`\u0000${s}`, c);
-  return crc32(String(ts), c);
+  const meta = `${k === null ? '\u0001' : `k${k}`}\u0000${ts}${h ? `\u0000${h.join('\u0000')}` : ''}`;
+  return crc32(meta, crc32(v));
 }
 
 function encode(r: ProducerRecord, now: number): Encoded {
@@ -311,6 +319,9 @@ function headersOf(flat: string[] | null): Record<string, string> | null {
 export class LocalLog {
   readonly db: RootDatabase<unknown, Key>;
   private roundRobin = 0;
+  /** Appends waiting for the next write transaction (group commit). */
+  private readonly pendingAppends: PendingAppend[] = [];
+  private appendTxn: Promise<unknown> | undefined;
   /** Member ids of subscriptions alive in this process (so an id of a former process with our pid is stale). */
   readonly localMembers = new Set<string>();
 
@@ -432,38 +443,75 @@ export class LocalLog {
   async append(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     const now = Date.now();
     const encoded = records.map((r) => encode(r, now));
-    try {
-      return await this.db.childTransaction(() => this.appendInTxn(topic, records, encoded));
-    } catch (e) {
-      throw storageError(e, `appending to ${topic}`, this.path);
-    }
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      this.pendingAppends.push({ topic, records, encoded, resolve, reject, result: undefined, error: undefined });
+      if (this.appendTxn) return;
+      // one write transaction takes every append queued until it starts (group commit); each append is checked
+      // whole before any of it is written, so a refused append leaves nothing and does not fail its neighbours
+      let taken: PendingAppend[] | undefined;
+      const txn = this.db.transaction(() => {
+        this.appendTxn = undefined;
+        taken = this.pendingAppends.splice(0);
+        for (const a of taken) {
+          try {
+            a.result = this.appendInTxn(a.topic, a.records, a.encoded);
+          } catch (e) {
+            if (!isSpeedlayerError(e)) throw e; // a disk or LMDB fault aborts the transaction: all of it fails
+            a.error = e;
+          }
+        }
+      });
+      this.appendTxn = txn;
+      txn.then(
+        () => {
+          for (const a of taken ?? []) {
+            if (a.result) a.resolve(a.result);
+            else a.reject(a.error);
+          }
+        },
+        (e: unknown) => {
+          const failed = storageError(e, `appending to ${topic}`, this.path);
+          // the callback never ran: the queued appends were this transaction's
+          if (!taken && this.appendTxn === txn) {
+            this.appendTxn = undefined;
+            taken = this.pendingAppends.splice(0);
+          }
+          for (const a of taken ?? []) a.reject(failed);
+        },
+      );
+    });
   }
 
   private appendInTxn(topic: string, records: readonly ProducerRecord[], encoded: Encoded[]): RecordMetadata[] {
     const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
     if (!meta) throw new NotFoundError(`topic ${topic} does not exist in ${this.path}`, { field: 'topic', target: 'local' });
-    const next = new Map<number, number>();
-    const bytes = new Map<number, number>();
-    const out: RecordMetadata[] = [];
+    // place every record first: nothing is written unless the whole append can be
+    const parts = new Array<number>(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as ProducerRecord;
-      const e = encoded[i] as Encoded;
-      let p: number;
+      const key = (encoded[i] as Encoded)[0];
       if (r.partition !== undefined) {
         if (r.partition >= meta.partitions) {
           throw new NotFoundError(`topic ${topic} has no partition ${r.partition}`, { field: 'partition', target: 'local' });
         }
-        p = r.partition;
-      } else if (e[0] !== null) {
-        p = partitionForKey(e[0], meta.partitions);
+        parts[i] = r.partition;
+      } else if (key !== null) {
+        parts[i] = partitionForKey(key, meta.partitions);
       } else {
-        p = this.roundRobin++ % meta.partitions;
+        parts[i] = this.roundRobin++ % meta.partitions;
       }
+    }
+    const next = new Map<number, number>();
+    const bytes = new Map<number, number>();
+    const out: RecordMetadata[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const p = parts[i] as number;
+      const e = encoded[i] as Encoded;
       const offset = next.get(p) ?? (this.db.get(['hw', topic, p]) as number | undefined) ?? 0;
       this.db.putSync(['m', topic, p, offset], e);
       next.set(p, offset + 1);
       bytes.set(p, (bytes.get(p) ?? 0) + encodedBytes(e));
-      out.push({ partition: p, position: String(offset) });
+      out[i] = { partition: p, position: String(offset) };
     }
     for (const [p, hw] of next) this.db.putSync(['hw', topic, p], hw);
     for (const [p, n] of bytes)
@@ -591,23 +639,28 @@ export class LocalLog {
     return this.guard('reading a checkpoint', () => this.db.get(['ck', group, topic, p]) as number | undefined);
   }
 
-  /** Writes a checkpoint only while `owner` holds the partition's lease at `epoch` (fencing). */
-  commit(group: string, topic: string, p: number, nextOffset: number, owner: string, epoch: number): void {
-    this.guard('writing a checkpoint', () =>
-      this.db.transactionSync(() => {
+  /**
+   * Writes a checkpoint only while `owner` holds the partition's lease at `epoch` (fencing), in the shared write
+   * transaction of the turn (its fsync off the main thread).
+   */
+  async commit(group: string, topic: string, p: number, nextOffset: number, owner: string, epoch: number): Promise<void> {
+    let owned = false;
+    try {
+      await this.db.transaction(() => {
         const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
-        if (!lease || lease.owner !== owner || lease.epoch !== epoch) {
-          throw new ConflictError(
-            `member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`,
-            {
-              target: 'local',
-            },
-          );
-        }
+        if (!lease || lease.owner !== owner || lease.epoch !== epoch) return; // refused below, outside the transaction
+        owned = true;
         const current = this.db.get(['ck', group, topic, p]) as number | undefined;
         if (current === undefined || nextOffset > current) this.db.putSync(['ck', group, topic, p], nextOffset);
-      }),
-    );
+      });
+    } catch (e) {
+      throw storageError(e, `writing a checkpoint in ${this.path}`, this.path);
+    }
+    if (!owned) {
+      throw new ConflictError(`member ${owner} no longer owns partition ${p} of ${topic} in group ${group}; checkpoint refused`, {
+        target: 'local',
+      });
+    }
   }
 
   /** Sets a checkpoint if the group has none (used to pin `latest`/timestamp starts). Returns the stored value. */
@@ -635,23 +688,27 @@ export class LocalLog {
   }
 
   /**
-   * One membership round in a single transaction: renews this member, drops expired members and members whose
-   * process has exited, renews leases it keeps, and takes the partitions assigned to it whose lease is free, expired
-   * or held by a member that is gone (so a restarted worker takes its partitions back at once). Returns the leases
-   * it holds, the partitions it should release (assigned to someone else now) and how many assigned to it are still
+   * One membership round in a single write transaction (off the main thread's fsync): renews this member, drops
+   * expired members and members whose process has exited, and takes the partitions assigned to it whose lease is
+   * free or held by a member that is no longer live (expired or exited, so a restarted worker takes its partitions
+   * back at once). A lease is valid while its owner's member record is: a round writes one record, not one per
+   * partition, and reads the leases in one range scan, so thousands of partitions stay cheap. Returns the leases it
+   * holds, the partitions it should release (assigned to someone else now) and how many assigned to it are still
    * held by another live member (waiting for their handover).
    */
-  membershipRound(
+  async membershipRound(
     group: string,
     topic: string,
     memberId: string,
     sessionTimeoutMs: number,
     record: Omit<MemberRecord, 'expires'>,
-  ): { held: Map<number, number>; release: number[]; members: number; waiting: number } {
+  ): Promise<{ held: Map<number, number>; release: number[]; members: number; waiting: number }> {
     const now = Date.now();
-    return this.guard('renewing group membership', () =>
-      this.db.transactionSync(() => {
-        const meta = this.requireTopic(topic);
+    let result: { held: Map<number, number>; release: number[]; members: number; waiting: number } | undefined;
+    try {
+      await this.db.transaction(() => {
+        const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
+        if (!meta) return; // thrown below, outside the shared transaction
         this.db.putSync(['mem', group, topic, memberId], { ...record, expires: now + sessionTimeoutMs });
         const live: string[] = [];
         for (const { key, value } of this.db.getRange({ start: ['mem', group, topic], end: ['mem', group, topic, END] })) {
@@ -663,28 +720,34 @@ export class LocalLog {
         live.sort();
         const liveSet = new Set(live);
         const index = live.indexOf(memberId);
+        const leases = new Map<number, LeaseRecord>();
+        for (const { key, value } of this.db.getRange({ start: ['ls', group, topic], end: ['ls', group, topic, END] })) {
+          leases.set(key[3] as number, value as LeaseRecord);
+        }
         const held = new Map<number, number>();
         const release: number[] = [];
         let waiting = 0;
         for (let p = 0; p < meta.partitions; p++) {
           const mine = live.length > 0 && p % live.length === index;
-          const leaseKey: Key = ['ls', group, topic, p];
-          const lease = this.db.get(leaseKey) as LeaseRecord | undefined;
+          const lease = leases.get(p);
           if (lease && lease.owner === memberId) {
-            this.db.putSync(leaseKey, { ...lease, expires: now + sessionTimeoutMs });
             held.set(p, lease.epoch);
             if (!mine) release.push(p);
-          } else if (mine && (!lease || lease.expires < now || !liveSet.has(lease.owner))) {
+          } else if (mine && (!lease || !liveSet.has(lease.owner))) {
             const epoch = (lease?.epoch ?? 0) + 1;
-            this.db.putSync(leaseKey, { owner: memberId, epoch, expires: now + sessionTimeoutMs });
+            this.db.putSync(['ls', group, topic, p], { owner: memberId, epoch, expires: now + sessionTimeoutMs });
             held.set(p, epoch);
           } else if (mine) {
             waiting++;
           }
         }
-        return { held, release, members: live.length, waiting };
-      }),
-    );
+        result = { held, release, members: live.length, waiting };
+      });
+    } catch (e) {
+      throw storageError(e, `renewing group membership in ${this.path}`, this.path);
+    }
+    if (!result) throw new NotFoundError(`topic ${topic} does not exist in ${this.path}`, { field: 'topic', target: 'local' });
+    return result;
   }
 
   /** Gives up a lease (after draining and committing). */
