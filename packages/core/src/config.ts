@@ -106,8 +106,9 @@ export function fieldType(schema: z.ZodType, path: readonly string[]): string | 
 
 /**
  * Turns URI query parameters into config input for `schema`: a dotted key (`checkpointStore.container`) fills a
- * nested object, and a value becomes a number (`''` becomes NaN, so the schema refuses it) or a boolean (`true`/`1`)
- * where the schema's field is one. Other values, and unknown keys, stay strings for the schema to judge.
+ * nested object, and a value becomes a number (`''` becomes NaN, so the schema refuses it) or a boolean (`true`/`1`,
+ * `false`/`0`; any other spelling is left a string for the schema to refuse) where the schema's field is one. Other
+ * values, and unknown keys, stay strings for the schema to judge.
  * @example
  * ```ts
  * configFromQuery(schema, new URLSearchParams('retries=3&tls=true&store.container=x'));
@@ -131,7 +132,13 @@ export function configFromQuery(schema: z.ZodType, params: URLSearchParams): Rec
 /** A query value converted for a field of type `type` (see {@link fieldType}). */
 export function queryValue(type: string | undefined, raw: string): unknown {
   if (type === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
-  if (type === 'boolean') return raw === 'true' || raw === '1';
+  if (type === 'boolean') {
+    // Only these four spellings are booleans; anything else (`maybe`, `yes`, ``) stays a string, which the schema
+    // refuses naming the field, instead of silently meaning false (plaintext for `?tls=maybe`).
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    return raw;
+  }
   return raw;
 }
 

@@ -56,6 +56,10 @@ export function parseHostList(location: string, field = 'uri'): string[] {
     if (!/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(h)) {
       throw new ConfigError(`${field}: "${h}" is not host:port`, { field });
     }
+    const port = Number(h.slice(h.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65_535) {
+      throw new ConfigError(`${field}: port ${port} of "${h}" is out of range (1-65535)`, { field });
+    }
   }
   return hosts;
 }

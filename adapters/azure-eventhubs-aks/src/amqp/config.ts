@@ -206,9 +206,9 @@ export interface NamespaceAddress {
 export function parseNamespace(location: string): NamespaceAddress {
   const loc = decodeURIComponent(location.replace(/\/+$/, ''));
   const m = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(loc);
-  if (!m) {
+  if (!m || Number(m[2] ?? 1) < 1 || Number(m[2] ?? 1) > 65_535) {
     throw new ConfigError(
-      `uri: eventhubs:// needs a namespace, e.g. eventhubs://my-namespace or eventhubs://my-namespace.servicebus.windows.net, got "${loc}"`,
+      `uri: eventhubs:// needs a namespace, e.g. eventhubs://my-namespace or eventhubs://my-namespace.servicebus.windows.net (a port 1-65535), got "${loc}"`,
       { field: 'uri', target: TARGET },
     );
   }

@@ -113,8 +113,12 @@ export function parsePubsubUri(uri: ParsedUri, env: NodeJS.ProcessEnv = process.
   const emulatorHost = uri.params.get('emulatorHost') ?? env.PUBSUB_EMULATOR_HOST;
   if (emulatorHost !== undefined && emulatorHost !== '') {
     const host = emulatorHost.replace(/^https?:\/\//, '');
-    if (!HOST_RE.test(host)) {
-      throw new ConfigError(`uri: emulatorHost "${emulatorHost}" is not host:port`, { field: 'uri', target: PUBSUB_TARGET });
+    const port = Number(host.slice(host.lastIndexOf(':') + 1));
+    if (!HOST_RE.test(host) || port < 1 || port > 65_535) {
+      throw new ConfigError(`uri: emulatorHost "${emulatorHost}" is not host:port (port 1-65535)`, {
+        field: 'uri',
+        target: PUBSUB_TARGET,
+      });
     }
     return { projectId, emulatorHost: host, ...seek };
   }
