@@ -431,6 +431,10 @@ class LocalSubscription implements Subscription {
   private heartbeat: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
   private dlq: DeadLetterSink | undefined;
+  /** Idle partitions waiting for data past a position, woken by one shared poller. */
+  private readonly dataWaiters = new Map<number, { pos: number; wake: () => void }>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleBackoff = 1;
 
   constructor(
     private readonly client: LocalStreamClient,
@@ -514,7 +518,7 @@ class LocalSubscription implements Subscription {
     return waiting;
   }
 
-  private startPosition(p: number): number {
+  private async startPosition(p: number): Promise<number> {
     const { topic, group } = this.options;
     const log = this.client.log;
     const existing = log.checkpoint(group, topic, p);
@@ -551,6 +555,56 @@ class LocalSubscription implements Subscription {
   }
 
   /**
+   * Resolves when partition `p` has data at or after `pos` (or `signal` aborts). Idle partitions do not poll one by
+   * one: one poller per subscription reads every high watermark in one range scan, every `pollIntervalMs` while
+   * data keeps coming and backing off to 5x when none does, and wakes the partitions that have new data.
+   */
+  private waitForData(p: number, pos: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.dataWaiters.delete(p);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      if (signal.aborted) return resolve();
+      this.dataWaiters.set(p, { pos, wake: done });
+      signal.addEventListener('abort', done, { once: true });
+      this.scheduleIdlePoll();
+    });
+  }
+
+  private scheduleIdlePoll(): void {
+    if (this.idleTimer || this.dataWaiters.size === 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.idlePoll();
+    }, this.client.config.pollIntervalMs * this.idleBackoff);
+  }
+
+  private idlePoll(): void {
+    let woke = 0;
+    try {
+      const log = this.client.log;
+      const { topic } = this.options;
+      // a few waiters: one get each; many: one range scan over every partition's high watermark
+      const all = this.dataWaiters.size > 16 ? log.highWatermarks(topic) : undefined;
+      for (const [p, w] of [...this.dataWaiters]) {
+        const hw = all ? (all.get(p) ?? 0) : log.highWatermark(topic, p);
+        if (hw > w.pos) {
+          w.wake();
+          woke++;
+        }
+      }
+    } catch (e) {
+      // let every loop meet the error on its own read (and report it there)
+      for (const w of [...this.dataWaiters.values()]) w.wake();
+      woke++;
+    }
+    this.idleBackoff = woke > 0 ? 1 : Math.min(this.idleBackoff + 1, 5);
+    this.scheduleIdlePoll();
+  }
+
+  /**
    * Fetches a partition into its processor. Each turn does bounded work — one fetch of at most `fetchMaxMessages`
    * and `fetchMaxBytes` — and then yields to the event loop, so timers (heartbeats, commits, health probes) and
    * signals run on time while a backlog drains. Prefetch is bounded by count (`maxBufferedPerPartition`) and bytes
@@ -573,12 +627,11 @@ class LocalSubscription implements Subscription {
     };
     let pos: number;
     try {
-      pos = this.startPosition(p);
+      pos = await this.startPosition(p);
     } catch (e) {
       this.report(e);
       return;
     }
-    let idle = 0;
     while (!signal.aborted) {
       await processor.waitForSpace(maxBuffered);
       // yield every turn: a synchronous handler would otherwise drain the whole backlog in microtasks
@@ -606,11 +659,9 @@ class LocalSubscription implements Subscription {
         continue;
       }
       if (rows.length === 0) {
-        idle = Math.min(idle + 1, 5);
-        await sleep(config.pollIntervalMs * idle, signal);
+        await this.waitForData(p, pos, signal);
         continue;
       }
-      idle = 0;
       // compact the byte index of finished messages
       const firstUnfinished = enqueued - processor.buffered;
       if (firstUnfinished - dropped > 4096) {
@@ -670,7 +721,7 @@ class LocalSubscription implements Subscription {
         );
         stopped.catch((e: unknown) => this.report(e));
       }
-      if (release) this.client.log.releaseLease(this.options.group, this.options.topic, p, this.memberId);
+      if (release) await this.client.log.releaseLease(this.options.group, this.options.topic, p, this.memberId);
     } catch (e) {
       this.report(e);
     } finally {
@@ -753,6 +804,8 @@ class LocalSubscription implements Subscription {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing.abort();
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
       await this.heartbeat;
       const drainMs = this.options.drainTimeoutMs ?? 30_000;
       await Promise.all([...this.owned.keys()].map((p) => this.stopPartition(p, true, drainMs)));

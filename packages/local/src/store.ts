@@ -663,16 +663,32 @@ export class LocalLog {
     }
   }
 
-  /** Sets a checkpoint if the group has none (used to pin `latest`/timestamp starts). Returns the stored value. */
-  initCheckpoint(group: string, topic: string, p: number, nextOffset: number): number {
-    return this.guard('writing a checkpoint', () =>
-      this.db.transactionSync(() => {
+  /**
+   * Sets a checkpoint if the group has none (used to pin `latest`/timestamp starts). Returns the stored value.
+   * Calls of one turn share a write transaction (a group starting on thousands of partitions syncs once).
+   */
+  async initCheckpoint(group: string, topic: string, p: number, nextOffset: number): Promise<number> {
+    try {
+      return await this.db.transaction(() => {
         const current = this.db.get(['ck', group, topic, p]) as number | undefined;
         if (current !== undefined) return current;
         this.db.putSync(['ck', group, topic, p], nextOffset);
         return nextOffset;
-      }),
-    );
+      });
+    } catch (e) {
+      throw storageError(e, `writing a checkpoint in ${this.path}`, this.path);
+    }
+  }
+
+  /** Next offsets of every partition of a topic, in one range scan. */
+  highWatermarks(topic: string): Map<number, number> {
+    return this.guard('reading high watermarks', () => {
+      const out = new Map<number, number>();
+      for (const { key, value } of this.db.getRange({ start: ['hw', topic], end: ['hw', topic, END] })) {
+        out.set(key[2] as number, value as number);
+      }
+      return out;
+    });
   }
 
   /** True when `member` is known dead: its process on this host has exited, or it is a former process with our pid. */
@@ -750,14 +766,16 @@ export class LocalLog {
     return result;
   }
 
-  /** Gives up a lease (after draining and committing). */
-  releaseLease(group: string, topic: string, p: number, memberId: string): void {
-    this.guard('releasing a lease', () =>
-      this.db.transactionSync(() => {
+  /** Gives up a lease (after draining and committing); releases of one turn share a write transaction. */
+  async releaseLease(group: string, topic: string, p: number, memberId: string): Promise<void> {
+    try {
+      await this.db.transaction(() => {
         const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
         if (lease && lease.owner === memberId) this.db.putSync(['ls', group, topic, p], { ...lease, owner: '', expires: 0 });
-      }),
-    );
+      });
+    } catch (e) {
+      throw storageError(e, `releasing a lease in ${this.path}`, this.path);
+    }
   }
 
   /** Removes a member record (leaving the group). */

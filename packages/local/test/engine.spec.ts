@@ -55,8 +55,8 @@ describe('local/admin/deleteTopic', () => {
     const client = await local();
     const [a, b] = [unique('a'), unique('b')];
     for (const t of [a, b]) await client.admin.ensureTopic(t, { partitions: 1 });
-    client.log.initCheckpoint('g', a, 0, 5);
-    client.log.initCheckpoint('g', b, 0, 7);
+    await client.log.initCheckpoint('g', a, 0, 5);
+    await client.log.initCheckpoint('g', b, 0, 7);
     await client.admin.deleteTopic(a);
     expect(client.log.checkpoint('g', a, 0)).toBeUndefined();
     expect(client.log.checkpoint('g', b, 0)).toBe(7);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { ConsumedMessage } from '@speedlayer/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LocalStreamClient } from '../src/index.js';
 import { driver, fill, spin, unique, waitUntil } from './support.js';
 
@@ -97,6 +97,28 @@ describe('local/consume/fairness', () => {
     });
     const sub = await client.subscribe({ topic, group: 'g', sessionTimeoutMs: 60_000 }, () => {});
     expect(sub.assignments()).toEqual([]);
+    await sub.close();
+  });
+});
+
+describe('local/consume/many-partitions', () => {
+  it('idle partitions do not poll one by one: reads stay below one per partition while nothing arrives', async () => {
+    const client = await open(unique('many'));
+    const topic = unique('t');
+    const partitions = 2000;
+    await client.admin.ensureTopic(topic, { partitions });
+    const sub = await client.subscribe({ topic, group: 'g' }, () => {});
+    expect(sub.assignments()).toHaveLength(partitions);
+    await new Promise((r) => setTimeout(r, 200)); // every fetch loop has made its first read and gone idle
+    const log = client.log;
+    const reads = vi.spyOn(log, 'read');
+    await new Promise((r) => setTimeout(r, 500));
+    // the old loops read every partition every 20-100 ms: >= 10 reads per partition in this window
+    expect(reads.mock.calls.length).toBeLessThan(partitions);
+    // and new data still reaches its partition
+    await client.producer().send(topic, { value: 'x', partition: 1234 });
+    const handled = sub.stats();
+    await waitUntil(() => sub.stats().handled === handled.handled + 1, 'the message on partition 1234');
     await sub.close();
   });
 });
