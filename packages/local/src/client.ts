@@ -595,7 +595,7 @@ class LocalSubscription implements Subscription {
           woke++;
         }
       }
-    } catch (e) {
+    } catch {
       // let every loop meet the error on its own read (and report it there)
       for (const w of [...this.dataWaiters.values()]) w.wake();
       woke++;
