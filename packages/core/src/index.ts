@@ -19,6 +19,7 @@ export * from './portable.js';
 export * from './registry.js';
 export * from './retry.js';
 export * from './stream.js';
+export * from './telemetry.js';
 export * from './uri.js';
 export * from './validate.js';
 export * from './worker.js';

@@ -44,6 +44,16 @@ export interface Middleware {
   send?: SendMiddleware;
   /** Around each handler attempt. */
   handle?: HandleMiddleware;
+  /**
+   * Whether to use it at all, asked when a producer or subscription is created (e.g. telemetry without an SDK
+   * steps out of the hot path). @default always
+   */
+  active?: () => boolean;
+}
+
+/** The middleware of `chain` that are active now. */
+export function activeMiddleware(chain: readonly Middleware[]): Middleware[] {
+  return chain.filter((m) => m.active?.() !== false);
 }
 
 /** Composes the send sides of `chain` around `last`. */

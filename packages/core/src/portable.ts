@@ -20,7 +20,7 @@ import type { DriverProducer, StreamDriver, StreamLimits } from './driver.js';
 import { limitsOf } from './driver.js';
 import { ClosedError, describeError, TimeoutError, UnsupportedError, ValidationError } from './errors.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
-import { composeHandle, composeSend, type Middleware, type SendCall, type SendNext } from './middleware.js';
+import { activeMiddleware, composeHandle, composeSend, type Middleware, type SendCall, type SendNext } from './middleware.js';
 import type {
   ConnectOptions,
   HandlerContext,
@@ -36,6 +36,7 @@ import type {
   SubscriptionStats,
 } from './stream.js';
 import { silentLogger } from './stream.js';
+import { telemetry } from './telemetry.js';
 import { validateBatch, validateTopicName } from './validate.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -112,7 +113,10 @@ export class PortableStreamClient implements StreamClient {
     this.uri = driver.uri;
     this.capabilities = driver.capabilities;
     this.limits = limitsOf(driver.capabilities);
-    this.middleware = [...(options.middleware ?? [])];
+    this.middleware = [
+      ...(options.telemetry === false ? [] : [telemetry({ target: driver.target, uri: driver.uri })]),
+      ...(options.middleware ?? []),
+    ];
     this.logger = options.logger ?? silentLogger;
     const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => {
       return (...args: A): Promise<R> => (this.closed ? Promise.reject(new ClosedError('stream client')) : fn(...args));
@@ -136,7 +140,9 @@ export class PortableStreamClient implements StreamClient {
   producer(options?: ProducerOptions): Producer {
     if (this.closed) throw new ClosedError('stream client');
     const resolved = validateOptions(producerOptionsSchema, options, 'producer options', this.target) as ProducerOptions;
-    const p = new PortableProducer(this.driver, this.limits, resolved, [...this.middleware], () => this.producers.delete(p));
+    const p = new PortableProducer(this.driver, this.limits, resolved, activeMiddleware(this.middleware), () =>
+      this.producers.delete(p),
+    );
     this.producers.add(p);
     return p;
   }
@@ -149,7 +155,9 @@ export class PortableStreamClient implements StreamClient {
     if (typeof handler !== 'function') {
       throw new ValidationError('handler must be a function', { field: 'handler', target: this.target });
     }
-    const s = new PortableSubscription(options, handler, [...this.middleware], this.logger, () => this.subscriptions.delete(s));
+    const s = new PortableSubscription(options, handler, activeMiddleware(this.middleware), this.logger, () =>
+      this.subscriptions.delete(s),
+    );
     await s.start(this.driver);
     if (this.closed) {
       await s.close();

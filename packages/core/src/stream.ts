@@ -249,6 +249,11 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Middleware around every `send()` and handler of this client, outermost first. */
   middleware?: Middleware[];
+  /**
+   * OpenTelemetry spans and metrics (through `@opentelemetry/api`; nothing is recorded unless an SDK is
+   * registered). @default true
+   */
+  telemetry?: boolean;
 }
 
 /** Minimal structured logger. */

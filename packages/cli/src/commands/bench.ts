@@ -15,13 +15,16 @@ import {
   parseDuration,
   resultFileName,
   runBench,
+  runSendModes,
+  type SendModeResult,
+  sendModeTable,
   toHtml,
   toMarkdown,
 } from '@speedlayer/bench';
 import type { PlannerTarget } from '@speedlayer/planner';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, examples, intOption, stopSignal } from '../common.js';
 import { PLAN_TARGETS } from './plan-targets.js';
 
 function durationOption(field: string, allowZero = false) {
@@ -54,6 +57,9 @@ interface BenchCliOptions {
   retentionHours: number;
   connectTimeout?: number;
   progress: boolean;
+  sendMode: 'single' | 'batched';
+  batchSize: number;
+  compareSendModes?: boolean;
 }
 
 async function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
@@ -111,6 +117,26 @@ export function registerBench(program: Command): void {
       durationOption('--connect-timeout'),
     )
     .option('--no-progress', 'no progress bar on stderr')
+    .addHelpText(
+      'after',
+      examples(
+        'speedlayer bench workloads/1-topic-16-partitions.yaml --stream local://./bench --stream kafka://127.0.0.1:9092 --duration 30s',
+      ),
+    )
+    .option(
+      '--send-mode <mode>',
+      'single: one send() per message (the portable client batches across calls); batched: hand-made arrays of --batch-size per send()',
+      (v: string) => {
+        if (v !== 'single' && v !== 'batched') throw new InvalidArgumentError('--send-mode must be single or batched');
+        return v;
+      },
+      'single',
+    )
+    .option('--batch-size <n>', 'records per hand-made batch with --send-mode batched', intOption(1, 100_000), 500)
+    .option(
+      '--compare-send-modes',
+      'instead of the workload run: one-record sends (64 and 1024 callers) against hand-made batches of --batch-size through the same client, per stream, as ratios',
+    )
     .action(
       action(async (workloadPath: string, o: BenchCliOptions) => {
         const loaded = await loadOmbWorkload(workloadPath);
@@ -119,6 +145,23 @@ export function registerBench(program: Command): void {
           ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
         });
         const streams = o.stream && o.stream.length > 0 ? o.stream : [DEFAULT_STREAM];
+        if (o.compareSendModes) {
+          const size = loaded.workload.messageSize;
+          const results: SendModeResult[] = [];
+          for (const stream of streams) {
+            if (!o.json) process.stderr.write(`send modes on ${stream.replace(/\?.*/, '')}\n`);
+            results.push(
+              await runSendModes(stream, {
+                valueBytes: size,
+                batchSize: o.batchSize,
+                partitions: loaded.workload.partitionsPerTopic,
+                ...(o.json ? {} : { onRun: (mode, rate) => process.stderr.write(`  ${mode} ${Math.round(rate)} msg/s\n`) }),
+              }),
+            );
+          }
+          process.stdout.write(o.json ? `${JSON.stringify({ sendModes: results })}\n` : `${sendModeTable(results)}\n`);
+          return 0;
+        }
         const signal = stopSignal();
         const tty = process.stderr.isTTY === true && o.progress;
         const bar = new cliProgress.SingleBar(
@@ -166,6 +209,8 @@ export function registerBench(program: Command): void {
             ...(o.interval !== undefined ? { sampleIntervalMs: o.interval } : {}),
             overhead: !!o.overhead,
             overheadRounds: o.overheadRounds,
+            sendMode: o.sendMode,
+            batchSize: o.batchSize,
             ...(o.withCost ? { costTarget: loadCostTarget, costRetentionHours: o.retentionHours } : {}),
             connectTimeoutMs: o.connectTimeout ?? 30_000,
             signal,

@@ -35,6 +35,7 @@ import { eventhubsStandinPeer } from './eventhubs-standin.js';
 import { kafkaPeer } from './kafka.js';
 import { kubernetesPeer } from './kubernetes.js';
 import { motoPeer } from './moto.js';
+import { otelcolPeer } from './otelcol.js';
 import type { PeerDefinition } from './peer.js';
 import { pubsubPeer } from './pubsub.js';
 import { streamUris } from './streams.js';
@@ -60,6 +61,7 @@ export const PEERS: Readonly<Record<PeerName, PeerDefinition>> = {
   'eventhubs-standin': eventhubsStandinPeer,
   kubernetes: kubernetesPeer,
   validators: validatorsPeer,
+  otelcol: otelcolPeer,
 };
 
 /** Some peers could not be brought up; the others are up and recorded. */

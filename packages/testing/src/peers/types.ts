@@ -9,7 +9,16 @@
  * The local servers and tools the launcher manages: real ones, plus `eventhubs-standin`, this package's own
  * Event Hubs AMQP stand-in (no real Event Hubs AMQP server can run locally).
  */
-export const PEER_NAMES = ['kafka', 'moto', 'pubsub', 'azurite', 'eventhubs-standin', 'kubernetes', 'validators'] as const;
+export const PEER_NAMES = [
+  'kafka',
+  'moto',
+  'pubsub',
+  'azurite',
+  'eventhubs-standin',
+  'kubernetes',
+  'validators',
+  'otelcol',
+] as const;
 
 /** Name of one test peer. */
 export type PeerName = (typeof PEER_NAMES)[number];
@@ -66,6 +75,20 @@ export interface PubsubStatus {
   emulatorHost: string;
   /** Project id to use in tests. */
   projectId: string;
+}
+
+/** The OpenTelemetry Collector: an OTLP receiver writing what it receives to files. */
+export interface OtelcolStatus {
+  /** Collector release. */
+  version: string;
+  /** OTLP/HTTP base URL, the value for `OTEL_EXPORTER_OTLP_ENDPOINT` (protobuf or JSON). */
+  otlpHttpEndpoint: string;
+  /** OTLP/gRPC URL. */
+  otlpGrpcEndpoint: string;
+  /** OTLP JSON lines of the traces received. */
+  tracesFile: string;
+  /** OTLP JSON lines of the metrics received. */
+  metricsFile: string;
 }
 
 /** Azurite (blob service only). */
@@ -160,6 +183,8 @@ export interface PeersStatus {
   kubernetes?: KubernetesStatus;
   /** Validators, when installed. */
   validators?: ValidatorsStatus;
+  /** The OpenTelemetry Collector, when up. */
+  otelcol?: OtelcolStatus;
   /** Stream URIs by target scheme (`local`, `kafka`, `kinesis`, `pubsub`, `eventhubs+kafka`, ...). */
   streams: StreamUris;
 }

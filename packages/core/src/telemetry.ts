@@ -1,0 +1,221 @@
+/**
+ * OpenTelemetry for the portable client, through `@opentelemetry/api` only: the library never starts an SDK, so
+ * without one (the application's, or the CLI's from the `OTEL_*` variables) every call here is a no-op.
+ *
+ * - {@link telemetry} is a middleware: a PRODUCER span per `send()` call and a CONSUMER span per handler attempt,
+ *   named and attributed per the OpenTelemetry messaging semantic conventions. The producer span's context travels
+ *   in each record's headers through the globally registered propagator (W3C `traceparent` by default in the SDK),
+ *   so the consume span is the child of the produce span on every target that carries headers (Kinesis: in the
+ *   envelope; Pub/Sub: attributes; Event Hubs: application properties).
+ * - The same middleware records the metrics: sent, consumed, failed counters; send and process duration
+ *   histograms (seconds); handlers in flight.
+ *
+ * `connect()` adds it to every client unless `ConnectOptions.telemetry` is false.
+ *
+ * @packageDocumentation
+ */
+import {
+  type Attributes,
+  context,
+  isSpanContextValid,
+  metrics,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { describeError, isSpeedlayerError } from './errors.js';
+import { valueBytes } from './message.js';
+import type { Middleware } from './middleware.js';
+
+/** The instrumentation scope name of spans and metrics. */
+export const INSTRUMENTATION_SCOPE = '@speedlayer/core';
+
+/** `messaging.system` per target id (semantic conventions' values where one exists). */
+export function messagingSystem(target: string, uri = ''): string {
+  if (uri.startsWith('eventhubs')) return 'eventhubs';
+  switch (target) {
+    case 'aws-msk-eks':
+      return 'kafka';
+    case 'aws-kinesis-ecs':
+      return 'aws_kinesis';
+    case 'azure-eventhubs-aks':
+      return 'eventhubs';
+    case 'gcp-pubsub-gke':
+      return 'gcp_pubsub';
+    default:
+      return 'speedlayer_local';
+  }
+}
+
+/** Options of {@link telemetry}. */
+export interface TelemetryOptions {
+  /** The target id (`aws-msk-eks`...). */
+  target: string;
+  /** The stream URI (only its scheme is read). */
+  uri?: string;
+}
+
+const headerSetter = {
+  set(carrier: Record<string, string>, key: string, value: string) {
+    carrier[key] = value;
+  },
+};
+const headerGetter = {
+  get(carrier: Record<string, string>, key: string) {
+    return Object.hasOwn(carrier, key) ? carrier[key] : undefined;
+  },
+  keys(carrier: Record<string, string>) {
+    return Object.keys(carrier);
+  },
+};
+
+function fail(span: Span, error: unknown): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
+  span.setAttribute('error.type', isSpeedlayerError(error) ? error.kind : error instanceof Error ? error.name : 'Error');
+}
+
+/**
+ * Tracing and metrics per the OpenTelemetry messaging semantic conventions, as a middleware. The tracer and
+ * meter are looked up on each call, so an SDK registered after `connect()` is still used.
+ */
+export function telemetry(options: TelemetryOptions): Middleware {
+  const system = messagingSystem(options.target, options.uri);
+  const tracer = () => trace.getTracer(INSTRUMENTATION_SCOPE);
+  let instruments: ReturnType<typeof makeInstruments> | undefined;
+  let meterProvider: unknown;
+  const meter = () => {
+    const provider = metrics.getMeterProvider();
+    if (!instruments || provider !== meterProvider) {
+      meterProvider = provider;
+      instruments = makeInstruments();
+    }
+    return instruments;
+  };
+  return {
+    name: 'telemetry',
+    active: telemetryActive,
+    send: async (call, next) => {
+      const base: Attributes = {
+        'messaging.system': system,
+        'messaging.destination.name': call.topic,
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+      };
+      if (call.records.length > 1) base['messaging.batch.message_count'] = call.records.length;
+      const span = tracer().startSpan(`send ${call.topic}`, { kind: SpanKind.PRODUCER, attributes: base });
+      const ctx = trace.setSpan(context.active(), span);
+      // without an SDK the span is a no-op with no context to carry: leave the records as they are
+      const records = isSpanContextValid(span.spanContext())
+        ? call.records.map((r) => {
+            const headers: Record<string, string> = { ...r.headers };
+            propagation.inject(ctx, headers, headerSetter);
+            return { ...r, headers };
+          })
+        : call.records;
+      const started = performance.now();
+      const m = meter();
+      try {
+        const result = await context.with(ctx, () => next({ ...call, records }));
+        if (result.length === 1 && result[0]) {
+          span.setAttribute('messaging.destination.partition.id', String(result[0].partition));
+          if (result[0].position) span.setAttribute('messaging.message.id', result[0].position);
+        }
+        m.sent.add(records.length, base);
+        return result;
+      } catch (e) {
+        fail(span, e);
+        m.sendFailed.add(records.length, { ...base, 'error.type': isSpeedlayerError(e) ? e.kind : 'Error' });
+        throw e;
+      } finally {
+        m.sendDuration.record((performance.now() - started) / 1000, base);
+        span.end();
+      }
+    },
+    handle: async (message, ctx, next) => {
+      const attributes: Attributes = {
+        'messaging.system': system,
+        'messaging.destination.name': message.topic,
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.consumer.group.name': ctx.group,
+        'messaging.destination.partition.id': String(message.partition),
+      };
+      const parent = propagation.extract(context.active(), message.headers, headerGetter);
+      const span = tracer().startSpan(
+        `process ${message.topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            ...attributes,
+            'messaging.message.id': message.position,
+            'messaging.message.body.size': valueBytes(message.value).byteLength,
+            ...(message.deliveryAttempt > 1 ? { 'speedlayer.delivery_attempt': message.deliveryAttempt } : {}),
+          },
+        },
+        parent,
+      );
+      const m = meter();
+      const started = performance.now();
+      m.inFlight.add(1, attributes);
+      try {
+        await context.with(trace.setSpan(parent, span), () => next(message, ctx));
+        m.consumed.add(1, attributes);
+      } catch (e) {
+        fail(span, e);
+        m.processFailed.add(1, { ...attributes, 'error.type': isSpeedlayerError(e) ? e.kind : 'handler' });
+        throw e;
+      } finally {
+        m.inFlight.add(-1, attributes);
+        m.processDuration.record((performance.now() - started) / 1000, attributes);
+        span.end();
+      }
+    },
+  };
+}
+
+/**
+ * True once an OpenTelemetry SDK registered a tracer or meter provider globally. Without one the telemetry
+ * middleware stays out of the hot path entirely.
+ */
+export function telemetryActive(): boolean {
+  const tp = trace.getTracerProvider() as { getDelegate?: () => object };
+  const tracer = tp.getDelegate ? tp.getDelegate() : tp;
+  const meter = metrics.getMeterProvider() as object;
+  return !/^Noop/.test(tracer.constructor.name) || !/^Noop/.test(meter.constructor.name);
+}
+
+function makeInstruments() {
+  const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
+  return {
+    sent: meter.createCounter('messaging.client.sent.messages', {
+      unit: '{message}',
+      description: 'Messages the target acknowledged',
+    }),
+    sendFailed: meter.createCounter('speedlayer.client.send.failed.messages', {
+      unit: '{message}',
+      description: 'Messages whose send failed',
+    }),
+    consumed: meter.createCounter('messaging.client.consumed.messages', {
+      unit: '{message}',
+      description: 'Messages whose handler succeeded',
+    }),
+    processFailed: meter.createCounter('speedlayer.consumer.failed.attempts', {
+      unit: '{attempt}',
+      description: 'Handler attempts that failed (each retry counts)',
+    }),
+    sendDuration: meter.createHistogram('messaging.client.operation.duration', {
+      unit: 's',
+      description: 'Duration of send() calls, batching included',
+    }),
+    processDuration: meter.createHistogram('messaging.process.duration', {
+      unit: 's',
+      description: 'Duration of handler attempts',
+    }),
+    inFlight: meter.createUpDownCounter('speedlayer.consumer.in_flight', {
+      unit: '{message}',
+      description: 'Handler attempts running now',
+    }),
+  };
+}
