@@ -17,7 +17,7 @@ import {
   sleep,
 } from '@speedlayer/core';
 import { type MigrationPlan, PROVENANCE_HEADER } from './plan.js';
-import { readTopic } from './read.js';
+import { MAX_HANDLER_ATTEMPTS, readTopic } from './read.js';
 import type { CheckpointStore, MapEntry } from './store.js';
 
 /** When the copy stops. */
@@ -415,7 +415,7 @@ export async function copyTopic(from: StreamClient, to: StreamClient, options: C
         group: options.group,
         startFrom: 'earliest',
         concurrency: batchSize,
-        maxAttempts: Number.MAX_SAFE_INTEGER,
+        maxAttempts: MAX_HANDLER_ATTEMPTS,
         retryBackoff: { initialMs: 100, maxMs: 5000 },
         maxBufferedPerPartition: Math.max(200, batchSize * 3),
         onError: () => {},

@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 import { ConflictError, type ConsumedMessage, type StreamClient, UnsupportedError } from '@speedlayer/core';
+import { MAX_HANDLER_ATTEMPTS } from './read.js';
 import type { CheckpointStore } from './store.js';
 
 /** Options of {@link moveGroup}. */
@@ -82,7 +83,7 @@ async function holdFirst(client: StreamClient, topic: string, group: string, idl
       group,
       startFrom: 'earliest',
       concurrency: 1,
-      maxAttempts: Number.MAX_SAFE_INTEGER,
+      maxAttempts: MAX_HANDLER_ATTEMPTS,
       onError: () => {},
       onAssignment: () => {
         last = Date.now();
@@ -175,7 +176,7 @@ export async function moveGroup(from: StreamClient, to: StreamClient, options: M
       group: targetGroup,
       startFrom: 'earliest',
       concurrency: 1,
-      maxAttempts: Number.MAX_SAFE_INTEGER,
+      maxAttempts: MAX_HANDLER_ATTEMPTS,
       onError: () => {},
       onAssignment: () => {
         last = Date.now();

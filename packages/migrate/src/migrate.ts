@@ -4,10 +4,13 @@
  * @packageDocumentation
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import {
+  ConfigError,
   ConflictError,
   type ConnectOptions,
   connect,
+  parseUri,
   type StreamClient,
   ValidationError,
   validateTopicName,
@@ -92,7 +95,9 @@ export interface MigrateResult {
  * ```
  * @throws `ConfigError` for an unknown target URI.
  * @throws `NotFoundError` when the source topic does not exist.
- * @throws `ConflictError` when the target topic is incompatible, or the checkpoint store belongs to another run.
+ * @throws `ConfigError` (field `to`) when the target is the source stream and topic itself.
+ * @throws `ConflictError` when the target topic is incompatible, or the checkpoint store belongs to another run or
+ * is locked by a running one.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   validateTopicName(options.topic);
@@ -101,6 +106,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   if (options.rate !== undefined && !(options.rate > 0))
     throw new ValidationError('rate must be above 0 messages per second', { field: 'rate' });
   const owned: StreamClient[] = [];
+  let release: (() => void) | undefined;
   const open = async (c: string | StreamClient, o: ConnectOptions | undefined) => {
     if (typeof c !== 'string') return c;
     const client = await connect(c, o ?? {});
@@ -110,6 +116,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     const from = await open(options.from, options.connectOptions?.from);
     const to = await open(options.to, options.connectOptions?.to);
+    if (toTopic === options.topic && (from === to || sameStream(from.uri, to.uri))) {
+      throw new ConfigError(
+        `to: ${to.uri} and topic ${toTopic} are the source itself; copying a topic onto itself would double it (name another --to or --to-topic)`,
+        { field: 'to' },
+      );
+    }
     const group = options.group ?? defaultGroup(options.topic, to.uri, toTopic);
     const plan = await planMigration(from, to, {
       topic: options.topic,
@@ -132,6 +144,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       );
     }
     const store = new CheckpointStore(dir);
+    release = store.lock();
     store.claim({ from: from.uri, to: to.uri, topic: options.topic, toTopic, group });
     store.writeJson('plan.json', plan);
     let targetReader = options.verifyGroups?.target;
@@ -190,7 +203,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } finally {
     for (const c of owned.reverse()) await c.close();
+    release?.();
   }
+}
+
+/**
+ * Whether two stream URIs name the same stream: same scheme family, location and parameters; a `local://` path
+ * is compared resolved (`local://./data` and `local:///abs/data` are one stream).
+ */
+export function sameStream(a: string, b: string): boolean {
+  return streamIdentity(a) === streamIdentity(b);
+}
+
+function streamIdentity(uri: string): string {
+  const p = parseUri(uri);
+  const scheme = p.scheme === 'msk' ? 'kafka' : p.scheme;
+  let location = p.location.replace(/\/+$/, '');
+  if (scheme === 'local') location = location === '' || location === '.' ? resolve('.speedlayer/data') : resolve(location);
+  else location = location.toLowerCase();
+  const params = [...p.params.entries()].map(([k, v]) => `${k}=${v}`).sort();
+  return `${scheme}://${location}?${params.join('&')}`;
 }
 
 /**

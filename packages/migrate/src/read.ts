@@ -9,6 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumedMessage, StreamClient } from '@speedlayer/core';
 
+/**
+ * Handler attempts of the migration's readers: the most core accepts. Their handlers fail only while stopping
+ * (what is not copied stays unacknowledged), so in practice nothing reaches a dead letter.
+ */
+export const MAX_HANDLER_ATTEMPTS = 1000;
+
 /** Options of {@link readTopic}. */
 export interface ReadTopicOptions {
   /** Group to read with. @default a fresh `speedlayer-migrate-read-<uuid>` group */
@@ -41,7 +47,7 @@ export async function readTopic(
       group,
       startFrom: 'earliest',
       concurrency: 1,
-      maxAttempts: Number.MAX_SAFE_INTEGER,
+      maxAttempts: MAX_HANDLER_ATTEMPTS,
       onAssignment: () => {
         last = Date.now();
       },

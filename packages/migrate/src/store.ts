@@ -15,8 +15,10 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConflictError } from '@speedlayer/core';
@@ -105,6 +107,54 @@ export class CheckpointStore {
     this.writeJson('run.json', { ...id, createdAt: new Date().toISOString() });
   }
 
+  /**
+   * Takes the store's lock (`lock` holding pid, host and start time), so two runs never write one store at once.
+   * A lock left by a process that no longer runs on this host is taken over. Returns the release function
+   * (also run at process exit).
+   * @throws `ConflictError` (field `checkpoint`) when another live run holds it.
+   */
+  lock(): () => void {
+    const file = join(this.dir, 'lock');
+    const mine = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        writeFileSync(file, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+        let held: { pid?: number; host?: string; startedAt?: string } = {};
+        try {
+          held = JSON.parse(readFileSync(file, 'utf8'));
+        } catch {
+          // a lock being written right now, or a torn one: treated as held
+        }
+        const stale = held.host === mine.host && typeof held.pid === 'number' && !processAlive(held.pid);
+        if (!stale)
+          throw new ConflictError(
+            `checkpoint store ${this.dir} is in use by another migration (pid ${held.pid ?? '?'} on ${held.host ?? '?'} since ${
+              held.startedAt ?? '?'
+            }); wait for it to finish or use another --checkpoint`,
+            { field: 'checkpoint' },
+          );
+        rmSync(file, { force: true });
+      }
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      process.off('exit', release);
+      try {
+        const held = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
+        if (held.pid === process.pid) rmSync(file, { force: true });
+      } catch {
+        // already gone
+      }
+    };
+    process.on('exit', release);
+    return release;
+  }
+
   /** Writes a JSON file atomically. */
   writeJson(name: string, value: unknown): void {
     const file = join(this.dir, name);
@@ -179,5 +229,14 @@ export class CheckpointStore {
       if (find !== undefined && e.source === find) found = true;
     }
     return { lines, distinct: seen.size, found };
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,7 +8,7 @@
 import type { ConsumedMessage, StreamClient } from '@speedlayer/core';
 import { compareKey, type Difference, EMPTY_DIGEST, rollDigest, type SeenMessage, valueDigest } from './digest.js';
 import { PROVENANCE_HEADER } from './plan.js';
-import { readTopic } from './read.js';
+import { MAX_HANDLER_ATTEMPTS, readTopic } from './read.js';
 
 /** Options of {@link verifyTopic}. */
 export interface VerifyOptions {
@@ -198,7 +198,7 @@ export async function prepareReader(client: StreamClient, topic: string, group: 
   const release = new AbortController();
   const released = new Promise<void>((r) => release.signal.addEventListener('abort', () => r(), { once: true }));
   const sub = await client.subscribe(
-    { topic, group, startFrom: 'earliest', maxAttempts: Number.MAX_SAFE_INTEGER, onError: () => {} },
+    { topic, group, startFrom: 'earliest', maxAttempts: MAX_HANDLER_ATTEMPTS, onError: () => {} },
     async () => {
       await released;
       throw new Error('reader prepared, nothing consumed');

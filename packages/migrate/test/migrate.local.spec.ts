@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type ConsumedMessage, connect, type StreamClient, utf8 } from '@speedlayer/core';
 import { produceKeyed, uniqueName, waitFor } from '@speedlayer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, PROVENANCE_HEADER, readTopic } from '../src/index.js';
+import { MAX_HANDLER_ATTEMPTS, migrate, PROVENANCE_HEADER, readTopic } from '../src/index.js';
 
 const bin = fileURLToPath(new URL('../../cli/bin/speedlayer.js', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'speedlayer-migrate-'));
@@ -238,7 +238,7 @@ describe('migrate/library: group move', () => {
     const consumed = new Set<string>();
     const release = { stop: false };
     const sub = await src.subscribe(
-      { topic, group: 'billing', maxAttempts: Number.MAX_SAFE_INTEGER, onError: () => {} },
+      { topic, group: 'billing', maxAttempts: MAX_HANDLER_ATTEMPTS, onError: () => {} },
       async (m) => {
         if (consumed.size >= 120 || release.stop) {
           await waitFor(() => release.stop, 'stop', 60_000);
