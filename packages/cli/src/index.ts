@@ -4,6 +4,6 @@
  * @packageDocumentation
  */
 
+export { messageJson, terminalSafe } from './commands/consume.js';
 export { type DemoOptions, type DemoResult, runDemo } from './commands/demo.js';
-export { messageJson } from './commands/topic.js';
 export { buildProgram } from './program.js';

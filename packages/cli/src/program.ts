@@ -5,13 +5,16 @@
  */
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerConsume } from './commands/consume.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPeers } from './commands/peers.js';
 import { registerCompare, registerPlan } from './commands/plan.js';
-import { registerConsume, registerProduce, registerTopic } from './commands/topic.js';
+import { registerProduce } from './commands/produce.js';
+import { registerTopic } from './commands/topic.js';
 import { registerWorker } from './commands/worker.js';
+import { jsonRequested } from './common.js';
 
 /** The verbs, in help order. Adding a verb = one line here. */
 const verbs: Array<(program: Command) => void> = [
@@ -36,6 +39,18 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // With --json a usage error is one JSON object on stderr, like every other error.
+      outputError: (text, write) =>
+        write(
+          jsonRequested()
+            ? `${JSON.stringify({ error: { kind: 'usage', message: text.replace(/^error: /, '').trim(), exitCode: 2 } })}\n`
+            : text,
+        ),
+      writeErr: (text) => {
+        if (!jsonRequested() || text.startsWith('{"error"')) process.stderr.write(text);
+      },
+    })
     .exitOverride();
   for (const register of verbs) register(program);
   program.commands.forEach(function inherit(c: Command) {

@@ -40,7 +40,7 @@ describe('cli: kcat-style verbs on the local target', () => {
       'alice:{"total":10}\nbob:hello world\nalice:second:with:colons\n',
     );
     expect(produced.code).toBe(0);
-    expect(JSON.parse(produced.stdout)).toEqual({ topic: 'orders', produced: 3 });
+    expect(JSON.parse(produced.stdout)).toEqual({ topic: 'orders', produced: 3, lines: 3 });
     const consumed = run(['consume', '--topic', 'orders', '--stream', stream, '--count', '3', '--json']);
     expect(consumed.code).toBe(0);
     const lines = consumed.stdout

@@ -11,6 +11,7 @@ import {
   type BenchProgress,
   type BenchReport,
   durationsOf,
+  isLoopbackUrl,
   loadOmbWorkload,
   parseDuration,
   resultFileName,
@@ -21,6 +22,7 @@ import {
   toHtml,
   toMarkdown,
 } from '@speedlayer/bench';
+import { ConfigError } from '@speedlayer/core';
 import type { PlannerTarget } from '@speedlayer/planner';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -60,6 +62,46 @@ interface BenchCliOptions {
   sendMode: 'single' | 'batched';
   batchSize: number;
   compareSendModes?: boolean;
+  peers?: boolean;
+}
+
+/** The peers' streams `--peers` benchmarks, in this order. */
+const PEER_STREAMS = ['local', 'kafka', 'kinesis', 'pubsub', 'eventhubs', 'eventhubs+kafka'] as const;
+
+/**
+ * The stream URIs of the running local peers (`speedlayer peers status`), in {@link PEER_STREAMS} order.
+ * @throws `ConfigError` (field `--peers`) when no peer stream is up.
+ */
+async function peerStreams(log: (line: string) => void): Promise<string[]> {
+  const { peersStatus } = await import('@speedlayer/testing/peers');
+  const status = await peersStatus();
+  const streams: string[] = [];
+  for (const scheme of PEER_STREAMS) {
+    const uri = status.streams[scheme];
+    if (uri) streams.push(uri);
+    else log(`--peers: no ${scheme}:// stream (its peer is not up; \`speedlayer peers up\` starts it)`);
+  }
+  if (streams.length === 0) {
+    throw new ConfigError('--peers: no peer is up; start them with `speedlayer peers up`', { field: '--peers' });
+  }
+  return streams;
+}
+
+/**
+ * Moto (the Kinesis peer) accepts any credentials; with a loopback `kinesis://` endpoint and none in the
+ * environment, the SDK's chain is given fixed test ones (never for a cloud endpoint).
+ */
+function loopbackAwsCredentials(streams: readonly string[], log: (line: string) => void): void {
+  if (process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return;
+  const loopback = streams.some((s) => {
+    if (!s.startsWith('kinesis://')) return false;
+    const endpoint = new URLSearchParams(s.split('?')[1] ?? '').get('endpoint');
+    return endpoint !== null && isLoopbackUrl(endpoint);
+  });
+  if (!loopback) return;
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  log('kinesis:// on a loopback endpoint (moto) with no AWS credentials set: using test credentials');
 }
 
 async function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
@@ -134,6 +176,10 @@ export function registerBench(program: Command): void {
     )
     .option('--batch-size <n>', 'records per hand-made batch with --send-mode batched', intOption(1, 100_000), 500)
     .option(
+      '--peers',
+      `benchmark every stream of the running local peers (${PEER_STREAMS.join(', ')}), URIs and credential files from \`speedlayer peers status\` (with --stream: added after them)`,
+    )
+    .option(
       '--compare-send-modes',
       'instead of the workload run: one-record sends (64 and 1024 callers) against hand-made batches of --batch-size through the same client, per stream, as ratios',
     )
@@ -144,7 +190,15 @@ export function registerBench(program: Command): void {
           ...(o.duration !== undefined ? { testMs: o.duration } : {}),
           ...(o.warmup !== undefined ? { warmupMs: o.warmup } : {}),
         });
-        const streams = o.stream && o.stream.length > 0 ? o.stream : [DEFAULT_STREAM];
+        const note = (line: string) => {
+          if (!o.json) process.stderr.write(`${line}\n`);
+        };
+        const streams = o.peers
+          ? [...(await peerStreams(note)), ...(o.stream ?? [])]
+          : o.stream && o.stream.length > 0
+            ? o.stream
+            : [DEFAULT_STREAM];
+        loopbackAwsCredentials(streams, note);
         if (o.compareSendModes) {
           const size = loaded.workload.messageSize;
           const results: SendModeResult[] = [];

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, createCompute, type ProducerRecord } from '@speedlayer/core';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, examples, intOption, stopSignal } from '../common.js';
 
 /** The demo's JSON result. */
 export interface DemoResult {
@@ -230,6 +230,7 @@ export function registerDemo(program: Command): void {
     .option('--timeout <seconds>', 'give up consuming after this long', intOption(1, 86_400), 600)
     .option('--keep', 'keep the demo topic afterwards')
     .option('--json', 'print exactly one JSON object on stdout')
+    .addHelpText('after', examples('speedlayer demo --partitions 4 --messages 10000'))
     .action(
       action(
         async (o: {

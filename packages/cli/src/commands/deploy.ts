@@ -4,6 +4,9 @@
  *
  * @packageDocumentation
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type ComputeClient,
@@ -12,10 +15,11 @@ import {
   createCompute,
   parseUri,
   type StreamClient,
+  TimeoutError,
   type WorkloadSpec,
 } from '@speedlayer/core';
 import type { Command } from 'commander';
-import { action, DEFAULT_STREAM, intOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, examples, intOption, READY_DIR_ENV, stopSignal } from '../common.js';
 import { loadPlanTargets, PLAN_TARGET_IDS } from './plan-targets.js';
 
 /** Compute URI per target id, for `--target` (a kubeconfig context or region can be given with `--compute`). */
@@ -50,7 +54,9 @@ export interface DeployOptions {
   config?: Record<string, unknown>;
   /** Local replicas are processes of this command: they run until this signal aborts. */
   localUntil?: AbortSignal;
-  /** Called with the status once deployed and aligned (before waiting on `localUntil`). */
+  /** Local compute: how long to wait for every replica to be ready (handler loaded, group joined). @default 60000 */
+  readyTimeoutMs?: number;
+  /** Called with the status once deployed, aligned and (local) ready (before waiting on `localUntil`). */
   onDeployed?: (partitions: number | null, status: Awaited<ReturnType<ComputeClient['status']>>) => void;
 }
 
@@ -78,26 +84,67 @@ export async function deployWorker(
     const command = isLocal
       ? [process.execPath, fileURLToPath(new URL('../bin.js', import.meta.url)), ...workerArgs]
       : ['speedlayer', ...workerArgs];
+    // Local replicas report readiness (handler loaded, group joined) or their start-up failure through files here.
+    const readyDir = isLocal ? mkdtempSync(join(tmpdir(), 'speedlayer-ready-')) : undefined;
     const spec: WorkloadSpec = {
       name: o.name ?? workloadName(o.topic, o.group),
       command,
       replicas: Math.min(o.minReplicas, replicas),
       autoscaling: { min: Math.min(o.minReplicas, replicas), max: replicas },
       ...(o.image ? { image: o.image } : {}),
+      ...(readyDir ? { env: { [READY_DIR_ENV]: readyDir } } : {}),
     };
-    await compute.deploy(spec);
-    // The 1:1 rule as one call: replicas and the autoscaler's maximum = partitions.
-    const status =
-      partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
-    o.onDeployed?.(partitions, status);
-    if (isLocal && o.localUntil && !o.localUntil.aborted) {
-      await new Promise<void>((r) => o.localUntil?.addEventListener('abort', () => r(), { once: true }));
+    try {
+      await compute.deploy(spec);
+      // The 1:1 rule as one call: replicas and the autoscaler's maximum = partitions.
+      let status =
+        partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
+      if (readyDir) status = await waitReady(compute, spec.name, readyDir, o.readyTimeoutMs ?? 60_000);
+      o.onDeployed?.(partitions, status);
+      if (isLocal && o.localUntil && !o.localUntil.aborted) {
+        await new Promise<void>((r) => o.localUntil?.addEventListener('abort', () => r(), { once: true }));
+      }
+      return { partitions, status };
+    } finally {
+      if (readyDir) rmSync(readyDir, { recursive: true, force: true });
     }
-    return { partitions, status };
   } finally {
     // Local replicas are processes of this command: closing local compute stops them (SIGTERM, drain).
     await compute.close();
     await stream.close();
+  }
+}
+
+/**
+ * Waits until every replica of a local workload is ready: its worker loaded the handler and joined the group
+ * (it wrote `<id>.ready`). A replica that failed to start (it wrote `<id>.failed`, or exited) fails the deploy
+ * with its reason: exit 2 when the worker exited 2 (a usage or input error such as a handler that does not load).
+ */
+async function waitReady(
+  compute: ComputeClient,
+  name: string,
+  dir: string,
+  timeoutMs: number,
+): Promise<Awaited<ReturnType<ComputeClient['status']>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await compute.status(name);
+    const ids = status.replicas.map((r) => r.id);
+    for (const id of ids) {
+      const failed = join(dir, `${id}.failed`);
+      if (existsSync(failed)) {
+        const f = JSON.parse(readFileSync(failed, 'utf8')) as { message: string; exitCode: number };
+        const message = `replica ${id} did not start: ${f.message}`;
+        throw f.exitCode === 2 ? new ConfigError(message, { field: 'handler' }) : new Error(message);
+      }
+    }
+    const ready = ids.filter((id) => existsSync(join(dir, `${id}.ready`))).length;
+    if (ids.length >= status.desiredReplicas && ready === ids.length) return { ...status, readyReplicas: ready };
+    if (Date.now() > deadline)
+      throw new TimeoutError(`${ready} of ${status.desiredReplicas} replicas of ${name} ready after ${timeoutMs} ms`, {
+        field: 'ready-timeout',
+      });
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -288,7 +335,15 @@ export function registerDeploy(program: Command): void {
     .option('--autoscaler <kind>', 'with a workload: auto (KEDA when installed), keda or hpa', 'auto')
     .option('--dry-run', 'server-side dry run (dryRun=All) and print the objects as YAML; nothing is stored')
     .option('--offline', 'with --dry-run: do not contact a cluster, only print')
+    .option('--ready-timeout <ms>', 'local: how long replicas may take to load the handler and join the group', intOption(1))
     .option('--json', 'print the status as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        'speedlayer deploy --target local --topic orders --group billing --handler ./handler.mjs   # runs until Ctrl-C',
+        'speedlayer deploy workload.yaml --target aws-msk-eks --stream msk://<cluster-arn> --dry-run',
+      ),
+    )
     .action(
       action(
         async (
@@ -310,6 +365,7 @@ export function registerDeploy(program: Command): void {
             replicas?: number;
             kubeconfig?: string;
             namespace?: string;
+            readyTimeout?: number;
             json?: boolean;
           },
         ) => {
@@ -383,6 +439,7 @@ export function registerDeploy(program: Command): void {
             ...(o.name ? { name: o.name } : {}),
             ...(o.replicas ? { replicas: o.replicas } : {}),
             ...(Object.keys(config).length ? { config } : {}),
+            ...(o.readyTimeout ? { readyTimeoutMs: o.readyTimeout } : {}),
             localUntil: stopSignal(),
             onDeployed: print,
           });

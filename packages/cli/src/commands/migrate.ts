@@ -15,7 +15,7 @@ import {
 } from '@speedlayer/migrate';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { action, intOption, reportError, stopSignal } from '../common.js';
+import { action, examples, intOption, reportError, stopSignal } from '../common.js';
 
 /** Parses `now | follow | <ISO time | epoch ms>`. */
 export function untilOption(value: string): Until {
@@ -112,7 +112,10 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--to <uri>', 'target stream URI')
     .requiredOption('--topic <topic>', 'source topic')
     .option('--to-topic <topic>', 'target topic (default: the source topic name)')
-    .option('--checkpoint <path>', 'checkpoint store directory (default: .speedlayer/migrate/<topic>-<hash>)')
+    .option(
+      '--checkpoint <path>',
+      'checkpoint store directory, locked while a run uses it (default: ./.speedlayer/migrate/<topic>-<hash>; printed absolute)',
+    )
     .option('--group <group>', 'source consumer group holding progress (default: speedlayer-migrate-<topic>-<target hash>)')
     .option('--until <when>', 'now (end positions at start) | follow | an ISO time or epoch ms', untilOption, 'now' as Until)
     .option('--rate <msgs>', 'largest write rate in messages per second', intOption(1))
@@ -129,6 +132,13 @@ export function registerMigrate(program: Command): void {
     .option('--batch-size <n>', 'messages in flight per partition and largest write batch', intOption(1, 10_000))
     .option('--idle-ms <ms>', 'idle time meaning "read to the end"', intOption(100, 600_000))
     .option('--no-progress', 'no progress bar')
+    .addHelpText(
+      'after',
+      examples(
+        'speedlayer migrate --from kafka://b1:9092 --to kinesis://us-east-1 --topic orders --dry-run',
+        'speedlayer migrate --from local://./old --to local://./new --topic orders --verify --checkpoint ./orders-ckpt',
+      ),
+    )
     .action(
       action(async (o: MigrateCliOptions) => {
         const bar =
@@ -181,7 +191,7 @@ export function registerMigrate(program: Command): void {
         } catch (e) {
           if (isSpeedlayerError(e) && e.kind === 'conflict') {
             // an incompatible target topic or a store of another run: the caller's input
-            reportError(e);
+            reportError(e, 2);
             return 2;
           }
           throw e;

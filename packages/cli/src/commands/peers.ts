@@ -19,7 +19,7 @@ import {
   peersUp,
 } from '@speedlayer/testing/peers';
 import type { Command } from 'commander';
-import { action, intOption } from '../common.js';
+import { action, examples, intOption } from '../common.js';
 
 const progress = (line: string) => process.stderr.write(`peers: ${line}\n`);
 
@@ -45,6 +45,10 @@ function endpointsOf(name: PeerName, status: PeersStatus): string {
       return status.kubernetes ? `server ${status.kubernetes.server}, kubeconfig ${status.kubernetes.kubeconfig}` : '';
     case 'validators':
       return status.validators ? `cfn-lint, checkov, tofu installed` : '';
+    case 'otelcol':
+      return status.otelcol
+        ? `OTEL_EXPORTER_OTLP_ENDPOINT=${status.otelcol.otlpHttpEndpoint}, received ${status.otelcol.tracesFile}`
+        : '';
   }
 }
 
@@ -74,12 +78,14 @@ function printTable(cache: string, rows: PeerReportRow[], status: PeersStatus): 
 export function registerPeers(program: Command): void {
   const peers = program
     .command('peers')
-    .description(`install, start, stop and inspect the local test peers (${PEER_NAMES.join(', ')})`);
+    .description(`install, start, stop and inspect the local test peers (${PEER_NAMES.join(', ')})`)
+    .addHelpText('after', examples('speedlayer peers up kafka pubsub', 'speedlayer peers status --json'));
 
   peers
     .command('up [names...]')
     .description('install on first use, start and wait for peers (default: all); running peers are reused')
     .option('--timeout <seconds>', 'seconds each peer may take to answer after start', intOption(1, 3600))
+    .addHelpText('after', examples('speedlayer peers up kafka moto'))
     .action(
       action(async (names: string[], o: { timeout?: number }) => {
         const wanted = parsePeerNames(names);
@@ -106,6 +112,7 @@ export function registerPeers(program: Command): void {
   peers
     .command('down [names...]')
     .description('stop peers (default: all) and verify that no process is left')
+    .addHelpText('after', examples('speedlayer peers down kafka'))
     .action(
       action(async (names: string[]) => {
         const stopped = await peersDown(names, { log: progress });
@@ -117,6 +124,7 @@ export function registerPeers(program: Command): void {
     .command('status')
     .description('show which peers are up and their endpoints')
     .option('--json', 'print one JSON object: the peers that are up and a stream URI per installed adapter')
+    .addHelpText('after', examples('speedlayer peers status --json'))
     .action(
       action(async (o: { json?: boolean }) => {
         const status = await peersStatus();

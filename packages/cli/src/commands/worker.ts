@@ -4,9 +4,11 @@
  * @packageDocumentation
  */
 
-import { runWorker, type Subscription, stderrLogger } from '@speedlayer/core';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeError, runWorker, type Subscription, stderrLogger } from '@speedlayer/core';
 import type { Command } from 'commander';
-import { action, DEFAULT_STREAM, intOption, startOption, stopSignal } from '../common.js';
+import { action, DEFAULT_STREAM, examples, exitCodeFor, intOption, READY_DIR_ENV, startOption, stopSignal } from '../common.js';
 import { healthPort, startHealthServer } from '../health.js';
 
 /** Registers `worker`. */
@@ -29,6 +31,10 @@ export function registerWorker(program: Command): void {
       intOption(0, 65535),
     )
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .addHelpText(
+      'after',
+      examples('speedlayer worker --topic orders --group billing --handler ./handler.mjs --stream kafka://127.0.0.1:9092'),
+    )
     .action(
       action(async (o: Record<string, unknown>) => {
         const logger = stderrLogger(o.logLevel as 'info');
@@ -37,6 +43,14 @@ export function registerWorker(program: Command): void {
           port === undefined ? undefined : await startHealthServer(port, { topic: o.topic as string, group: o.group as string });
         if (health) logger.info('health endpoints', { port: health.port });
         const signal = stopSignal();
+        // Under `deploy --target local`: tell the deploying process this replica is ready or why it failed.
+        const readyDir = process.env[READY_DIR_ENV];
+        const report = (state: 'ready' | 'failed', body: Record<string, unknown>) => {
+          if (!readyDir) return;
+          const file = join(readyDir, `${process.env.SPEEDLAYER_WORKER_ID ?? process.pid}.${state}`);
+          writeFileSync(`${file}.tmp`, JSON.stringify(body));
+          renameSync(`${file}.tmp`, file);
+        };
         signal.addEventListener('abort', () => void health?.close(), { once: true });
         const stats = await runWorker({
           stream: o.stream as string,
@@ -50,9 +64,17 @@ export function registerWorker(program: Command): void {
           ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs as number } : {}),
           ...(process.env.SPEEDLAYER_WORKER_ID ? { workerId: process.env.SPEEDLAYER_WORKER_ID } : {}),
           logger,
-          ...(health ? { onSubscribed: (sub: Subscription) => health.ready(sub) } : {}),
+          onSubscribed: (sub: Subscription) => {
+            health?.ready(sub);
+            report('ready', {});
+          },
           signal,
-        }).finally(() => health?.close());
+        })
+          .catch((e: unknown) => {
+            report('failed', { message: describeError(e), exitCode: exitCodeFor(e) });
+            throw e;
+          })
+          .finally(() => health?.close());
         logger.info('worker stopped', { ...stats });
       }),
     );
