@@ -49,8 +49,27 @@ export interface StreamDriver {
   subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>;
   /** The vendor's own client object (kafkajs `Kafka`, `KinesisClient`, `PubSub`...), for `client.as()`. */
   native?(): unknown;
+  /**
+   * How far `group` is behind on `topic`, per partition (see {@link PartitionLag}). Absent where the target cannot
+   * tell (the portable client then throws `UnsupportedError`).
+   */
+  lag?(topic: string, group: string): Promise<PartitionLag[]>;
   /** Releases everything the driver holds. */
   close(): Promise<void>;
+}
+
+/** How far a group is behind in one partition. */
+export interface PartitionLag {
+  /** Partition index (0 on targets without partitions). */
+  partition: number;
+  /** Messages written and not yet checkpointed by the group. */
+  lag: number;
+  /** The target's position after the last message, when it has one. */
+  endPosition?: string;
+  /** The group's checkpoint (next position to read), or null when the group has none in this partition. */
+  committedPosition?: string | null;
+  /** Age in seconds of the oldest message not yet checkpointed (0 when nothing is behind), when the target can tell. */
+  ageSeconds?: number;
 }
 
 /** The capability flags that are part of the contract: each is checked both ways by the conformance suite. */

@@ -24,6 +24,7 @@ import { activeMiddleware, composeHandle, composeSend, type Middleware, type Sen
 import type {
   ConnectOptions,
   HandlerContext,
+  LagReport,
   Logger,
   MessageHandler,
   Producer,
@@ -165,6 +166,28 @@ export class PortableStreamClient implements StreamClient {
     }
     this.subscriptions.add(s);
     return s;
+  }
+
+  async lag(topic: string, group: string): Promise<LagReport> {
+    if (this.closed) throw new ClosedError('stream client');
+    validateTopicName(topic);
+    if (typeof group !== 'string' || group.length === 0 || group.length > 255) {
+      throw new ValidationError('group must be a name of 1 to 255 characters', { field: 'group', target: this.target });
+    }
+    if (!this.driver.lag) {
+      throw new UnsupportedError(`${this.target} cannot report consumer lag for ${this.uri.replace(/\?.*/, '')}`, {
+        target: this.target,
+      });
+    }
+    const partitions = (await this.driver.lag(topic, group)).sort((a, b) => a.partition - b.partition);
+    const ages = partitions.flatMap((p) => (p.ageSeconds === undefined ? [] : [p.ageSeconds]));
+    return {
+      topic,
+      group,
+      partitions,
+      total: partitions.reduce((n, p) => n + p.lag, 0),
+      ...(ages.length > 0 ? { maxAgeSeconds: Math.max(...ages) } : {}),
+    };
   }
 
   as<T = unknown>(): T {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { StreamCapabilities } from './capabilities.js';
-import type { StreamDriver } from './driver.js';
+import type { PartitionLag, StreamDriver } from './driver.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
 import type { Middleware } from './middleware.js';
 import type { ParsedUri } from './uri.js';
@@ -227,12 +227,33 @@ export interface StreamClient {
   /** Closes every producer and subscription of this client, draining and committing; safe to call twice. */
   close(): Promise<void>;
   /**
+   * How far `group` is behind on `topic`: per partition, messages written and not yet checkpointed (and the age of
+   * the oldest of them where the target can tell), with their total.
+   * @throws `UnsupportedError` where the target cannot tell (Pub/Sub on the emulator: see the adapter's docs).
+   * @throws `NotFoundError` when the topic does not exist.
+   */
+  lag(topic: string, group: string): Promise<LagReport>;
+  /**
    * The escape hatch, as go-cloud's `As`: the target's native client (a kafkajs `Kafka`, a `KinesisClient`, a
    * `PubSub`, the local log...) for what the portable interface does not cover. Code that uses it is tied to
    * that target.
    * @throws `UnsupportedError` when the target exposes no native client.
    */
   as<T = unknown>(): T;
+}
+
+/** What {@link StreamClient.lag} reports. */
+export interface LagReport {
+  /** The topic. */
+  topic: string;
+  /** The consumer group. */
+  group: string;
+  /** Per partition. */
+  partitions: PartitionLag[];
+  /** Sum of the partitions' lag, in messages. */
+  total: number;
+  /** Largest `ageSeconds` of the partitions, when the target reports ages. */
+  maxAgeSeconds?: number;
 }
 
 /**

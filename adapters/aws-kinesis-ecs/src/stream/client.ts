@@ -23,6 +23,7 @@ import {
   type Logger,
   type MessageHandler,
   type ParsedUri,
+  type PartitionLag,
   type Producer,
   type StreamAdmin,
   type StreamCapabilities,
@@ -38,6 +39,7 @@ import {
 } from '@speedlayer/core';
 import { type KinesisConfig, resolveKinesisConfig } from './config.js';
 import { awsErrorName, classifyAwsError, TARGET } from './errors.js';
+import { kinesisLag } from './lag.js';
 import { LeaseTable, leaseTableName } from './leases.js';
 import { KinesisProducer } from './producer.js';
 import { listShards, openShards, streamSummary, waitForActive } from './shards.js';
@@ -137,6 +139,12 @@ export class KinesisStreamClient implements StreamDriver {
   /** For `client.as()`: the AWS SDK `KinesisClient`. */
   native(): unknown {
     return this.kinesis;
+  }
+
+  /** Lag of `group` on `topic`: its lease table's checkpoints against each shard's end ({@link kinesisLag}). */
+  lag(topic: string, group: string): Promise<PartitionLag[]> {
+    this.check();
+    return kinesisLag(this.kinesis, this.dynamodb, topic, this.leaseTableFor(topic, group));
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,7 @@ import {
   MessageTooLargeError,
   newStats,
   type ParsedUri,
+  type PartitionLag,
   PartitionProcessor,
   type Producer,
   type ProducerRecord,
@@ -214,6 +215,37 @@ export class KafkaStreamClient implements StreamDriver {
   /** For `client.as()`: the kafkajs `Kafka` instance. */
   native(): unknown {
     return this.#kafka;
+  }
+
+  /**
+   * Lag of `group` on `topic`: each partition's high watermark minus the group's committed offset (or the low
+   * watermark where the group has none), from the admin API, as Kafka's own tools and KEDA's Kafka scaler read it.
+   */
+  async lag(topic: string, group: string): Promise<PartitionLag[]> {
+    this.check();
+    await this.partitionCount(topic, true); // NotFoundError for a missing topic
+    try {
+      const [ends, committed] = await Promise.all([
+        this.#admin.fetchTopicOffsets(topic),
+        this.#admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      ]);
+      const have = new Map<number, string>();
+      for (const t of committed) for (const p of t.partitions) have.set(p.partition, p.offset);
+      return ends.map((o) => {
+        const c = have.get(o.partition);
+        const hasCommit = c !== undefined && c !== '-1';
+        const from = hasCommit ? BigInt(c) : BigInt(o.low);
+        const high = BigInt(o.high);
+        return {
+          partition: o.partition,
+          lag: Number(high > from ? high - from : 0n),
+          endPosition: o.high,
+          committedPosition: hasCommit ? c : null,
+        };
+      });
+    } catch (e) {
+      throw this.error(e, `read the lag of group ${group}`, topic);
+    }
   }
 
   close(): Promise<void> {
@@ -767,7 +799,7 @@ export class KafkaSubscription implements Subscription {
       tick.abort();
       if (done) return true;
       if (state.processor.isStopped) {
-        await state.processor.stop();
+        await this.stopBeating(state, heartbeat);
         return false;
       }
       try {
@@ -780,6 +812,26 @@ export class KafkaSubscription implements Subscription {
         throw e;
       }
     }
+  }
+
+  /**
+   * Stops a partition (in-flight handlers finish, the contiguous prefix is committed) while heartbeating, so a
+   * slow drain at close does not outlive the session: the member is not fenced, its final commit is accepted
+   * (no UNKNOWN_MEMBER_ID) and kafkajs does not rejoin the group while it is stopping.
+   */
+  private async stopBeating(state: PartitionState, heartbeat: () => Promise<void>): Promise<void> {
+    let stopped = false;
+    const stopping = state.processor.stop().finally(() => {
+      stopped = true;
+    });
+    while (!stopped) {
+      const tick = new AbortController();
+      await Promise.race([stopping.catch(() => undefined), sleep(this.heartbeatMs, tick.signal)]);
+      tick.abort();
+      // during a rebalance the coordinator refuses heartbeats; the drain goes on regardless
+      if (!stopped && !this.rebalancing) await heartbeat().catch(() => undefined);
+    }
+    await stopping;
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {

@@ -25,6 +25,7 @@ import {
   type MessageHandler,
   NotFoundError,
   type ParsedUri,
+  type PartitionLag,
   type Producer,
   readSecretRef,
   type StreamAdmin,
@@ -297,6 +298,43 @@ export class EventHubsAmqpClient implements StreamDriver {
       }
     } catch (e) {
       const ctx = { op: `pin the latest position of ${topic}`, namespace: fullyQualifiedNamespace, topic, group };
+      throw (e as { name?: string }).name === 'RestError'
+        ? mapStorageError(e, ctx.op, this.config.checkpointStore?.container ?? '')
+        : mapAmqpError(e, ctx);
+    }
+  }
+
+  /**
+   * Lag of `group` on the event hub `topic`: each partition's last enqueued sequence number against the group's
+   * blob checkpoint (the layout KEDA's scaler reads); a partition without a checkpoint counts from its beginning.
+   */
+  async lag(topic: string, group: string): Promise<PartitionLag[]> {
+    this.check();
+    const ids = await this.partitionIds(topic, true); // NotFoundError for a missing hub
+    const container = await this.checkpointContainer();
+    const store = new BlobCheckpointStore(container);
+    const producer = this.producerClient(topic);
+    const fullyQualifiedNamespace = producer.fullyQualifiedNamespace;
+    try {
+      const checkpoints = new Map(
+        (await store.listCheckpoints(fullyQualifiedNamespace, topic, group)).map((c) => [c.partitionId, c.sequenceNumber]),
+      );
+      return await Promise.all(
+        ids.map(async (id) => {
+          const p = await producer.getPartitionProperties(id);
+          const done = checkpoints.get(id);
+          const last = p.lastEnqueuedSequenceNumber;
+          const lag = p.isEmpty ? 0 : Math.max(0, last - (done ?? p.beginningSequenceNumber - 1));
+          return {
+            partition: Number(id),
+            lag,
+            endPosition: String(last + 1),
+            committedPosition: done === undefined ? null : String(done + 1),
+          };
+        }),
+      );
+    } catch (e) {
+      const ctx = { op: `read the lag of group ${group}`, namespace: fullyQualifiedNamespace, topic, group };
       throw (e as { name?: string }).name === 'RestError'
         ? mapStorageError(e, ctx.op, this.config.checkpointStore?.container ?? '')
         : mapAmqpError(e, ctx);

@@ -28,6 +28,7 @@ import {
   type MessageHandler,
   MessageTooLargeError,
   type ParsedUri,
+  type PartitionLag,
   type Producer,
   type ProducerRecord,
   parseUri,
@@ -284,6 +285,12 @@ export class EventHubsKafkaClient implements StreamDriver {
   /** For `client.as()`: the kafkajs `Kafka` instance behind the Kafka endpoint. */
   native(): unknown {
     return this.#kafka.native();
+  }
+
+  /** Lag of `group` on an event hub, read over the Kafka endpoint's admin API. */
+  lag(topic: string, group: string): Promise<PartitionLag[]> {
+    this.check();
+    return this.#kafka.lag(topic, group);
   }
 
   async close(): Promise<void> {
