@@ -8,6 +8,7 @@ import { registerBench } from './commands/bench.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerLag } from './commands/lag.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPeers } from './commands/peers.js';
 import { registerCompare, registerPlan } from './commands/plan.js';
@@ -22,6 +23,7 @@ const verbs: Array<(program: Command) => void> = [
   registerTopic,
   registerProduce,
   registerConsume,
+  registerLag,
   registerWorker,
   registerDeploy,
   registerPlan,
