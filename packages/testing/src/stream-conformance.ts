@@ -50,6 +50,7 @@ export const STREAM_STEPS = [
   'produce: a bad record in a coalesced batch fails only its own send',
   'produce: concurrent one-record sends keep per-key order through the batcher',
   'escape hatch: as() returns the native client, or UnsupportedError where there is none',
+  'lag: after 100 produced and 40 consumed by a group, its lag totals 60',
 ] as const;
 
 /** One step's name. */
@@ -78,6 +79,8 @@ export interface StreamConformanceTarget {
    * or `false` where the target exposes none (then `as()` must throw `UnsupportedError`).
    */
   nativeClient: string | false;
+  /** Whether `client.lag()` works on this target (false: it must throw `UnsupportedError`). @default true */
+  lag?: boolean;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -761,6 +764,34 @@ export function streamConformance(target: StreamConformanceTarget): void {
       const native = client.as<object>();
       expect(typeof native).toBe('object');
       expect(native.constructor.name).toBe(target.nativeClient);
+    });
+    step('lag: after 100 produced and 40 consumed by a group, its lag totals 60', async () => {
+      const topic = uniqueName('conf-lag');
+      await client.admin.ensureTopic(topic, { partitions: Math.min(partitions, 3) });
+      const group = uniqueName('g');
+      if (target.lag === false) {
+        await expect(client.lag(topic, group)).rejects.toMatchObject({ kind: 'unsupported' });
+        return;
+      }
+      await registerGroups([{ topic, group }], true);
+      const first = await produceKeyed(client, topic, 40, 7);
+      const col = new Collector();
+      const s = await sub(client, { topic, group }, col.handler('m'));
+      await col.waitForUnique(first.length, 60_000 * slow);
+      await s.close(); // drains and checkpoints all 40
+      await produceKeyed(client, topic, 60, 7, { seqs: new Map() });
+      const report = await waitFor(
+        async () => {
+          const r = await client.lag(topic, group);
+          return r.total === 60 ? r : undefined;
+        },
+        'lag total of 60',
+        30_000 * slow,
+        250,
+      );
+      expect(report).toMatchObject({ topic, group, total: 60 });
+      expect(report.partitions.reduce((n, p) => n + p.lag, 0)).toBe(60);
+      expect(report.partitions.every((p) => Number.isInteger(p.lag) && p.lag >= 0)).toBe(true);
     });
   });
 }
