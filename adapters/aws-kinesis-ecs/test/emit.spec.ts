@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import { fileURLToPath } from 'node:url';
 import { parseCfnYaml } from '@speedlayer/iac';
-import { checkGolden, parseHcl } from '@speedlayer/iac/validate';
+import { checkGolden, parseTerraformFiles, platformResourcesIn } from '@speedlayer/iac/validate';
 import { planOnTarget } from '@speedlayer/planner';
 import { GOLDEN_EMIT_CONTEXT, PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
@@ -10,14 +10,15 @@ import { kinesisEcsTarget } from '../src/plan/index.js';
 const workloads = PLANNER_WORKLOADS;
 const emit = (w: object) => planOnTarget(kinesisEcsTarget, w, { context: GOLDEN_EMIT_CONTEXT });
 
-type Tf = { resource: Record<string, Record<string, Record<string, unknown>[]>> };
+// biome-ignore lint/suspicious/noExplicitAny: parsed HCL/YAML is navigated freely in assertions
+type Tf = { resource: Record<string, Record<string, Record<string, any>[]>> };
 
 describe('aws-kinesis-ecs/emit', () => {
   const { files } = emit(workloads.clickstream);
   const file = (p: string) => files.find((f) => f.path === p)!.content;
 
   it('emits Terraform whose stream is KMS-encrypted with the sized shards and retention', async () => {
-    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const tf = (await parseTerraformFiles(files)) as Tf;
     const stream = tf.resource.aws_kinesis_stream!.this![0]!;
     expect(stream).toMatchObject({
       encryption_type: 'KMS',
@@ -37,12 +38,48 @@ describe('aws-kinesis-ecs/emit', () => {
   });
 
   it('scopes the task role to the one stream and its lease tables', async () => {
-    const tf = (await parseHcl('main.tf', file('terraform/main.tf'))) as Tf;
+    const tf = (await parseTerraformFiles(files)) as Tf;
     const policy = String(tf.resource.aws_iam_role_policy!.task![0]!.policy);
     expect(policy).toContain('aws_kinesis_stream.this.arn');
     expect(policy).toContain('aws_dynamodb_table.lease_clickstream_g1.arn');
     expect(policy).not.toMatch(/"kinesis:\*"|"dynamodb:\*"/);
-    expect(policy).not.toContain('kinesis:PutRecord');
+    // Writes only to the dead-letter stream <stream>.dlq, which is provisioned beside the stream.
+    const deadLetters = /Sid\s*=\s*"DeadLetters"[\s\S]*?Resource\s*=\s*\[([^\]]*)\]/.exec(policy)!;
+    expect(deadLetters[0]).toContain('kinesis:PutRecords');
+    expect(deadLetters[1].trim()).toBe('aws_kinesis_stream.dead_letter.arn');
+    expect(policy.match(/kinesis:PutRecords/g)).toHaveLength(1);
+    expect(tf.resource.aws_kinesis_stream!.dead_letter![0]).toMatchObject({ name: 'clickstream.dlq', encryption_type: 'KMS' });
+  });
+
+  it('runs tasks from a digest-pinned ECR image (reachable through the VPC endpoints) and logs to var.region', async () => {
+    const tf = (await parseTerraformFiles(files)) as Tf;
+    const defs = String(tf.resource.aws_ecs_task_definition!.clickstream_g1![0]!.container_definitions);
+    expect(defs).toMatch(/image\s*=\s*"\$\{aws_ecr_repository\.worker\.repository_url\}@\$\{var\.image_digest\}"/);
+    expect(defs).toMatch(/awslogs-region"?\s*=\s*var\.region/);
+    expect(defs).not.toContain('ghcr.io');
+    expect(tf.resource.aws_ecr_repository!.worker![0]).toMatchObject({ image_tag_mutability: 'IMMUTABLE' });
+    const endpoints = String(tf.resource.aws_vpc_endpoint!.interface![0]!.for_each);
+    for (const svc of ['ecr.api', 'ecr.dkr']) expect(endpoints).toContain(svc);
+    const cfn = parseCfnYaml(file('cloudformation/stack.yaml'));
+    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is navigated freely in assertions
+    const c = (cfn.Resources.TaskDefinitionClickstreamG1!.Properties! as { ContainerDefinitions: Record<string, any>[] })
+      .ContainerDefinitions[0]!;
+    expect(c.Image).toEqual({ 'Fn::Sub': '${ImageRepository.RepositoryUri}@${ImageDigest}' });
+    expect(c.LogConfiguration.Options['awslogs-region']).toEqual({ Ref: 'AWS::Region' });
+  });
+
+  it('--scope workload: no ECS cluster or VPC endpoints, services on the existing cluster', async () => {
+    const w = planOnTarget(kinesisEcsTarget, workloads.clickstream, {
+      context: { generator: 'speedlayer', scope: 'workload' },
+    }).files;
+    expect(await platformResourcesIn(w)).toEqual([]);
+    expect((await platformResourcesIn(files)).length).toBeGreaterThan(2);
+    const tf = (await parseTerraformFiles(w)) as Tf;
+    expect(tf.resource.aws_ecs_service!.clickstream_g1![0]).toMatchObject({
+      cluster: '${var.ecs_cluster_arn}',
+      desired_count: 80,
+    });
+    expect(tf.resource.aws_kinesis_stream!.dead_letter![0]!.name).toBe('clickstream.dlq');
   });
 
   it('emits CloudFormation with the same security settings', () => {

@@ -5,10 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { deployWorkload } from '../src/commands/deploy.js';
 
 const small = fileURLToPath(new URL('../../../examples/workloads/small.yaml', import.meta.url));
+// Plans pin the worker image by digest: `<repository>@${WORKER_IMAGE_DIGEST}` unless deploy.image has one.
+const digest = { WORKER_IMAGE_DIGEST: `sha256:${'a'.repeat(64)}` };
 const values: Record<string, Record<string, string>> = {
-  'aws-msk-eks': { WORKER_ROLE_ARN: 'arn:aws:iam::1:role/w', MSK_BOOTSTRAP_BROKERS_SASL_IAM: 'b:9098', MSK_CLUSTER_ARN: 'arn:c' },
-  'azure-eventhubs-aks': { WORKER_CLIENT_ID: 'id', EVENTHUBS_NAMESPACE: 'ns', CHECKPOINT_STORAGE_ACCOUNT: 'acct' },
-  'gcp-pubsub-gke': { WORKER_GSA_EMAIL: 'w@p.iam.gserviceaccount.com', GCP_PROJECT_ID: 'p' },
+  'aws-msk-eks': {
+    WORKER_ROLE_ARN: 'arn:aws:iam::1:role/w',
+    MSK_BOOTSTRAP_BROKERS_SASL_IAM: 'b:9098',
+    MSK_CLUSTER_ARN: 'arn:c',
+    ...digest,
+  },
+  'azure-eventhubs-aks': { WORKER_CLIENT_ID: 'id', EVENTHUBS_NAMESPACE: 'ns', CHECKPOINT_STORAGE_ACCOUNT: 'acct', ...digest },
+  'gcp-pubsub-gke': { WORKER_GSA_EMAIL: 'w@p.iam.gserviceaccount.com', GCP_PROJECT_ID: 'p', ...digest },
 };
 
 describe('cli/deploy <workload> --dry-run --offline', () => {

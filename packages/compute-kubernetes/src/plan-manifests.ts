@@ -8,7 +8,7 @@
  */
 import { loadAllYaml } from '@kubernetes/client-node';
 import { ConfigError } from '@speedlayer/core';
-import type { K8sObject } from '@speedlayer/iac';
+import { HPA_ALTERNATIVE_PATH, type K8sObject } from '@speedlayer/iac';
 
 /** An emitted file (`EmittedFile` of the planner). */
 export interface ManifestFile {
@@ -19,7 +19,7 @@ export interface ManifestFile {
 
 /** Options of {@link prepareManifests}. */
 export interface PrepareManifestsOptions {
-  /** `keda` applies `kubernetes/20-keda.yaml`, `hpa` applies `kubernetes/hpa-alternative.yaml`. */
+  /** `keda` applies `kubernetes/20-keda.yaml`, `hpa` applies `kubernetes/alternatives/hpa.yaml`. */
   autoscaler: 'keda' | 'hpa';
   /** Placeholder values by name (`WORKER_ROLE_ARN` fills `${WORKER_ROLE_ARN}`). */
   values: Readonly<Record<string, string>>;
@@ -91,7 +91,7 @@ function setArg(args: unknown, flag: string, value: string): void {
  * @throws `ConfigError` when a file is missing or a placeholder has no value.
  */
 export function prepareManifests(files: readonly ManifestFile[], o: PrepareManifestsOptions): K8sObject[] {
-  const wanted = [...FILES, o.autoscaler === 'keda' ? 'kubernetes/20-keda.yaml' : 'kubernetes/hpa-alternative.yaml'];
+  const wanted = [...FILES, o.autoscaler === 'keda' ? 'kubernetes/20-keda.yaml' : HPA_ALTERNATIVE_PATH];
   const objects: K8sObject[] = [];
   for (const path of wanted) {
     const f = files.find((x) => x.path === path);

@@ -68,7 +68,7 @@ const files = [
     ]),
   },
   {
-    path: 'kubernetes/hpa-alternative.yaml',
+    path: 'kubernetes/alternatives/hpa.yaml',
     kind: 'kubernetes',
     content: writeK8sYaml([
       {

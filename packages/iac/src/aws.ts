@@ -12,8 +12,8 @@ export interface AwsKmsKeyOptions {
   name: string;
   /** What the key encrypts, for its description. */
   purpose: string;
-  /** Tags expression. */
-  tags: HclValue;
+  /** Tags expression (leave out when the provider's default_tags tag everything). */
+  tags?: HclValue;
   /** Narrows the CloudWatch Logs grant to log groups under `/speedlayer/<name>`. @default false */
   scopeLogsToWorkload?: boolean;
 }

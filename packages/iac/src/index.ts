@@ -12,4 +12,5 @@ export * from './hcl.js';
 export * from './header.js';
 export * from './k8s.js';
 export * from './security.js';
+export * from './terraform.js';
 export * from './yaml-writer.js';

@@ -71,13 +71,70 @@ export interface WorkerManifestSpec {
   config?: Record<string, string>;
   /** KEDA trigger for a group. */
   kedaTrigger: (group: WorkerGroup) => KedaTrigger;
-  /** KEDA pod identity (`{ provider: 'aws', identityOwner: 'workload' }`, `azure-workload`, `gcp`). */
-  kedaPodIdentity: { provider: 'aws' | 'azure-workload' | 'gcp'; identityOwner?: 'workload' | 'keda' };
+  /** KEDA pod identity: the identity KEDA reads the stream's lag with ({@link kedaPodIdentity}). */
+  kedaPodIdentity: KedaPodIdentity;
   /** Egress rules besides DNS. */
   egress: readonly EgressRule[];
   /** Extra objects (e.g. a topic-creation Job), written to the worker file. */
   extra?: readonly K8sObject[];
+  /**
+   * `full` (default) also emits the Namespace and its default-deny NetworkPolicy; `workload` emits only what the
+   * workload needs in an existing namespace (no namespace-wide objects).
+   */
+  scope?: EmitScope;
 }
+
+/** What a plan emits: a whole stack (`full`) or only a workload's own resources in an existing cluster (`workload`). */
+export type EmitScope = 'full' | 'workload';
+
+/** A KEDA `TriggerAuthentication` pod identity. */
+export interface KedaPodIdentity {
+  provider: 'aws' | 'azure-workload' | 'gcp';
+  identityOwner?: 'workload' | 'keda';
+}
+
+/** Placeholder of the worker image digest (`sha256:...`), filled at deploy time when `deploy.image` has none. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a deploy-time placeholder, not a JS template
+export const IMAGE_DIGEST_PLACEHOLDER = '${WORKER_IMAGE_DIGEST}';
+
+/**
+ * The image pinned by digest: kept when it already is (`name@sha256:...`), else its repository (tag dropped) with
+ * the `${WORKER_IMAGE_DIGEST}` placeholder, so no manifest ever runs a mutable tag.
+ */
+export function pinnedImage(image: string): string {
+  if (hasDigest(image)) return image;
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  const repo = colon > slash ? image.slice(0, colon) : image;
+  return `${repo}@${IMAGE_DIGEST_PLACEHOLDER}`;
+}
+
+/** The NetworkPolicy egress rule to cluster DNS (kube-dns, UDP and TCP 53) that every egress policy carries. */
+export function dnsEgressRule(): Record<string, unknown> {
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ],
+    ports: [
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ],
+  };
+}
+
+/** NetworkPolicy egress rules for {@link EgressRule}s (DNS not included). */
+export function egressRules(rules: readonly EgressRule[]): Record<string, unknown>[] {
+  return rules.map((e) => ({
+    to: e.cidrs.map((cidr) => (cidr === '0.0.0.0/0' ? { ipBlock: { cidr, except: PRIVATE_RANGES } } : { ipBlock: { cidr } })),
+    ports: e.ports.map((port) => ({ protocol: 'TCP', port })),
+  }));
+}
+
+/** RFC 1918 ranges, excluded from a `0.0.0.0/0` egress rule (public endpoints only). */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /**
  * The cloud whose workload identity a Kubernetes target uses: IRSA on EKS (`aws`), Azure AD workload identity on
@@ -102,8 +159,12 @@ export function workloadIdentityPodLabels(cloud: WorkloadIdentityCloud): Record<
   return cloud === 'azure' ? { 'azure.workload.identity/use': 'true' } : {};
 }
 
-/** KEDA pod identity of a TriggerAuthentication for a cloud (KEDA reads the stream's metrics with it). */
-export function kedaPodIdentity(cloud: WorkloadIdentityCloud): WorkerManifestSpec['kedaPodIdentity'] {
+/**
+ * KEDA pod identity of a TriggerAuthentication for a cloud (KEDA reads the stream's metrics with it). AWS: the KEDA
+ * operator assumes the scaled workload's role (whose trust policy names the operator's role); Azure and GCP: the
+ * KEDA operator's own workload identity, which the plans grant read access to the stream's lag.
+ */
+export function kedaPodIdentity(cloud: WorkloadIdentityCloud): KedaPodIdentity {
   if (cloud === 'aws') return { provider: 'aws', identityOwner: 'workload' };
   if (cloud === 'azure') return { provider: 'azure-workload' };
   return { provider: 'gcp' };
@@ -229,8 +290,8 @@ export function workerContainer(spec: WorkerManifestSpec, group: WorkerGroup): R
   const mem = spec.resources.memoryMiB;
   return {
     name: 'worker',
-    image: spec.image,
-    imagePullPolicy: 'Always',
+    image: pinnedImage(spec.image),
+    imagePullPolicy: 'IfNotPresent',
     command: ['speedlayer'],
     args: ['worker', '--stream', '$(SPEEDLAYER_STREAM)', '--topic', spec.topic, '--group', group.name, '--handler', spec.handler],
     env: [
@@ -263,7 +324,10 @@ export function workerContainer(spec: WorkerManifestSpec, group: WorkerGroup): R
   };
 }
 
-/** The objects of the worker file: namespace-scoped ServiceAccount, ConfigMap, Deployments, PDBs, NetworkPolicies. */
+/**
+ * The objects of the worker file: ServiceAccount, ConfigMap, Deployments, PDBs, NetworkPolicies (the namespace's
+ * default deny only in `full` scope); the KEDA objects; the HPA alternative (never applied beside KEDA).
+ */
 export function workerManifests(spec: WorkerManifestSpec): {
   namespace: K8sObject[];
   worker: K8sObject[];
@@ -315,12 +379,6 @@ export function workerManifests(spec: WorkerManifestSpec): {
     },
   ];
   const hpa: K8sObject[] = [];
-  const skipDigest = hasDigest(spec.image)
-    ? {}
-    : {
-        'checkov.io/skip1':
-          'CKV_K8S_43=the image is set by deploy.image; pin it by digest (name@sha256:...) there for production, the default tag is a placeholder',
-      };
   for (const group of spec.groups) {
     const labels = workerLabels(spec, group.name);
     const name = deploymentName(group.name);
@@ -337,7 +395,6 @@ export function workerManifests(spec: WorkerManifestSpec): {
             spec.partitions === null
               ? 'replicas = processing bound (no partitions)'
               : 'replicas = partitions (one replica per partition)',
-          ...skipDigest,
         },
       },
       spec: {
@@ -411,12 +468,14 @@ export function workerManifests(spec: WorkerManifestSpec): {
       },
     });
   }
-  worker.push({
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: 'default-deny-all', namespace: ns, labels: base },
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-  });
+  if (spec.scope !== 'workload') {
+    worker.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-all', namespace: ns, labels: base },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  }
   worker.push({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -435,24 +494,15 @@ export function workerManifests(spec: WorkerManifestSpec): {
           ports: [{ protocol: 'TCP', port: WORKER_HEALTH_PORT }],
         },
       ],
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-          ports: [
-            { protocol: 'UDP', port: 53 },
-            { protocol: 'TCP', port: 53 },
-          ],
-        },
-        ...spec.egress.map((e) => ({
-          to: e.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-          ports: e.ports.map((port) => ({ protocol: 'TCP', port })),
-        })),
-      ],
+      egress: [dnsEgressRule(), ...egressRules(spec.egress)],
     },
   });
   worker.push(...(spec.extra ?? []));
   return { namespace: [namespace], worker, keda, hpa };
 }
+
+/** Where the HPA alternative to KEDA is written (outside the directory `kubectl apply -f kubernetes/` reads). */
+export const HPA_ALTERNATIVE_PATH = 'kubernetes/alternatives/hpa.yaml';
 
 /** Writes objects as a multi-document YAML file with `#` header lines. */
 export function writeK8sYaml(objects: readonly K8sObject[], header: readonly string[] = []): string {
@@ -461,22 +511,26 @@ export function writeK8sYaml(objects: readonly K8sObject[], header: readonly str
   return `${head ? `${head}\n` : ''}${docs.map((d) => `---\n${d}`).join('')}`;
 }
 
-/** The standard file set of the Kubernetes targets: `kubernetes/00-namespace.yaml` ... `hpa-alternative.yaml`. */
+/**
+ * The standard file set of the Kubernetes targets: `kubernetes/00-namespace.yaml` (full scope only),
+ * `10-worker.yaml`, `20-keda.yaml`, and `kubernetes/alternatives/hpa.yaml` outside the applied directory, so
+ * `kubectl apply -f kubernetes/` never puts an HPA beside KEDA's for the same Deployment.
+ */
 export function k8sFiles(spec: WorkerManifestSpec, header: readonly string[]): { path: string; content: string }[] {
   const m = workerManifests(spec);
   return [
-    { path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(m.namespace, header) },
+    ...(spec.scope === 'workload' ? [] : [{ path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(m.namespace, header) }]),
     { path: 'kubernetes/10-worker.yaml', content: writeK8sYaml(m.worker, header) },
     {
       path: 'kubernetes/20-keda.yaml',
       content: writeK8sYaml(m.keda, [...header, 'KEDA autoscaling (needs KEDA >= 2.12 installed); max replicas = partitions.']),
     },
     {
-      path: 'kubernetes/hpa-alternative.yaml',
+      path: HPA_ALTERNATIVE_PATH,
       content: writeK8sYaml(m.hpa, [
         ...header,
-        'Alternative to 20-keda.yaml for clusters without KEDA: CPU-based HPA with the same bounds.',
-        'Apply either this file or 20-keda.yaml, never both (KEDA creates its own HPA).',
+        'Alternative to ../20-keda.yaml for clusters without KEDA: CPU-based HPA with the same bounds.',
+        'Kept out of kubernetes/ so it is never applied beside KEDA (which creates its own HPA): apply it instead of 20-keda.yaml.',
       ]),
     },
   ];

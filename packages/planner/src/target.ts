@@ -96,12 +96,29 @@ export interface EmittedFile {
   readonly kind: 'terraform' | 'cloudformation' | 'kubernetes' | 'ecs' | 'text';
 }
 
-/** Settings every emitter receives. */
+/**
+ * What a plan emits: `full` (default) a whole stack (network endpoints, cluster, stream, identities, workers);
+ * `workload` only what one workload needs in an existing cluster and namespace (topic and its dead-letter topic,
+ * identities and grants, Deployments/ScaledObjects or ECS services): no cluster, VPC or namespace-wide resources.
+ */
+export type EmitScope = 'full' | 'workload';
+
+/** Settings every emitter receives. Output depends on nothing else: no clock, so re-planning is byte-identical. */
 export interface EmitContext {
-  /** Clock used for generated-at stamps (fixed in golden tests). */
-  readonly now: Date;
-  /** Version string written into file headers. */
+  /** Generator name and version written into file headers. */
   readonly generator: string;
+  /** What to emit. @default 'full' */
+  readonly scope?: EmitScope;
+  /** @deprecated Ignored: emitted files carry no timestamp. */
+  readonly now?: Date;
+}
+
+/**
+ * The dead-letter topic of a topic on every target: `<topic>.dlq`, the runtime's default
+ * (`SubscribeOptions.deadLetterTopic`). Plans provision it with the grants to publish to it and read it back.
+ */
+export function deadLetterTopicName(topic: string): string {
+  return `${topic}.dlq`;
 }
 
 /** The qualitative rows of the seeds' comparison tables, one short answer and an explanation each. */

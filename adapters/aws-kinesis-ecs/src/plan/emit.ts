@@ -14,8 +14,6 @@ import {
   block,
   type CfnResource,
   type CfnTemplate,
-  call,
-  cfnCheckovSkips,
   dataSource,
   expr,
   fileHeader,
@@ -25,14 +23,24 @@ import {
   nested,
   output,
   ref,
-  renderHcl,
   resource,
   sub,
+  terraformFiles,
   tmpl,
   variable,
   writeCfnYaml,
 } from '@speedlayer/iac';
-import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+import {
+  deadLetterTopicName,
+  type EmitContext,
+  type EmitScope,
+  type EmittedFile,
+  type PlanInput,
+  type TargetPlan,
+} from '@speedlayer/planner';
+
+/** An image digest (`sha256:` and 64 hex digits): the only way the task definitions name their image. */
+const DIGEST_PATTERN = '^sha256:[a-f0-9]{64}$';
 
 const INTERFACE_ENDPOINTS = ['kinesis-streams', 'logs', 'sts', 'ecr.api', 'ecr.dkr', 'kms', 'monitoring'] as const;
 const GATEWAY_ENDPOINTS = ['dynamodb', 's3'] as const;
@@ -51,6 +59,9 @@ function tfName(s: string): string {
 
 interface Model {
   name: string;
+  /** Dead-letter stream (`<stream>.dlq`). */
+  dlq: string;
+  scope: EmitScope;
   groups: string[];
   shards: number;
   onDemand: boolean;
@@ -66,10 +77,12 @@ interface Model {
   handler: string;
 }
 
-function model(plan: TargetPlan, input: PlanInput): Model {
+function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   return {
     name: input.workload.name,
+    dlq: deadLetterTopicName(input.workload.name),
+    scope,
     groups: [...input.load.groups],
     shards: Number(c.shards),
     onDemand: c.mode === 'on-demand',
@@ -86,15 +99,19 @@ function model(plan: TargetPlan, input: PlanInput): Model {
   };
 }
 
-function containerDefinition(m: Model, group: string, logGroup: unknown, streamUri: unknown): Record<string, unknown> {
+function containerDefinition(
+  m: Model,
+  group: string,
+  o: { image: unknown; logGroup: unknown; region: unknown; streamUri: unknown },
+): Record<string, unknown> {
   return {
     name: 'worker',
-    image: m.image,
+    image: o.image,
     essential: true,
     user: '10001:10001',
     readonlyRootFilesystem: true,
     privileged: false,
-    command: ['speedlayer', 'worker', '--stream', streamUri, '--topic', m.name, '--group', group, '--handler', m.handler],
+    command: ['speedlayer', 'worker', '--stream', o.streamUri, '--topic', m.name, '--group', group, '--handler', m.handler],
     environment: [
       { name: 'SPEEDLAYER_GROUP', value: group },
       { name: 'SPEEDLAYER_LEASE_TABLE', value: group },
@@ -105,59 +122,151 @@ function containerDefinition(m: Model, group: string, logGroup: unknown, streamU
     mountPoints: [{ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false }],
     logConfiguration: {
       logDriver: 'awslogs',
-      options: { 'awslogs-group': logGroup, 'awslogs-region': m.region, 'awslogs-stream-prefix': group },
+      options: { 'awslogs-group': o.logGroup, 'awslogs-region': o.region, 'awslogs-stream-prefix': group },
     },
   };
 }
 
 // ---------------------------------------------------------------- Terraform
 
-function terraform(m: Model, header: string[]): string {
-  const tags = { workload: m.name, 'managed-by': 'speedlayer' };
+const SHARD_METRICS = [
+  'IncomingBytes',
+  'IncomingRecords',
+  'OutgoingBytes',
+  'OutgoingRecords',
+  'IteratorAgeMilliseconds',
+  'ReadProvisionedThroughputExceeded',
+  'WriteProvisionedThroughputExceeded',
+];
+
+/** The task role's statements: read the stream, lease tables, publish dead letters to `<stream>.dlq` and read them. */
+function taskStatements(
+  m: Model,
+  r: { stream: unknown; dlq: unknown; consumers: unknown[]; tables: unknown[]; key: unknown },
+): Record<string, unknown>[] {
+  const read = [
+    'kinesis:DescribeStream',
+    'kinesis:DescribeStreamSummary',
+    'kinesis:GetRecords',
+    'kinesis:GetShardIterator',
+    'kinesis:ListShards',
+  ];
+  return [
+    { Sid: 'ReadStream', Effect: 'Allow', Action: read, Resource: [r.stream] },
+    { Sid: 'DeadLetters', Effect: 'Allow', Action: [...read, 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: [r.dlq] },
+    ...(m.efo
+      ? [
+          {
+            Sid: 'FanOut',
+            Effect: 'Allow',
+            Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+            Resource: r.consumers,
+          },
+        ]
+      : []),
+    {
+      Sid: 'LeaseTables',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Scan',
+        'dynamodb:Query',
+      ],
+      Resource: r.tables,
+    },
+    { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [r.key] },
+    {
+      Sid: 'KclMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricData'],
+      Resource: '*',
+      Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
+    },
+  ];
+}
+
+function terraform(m: Model): HclBlock[] {
+  const workloadScope = m.scope === 'workload';
+  const cluster = workloadScope
+    ? { id: 'var.ecs_cluster_arn', name: 'var.ecs_cluster_name' }
+    : { id: 'aws_ecs_cluster.this.id', name: 'aws_ecs_cluster.this.name' };
   const blocks: HclBlock[] = [
     block('terraform', [], {
       required_version: '>= 1.6.0',
       required_providers: nested({ aws: { source: 'hashicorp/aws', version: '>= 5.60.0' } } as never),
     }),
-    block('provider', ['aws'], { region: expr('var.region') }),
-    variable('region', { type: expr('string'), default: m.region, description: 'AWS region.' }),
-    variable('vpc_id', { type: expr('string'), description: 'VPC the tasks and VPC endpoints run in.' }),
+    block('provider', ['aws'], { region: expr('var.region'), default_tags: nested({ tags: expr('var.tags') }) }),
+    variable('region', { type: expr('string'), default: m.region, description: 'AWS region (stream, tasks and their logs).' }),
+    variable('tags', {
+      type: expr('map(string)'),
+      default: { workload: m.name, 'managed-by': 'speedlayer' },
+      description: 'Tags on every resource (provider default_tags).',
+    }),
+    variable('vpc_id', { type: expr('string'), description: 'VPC the tasks run in.' }),
     variable('vpc_cidr', {
       type: expr('string'),
       default: m.vpcCidr,
-      description: 'CIDR of the VPC (endpoint and task egress).',
+      description: 'CIDR of the VPC (task egress to the VPC endpoints).',
     }),
     variable('private_subnet_ids', {
       type: expr('list(string)'),
       description: 'Private subnets (no route to an internet gateway).',
     }),
-    variable('private_route_table_ids', {
-      type: expr('list(string)'),
-      description: 'Route tables of the private subnets (gateway endpoints).',
+  ];
+  if (workloadScope) {
+    blocks.push(
+      variable('ecs_cluster_arn', { type: expr('string'), description: 'ARN of the existing ECS cluster.' }),
+      variable('ecs_cluster_name', { type: expr('string'), description: 'Name of the existing ECS cluster.' }),
+    );
+  } else {
+    blocks.push(
+      variable('private_route_table_ids', {
+        type: expr('list(string)'),
+        description: 'Route tables of the private subnets (gateway endpoints).',
+      }),
+    );
+  }
+  blocks.push(
+    variable('image_digest', {
+      type: expr('string'),
+      description: `Digest (sha256:...) of the worker image pushed to the ${m.name} ECR repository (copy ${m.image} there: tasks in private subnets pull from ECR through the VPC endpoints, never from a public registry).`,
+      validation: nested({
+        condition: expr(`can(regex("${DIGEST_PATTERN}", var.image_digest))`),
+        error_message: 'image_digest must be sha256: followed by 64 hex digits.',
+      }),
     }),
-    variable('image', { type: expr('string'), default: m.image, description: 'Worker image; pin by digest for production.' }),
     dataSource('aws_caller_identity', 'current', {}),
     dataSource('aws_partition', 'current', {}),
-    ...awsKmsKey({ name: m.name, purpose: 'Kinesis, DynamoDB lease tables and logs', tags, scopeLogsToWorkload: true }),
+    ...awsKmsKey({ name: m.name, purpose: 'Kinesis, DynamoDB lease tables, images and logs', scopeLogsToWorkload: true }),
     resource('aws_kinesis_stream', 'this', {
       name: m.name,
       shard_count: m.onDemand ? undefined : m.shards,
       retention_period: m.retentionHours,
       encryption_type: 'KMS',
       kms_key_id: expr('aws_kms_key.this.arn'),
-      shard_level_metrics: [
-        'IncomingBytes',
-        'IncomingRecords',
-        'OutgoingBytes',
-        'OutgoingRecords',
-        'IteratorAgeMilliseconds',
-        'ReadProvisionedThroughputExceeded',
-        'WriteProvisionedThroughputExceeded',
-      ],
+      shard_level_metrics: SHARD_METRICS,
       stream_mode_details: nested({ stream_mode: m.onDemand ? 'ON_DEMAND' : 'PROVISIONED' }),
-      tags,
     }),
-  ];
+    resource('aws_kinesis_stream', 'dead_letter', {
+      name: m.dlq,
+      shard_count: 1,
+      retention_period: Math.max(168, m.retentionHours),
+      encryption_type: 'KMS',
+      kms_key_id: expr('aws_kms_key.this.arn'),
+      stream_mode_details: nested({ stream_mode: 'PROVISIONED' }),
+      tags: { purpose: `dead letters of ${m.name}` },
+    }),
+    resource('aws_ecr_repository', 'worker', {
+      name: m.name,
+      image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: nested({ scan_on_push: true }),
+      encryption_configuration: nested({ encryption_type: 'KMS', kms_key: expr('aws_kms_key.this.arn') }),
+    }),
+  );
   for (const g of m.groups) {
     const n = tfName(g);
     if (m.efo) {
@@ -172,7 +281,7 @@ function terraform(m: Model, header: string[]): string {
         attribute: nested({ name: 'leaseKey', type: 'S' }),
         server_side_encryption: nested({ enabled: true, kms_key_arn: expr('aws_kms_key.this.arn') }),
         point_in_time_recovery: nested({ enabled: true }),
-        tags: { ...tags, 'speedlayer-group': g, purpose: 'KCL lease table' },
+        tags: { 'speedlayer-group': g, purpose: 'KCL lease table' },
       }),
     );
   }
@@ -181,20 +290,23 @@ function terraform(m: Model, header: string[]): string {
       name: `/speedlayer/${m.name}`,
       retention_in_days: 365,
       kms_key_id: expr('aws_kms_key.this.arn'),
-      tags,
     }),
-    resource('aws_ecs_cluster', 'this', {
-      name: m.name,
-      setting: nested({ name: 'containerInsights', value: 'enabled' }),
-      tags,
-    }),
+  );
+  if (!workloadScope) {
+    blocks.push(
+      resource('aws_ecs_cluster', 'this', {
+        name: m.name,
+        setting: nested({ name: 'containerInsights', value: 'enabled' }),
+      }),
+    );
+  }
+  blocks.push(
     resource('aws_iam_role', 'execution', {
       name: `${m.name}-ecs-execution`,
       assume_role_policy: jsonencode({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }) as never,
-      tags,
     }),
     resource('aws_iam_role_policy_attachment', 'execution', {
       role: expr('aws_iam_role.execution.name'),
@@ -204,7 +316,7 @@ function terraform(m: Model, header: string[]): string {
     }),
     resource('aws_iam_role', 'task', {
       name: `${m.name}-worker`,
-      description: `speedlayer worker for stream ${m.name}: read the stream, its lease tables, nothing else`,
+      description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
       assume_role_policy: jsonencode({
         Version: '2012-10-17',
         Statement: [
@@ -218,65 +330,20 @@ function terraform(m: Model, header: string[]): string {
           },
         ],
       }) as never,
-      tags,
     }),
     resource('aws_iam_role_policy', 'task', {
       name: 'stream-least-privilege',
       role: expr('aws_iam_role.task.id'),
       policy: jsonencode({
         Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'ReadStream',
-            Effect: 'Allow',
-            Action: [
-              'kinesis:DescribeStream',
-              'kinesis:DescribeStreamSummary',
-              'kinesis:GetRecords',
-              'kinesis:GetShardIterator',
-              'kinesis:ListShards',
-            ],
-            Resource: [expr('aws_kinesis_stream.this.arn')],
-          },
-          ...(m.efo
-            ? [
-                {
-                  Sid: 'FanOut',
-                  Effect: 'Allow',
-                  Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
-                  Resource: m.groups.map((g) => expr(`aws_kinesis_stream_consumer.${tfName(g)}.arn`)),
-                },
-              ]
-            : []),
-          {
-            Sid: 'LeaseTables',
-            Effect: 'Allow',
-            Action: [
-              'dynamodb:DescribeTable',
-              'dynamodb:GetItem',
-              'dynamodb:PutItem',
-              'dynamodb:UpdateItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:Scan',
-              'dynamodb:Query',
-            ],
-            Resource: m.groups.map((g) => expr(`aws_dynamodb_table.lease_${tfName(g)}.arn`)),
-          },
-          {
-            Sid: 'Key',
-            Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: [expr('aws_kms_key.this.arn')],
-          },
-          {
-            Sid: 'KclMetrics',
-            Effect: 'Allow',
-            Action: ['cloudwatch:PutMetricData'],
-            Resource: '*',
-            Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
-          },
-        ],
-      }) as never,
+        Statement: taskStatements(m, {
+          stream: expr('aws_kinesis_stream.this.arn'),
+          dlq: expr('aws_kinesis_stream.dead_letter.arn'),
+          consumers: m.groups.map((g) => expr(`aws_kinesis_stream_consumer.${tfName(g)}.arn`)),
+          tables: m.groups.map((g) => expr(`aws_dynamodb_table.lease_${tfName(g)}.arn`)),
+          key: expr('aws_kms_key.this.arn'),
+        }),
+      } as never) as never,
     }),
     resource('aws_security_group', 'worker', {
       name: `${m.name}-worker`,
@@ -289,40 +356,40 @@ function terraform(m: Model, header: string[]): string {
         protocol: 'tcp',
         cidr_blocks: [expr('var.vpc_cidr')],
       }),
-      tags,
-    }),
-    resource('aws_security_group', 'endpoints', {
-      name: `${m.name}-endpoints`,
-      description: 'VPC interface endpoints: HTTPS from inside the VPC',
-      vpc_id: expr('var.vpc_id'),
-      ingress: nested({
-        description: 'HTTPS from the VPC',
-        from_port: 443,
-        to_port: 443,
-        protocol: 'tcp',
-        cidr_blocks: [expr('var.vpc_cidr')],
-      }),
-      tags,
-    }),
-    resource('aws_vpc_endpoint', 'interface', {
-      for_each: expr(`toset(${JSON.stringify([...INTERFACE_ENDPOINTS]).replace(/,/g, ', ')})`),
-      vpc_id: expr('var.vpc_id'),
-      service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
-      vpc_endpoint_type: 'Interface',
-      private_dns_enabled: true,
-      subnet_ids: expr('var.private_subnet_ids'),
-      security_group_ids: [expr('aws_security_group.endpoints.id')],
-      tags,
-    }),
-    resource('aws_vpc_endpoint', 'gateway', {
-      for_each: expr(`toset(${JSON.stringify([...GATEWAY_ENDPOINTS]).replace(/,/g, ', ')})`),
-      vpc_id: expr('var.vpc_id'),
-      service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
-      vpc_endpoint_type: 'Gateway',
-      route_table_ids: expr('var.private_route_table_ids'),
-      tags,
     }),
   );
+  if (!workloadScope) {
+    blocks.push(
+      resource('aws_security_group', 'endpoints', {
+        name: `${m.name}-endpoints`,
+        description: 'VPC interface endpoints: HTTPS from inside the VPC',
+        vpc_id: expr('var.vpc_id'),
+        ingress: nested({
+          description: 'HTTPS from the VPC',
+          from_port: 443,
+          to_port: 443,
+          protocol: 'tcp',
+          cidr_blocks: [expr('var.vpc_cidr')],
+        }),
+      }),
+      resource('aws_vpc_endpoint', 'interface', {
+        for_each: expr(`toset(${JSON.stringify([...INTERFACE_ENDPOINTS]).replace(/,/g, ', ')})`),
+        vpc_id: expr('var.vpc_id'),
+        service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
+        vpc_endpoint_type: 'Interface',
+        private_dns_enabled: true,
+        subnet_ids: expr('var.private_subnet_ids'),
+        security_group_ids: [expr('aws_security_group.endpoints.id')],
+      }),
+      resource('aws_vpc_endpoint', 'gateway', {
+        for_each: expr(`toset(${JSON.stringify([...GATEWAY_ENDPOINTS]).replace(/,/g, ', ')})`),
+        vpc_id: expr('var.vpc_id'),
+        service_name: tmpl('com.amazonaws.${var.region}.${each.value}'),
+        vpc_endpoint_type: 'Gateway',
+        route_table_ids: expr('var.private_route_table_ids'),
+      }),
+    );
+  }
   for (const g of m.groups) {
     const n = tfName(g);
     blocks.push(
@@ -337,16 +404,17 @@ function terraform(m: Model, header: string[]): string {
         runtime_platform: nested({ operating_system_family: 'LINUX', cpu_architecture: 'X86_64' }),
         volume: nested({ name: 'tmp' }),
         container_definitions: jsonencode([
-          {
-            ...containerDefinition(m, g, expr('aws_cloudwatch_log_group.worker.name'), tmpl('kinesis://${var.region}')),
-            image: expr('var.image'),
-          },
+          containerDefinition(m, g, {
+            image: tmpl('${aws_ecr_repository.worker.repository_url}@${var.image_digest}'),
+            logGroup: expr('aws_cloudwatch_log_group.worker.name'),
+            region: expr('var.region'),
+            streamUri: tmpl('kinesis://${var.region}'),
+          }),
         ] as never) as never,
-        tags,
       }),
       resource('aws_ecs_service', n, {
         name: g,
-        cluster: expr('aws_ecs_cluster.this.id'),
+        cluster: expr(cluster.id),
         task_definition: expr(`aws_ecs_task_definition.${n}.arn`),
         desired_count: m.shards,
         launch_type: 'FARGATE',
@@ -360,12 +428,12 @@ function terraform(m: Model, header: string[]): string {
         }),
         deployment_circuit_breaker: nested({ enable: true, rollback: true }),
         lifecycle: nested({ ignore_changes: [expr('desired_count')] }),
-        tags: { ...tags, 'speedlayer-group': g, 'replica-rule': 'desired count = shards' },
+        tags: { 'speedlayer-group': g, 'replica-rule': 'desired count = shards' },
       }),
       resource('aws_appautoscaling_target', n, {
         service_namespace: 'ecs',
         scalable_dimension: 'ecs:service:DesiredCount',
-        resource_id: tmpl(`service/\${aws_ecs_cluster.this.name}/\${aws_ecs_service.${n}.name}`),
+        resource_id: tmpl(`service/\${${cluster.name}}/\${aws_ecs_service.${n}.name}`),
         min_capacity: m.min,
         max_capacity: m.max,
       }),
@@ -386,11 +454,16 @@ function terraform(m: Model, header: string[]): string {
   }
   blocks.push(
     output('stream_arn', { value: expr('aws_kinesis_stream.this.arn') }),
+    output('dead_letter_stream_arn', { value: expr('aws_kinesis_stream.dead_letter.arn') }),
     output('stream_uri', { value: tmpl('kinesis://${var.region}') }),
+    output('image_repository_url', {
+      value: expr('aws_ecr_repository.worker.repository_url'),
+      description: 'Push the worker image here; give its digest as image_digest.',
+    }),
     output('kms_key_arn', { value: expr('aws_kms_key.this.arn') }),
     output('task_role_arn', { value: expr('aws_iam_role.task.arn') }),
   );
-  return renderHcl(blocks, header);
+  return blocks;
 }
 
 // ---------------------------------------------------------------- CloudFormation
@@ -450,6 +523,27 @@ function cloudformation(m: Model, header: string[]): string {
       Tags: tags,
     },
   };
+  R.DeadLetterStream = {
+    Type: 'AWS::Kinesis::Stream',
+    Properties: {
+      Name: m.dlq,
+      ShardCount: 1,
+      RetentionPeriodHours: Math.max(168, m.retentionHours),
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: getAtt('Key', 'Arn') },
+      Tags: [...tags, { Key: 'purpose', Value: `dead letters of ${m.name}` }],
+    },
+  };
+  R.ImageRepository = {
+    Type: 'AWS::ECR::Repository',
+    Properties: {
+      RepositoryName: m.name,
+      ImageTagMutability: 'IMMUTABLE',
+      ImageScanningConfiguration: { ScanOnPush: true },
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: getAtt('Key', 'Arn') },
+      Tags: tags,
+    },
+  };
   for (const g of m.groups) {
     const p = pascal(g);
     if (m.efo) {
@@ -498,7 +592,7 @@ function cloudformation(m: Model, header: string[]): string {
   R.TaskRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
-      Description: `speedlayer worker for stream ${m.name}: read the stream, its lease tables, nothing else`,
+      Description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -515,52 +609,13 @@ function cloudformation(m: Model, header: string[]): string {
           PolicyName: 'stream-least-privilege',
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'ReadStream',
-                Effect: 'Allow',
-                Action: [
-                  'kinesis:DescribeStream',
-                  'kinesis:DescribeStreamSummary',
-                  'kinesis:GetRecords',
-                  'kinesis:GetShardIterator',
-                  'kinesis:ListShards',
-                ],
-                Resource: [getAtt('Stream', 'Arn')],
-              },
-              ...(m.efo
-                ? [
-                    {
-                      Sid: 'FanOut',
-                      Effect: 'Allow',
-                      Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
-                      Resource: m.groups.map((g) => ref(`Consumer${pascal(g)}`)),
-                    },
-                  ]
-                : []),
-              {
-                Sid: 'LeaseTables',
-                Effect: 'Allow',
-                Action: [
-                  'dynamodb:DescribeTable',
-                  'dynamodb:GetItem',
-                  'dynamodb:PutItem',
-                  'dynamodb:UpdateItem',
-                  'dynamodb:DeleteItem',
-                  'dynamodb:Scan',
-                  'dynamodb:Query',
-                ],
-                Resource: m.groups.map((g) => getAtt(`Lease${pascal(g)}`, 'Arn')),
-              },
-              { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [getAtt('Key', 'Arn')] },
-              {
-                Sid: 'KclMetrics',
-                Effect: 'Allow',
-                Action: ['cloudwatch:PutMetricData'],
-                Resource: '*',
-                Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
-              },
-            ],
+            Statement: taskStatements(m, {
+              stream: getAtt('Stream', 'Arn'),
+              dlq: getAtt('DeadLetterStream', 'Arn'),
+              consumers: m.groups.map((g) => ref(`Consumer${pascal(g)}`)),
+              tables: m.groups.map((g) => getAtt(`Lease${pascal(g)}`, 'Arn')),
+              key: getAtt('Key', 'Arn'),
+            }),
           },
         },
       ],
@@ -631,7 +686,14 @@ function cloudformation(m: Model, header: string[]): string {
         RuntimePlatform: { OperatingSystemFamily: 'LINUX', CpuArchitecture: 'X86_64' },
         Volumes: [{ Name: 'tmp' }],
         ContainerDefinitions: [
-          pascalKeys({ ...containerDefinition(m, g, ref('LogGroup'), sub('kinesis://${AWS::Region}')), image: ref('Image') }),
+          pascalKeys(
+            containerDefinition(m, g, {
+              image: sub('${ImageRepository.RepositoryUri}@${ImageDigest}'),
+              logGroup: ref('LogGroup'),
+              region: ref('AWS::Region'),
+              streamUri: sub('kinesis://${AWS::Region}'),
+            }),
+          ),
         ],
         Tags: tags,
       },
@@ -699,17 +761,21 @@ function cloudformation(m: Model, header: string[]): string {
         Type: 'CommaDelimitedList',
         Description: 'Route tables of the private subnets (gateway endpoints).',
       },
-      Image: { Type: 'String', Default: m.image, Description: 'Worker image; pin by digest for production.' },
+      ImageDigest: {
+        Type: 'String',
+        AllowedPattern: DIGEST_PATTERN,
+        Description: `Digest (sha256:...) of the worker image pushed to the ${m.name} ECR repository (copy ${m.image} there: tasks in private subnets pull from ECR through the VPC endpoints).`,
+      },
     },
     Resources: R,
     Outputs: {
       StreamArn: { Value: getAtt('Stream', 'Arn') },
+      DeadLetterStreamArn: { Value: getAtt('DeadLetterStream', 'Arn') },
+      ImageRepositoryUri: { Value: getAtt('ImageRepository', 'RepositoryUri') },
       KeyArn: { Value: getAtt('Key', 'Arn') },
       TaskRoleArn: { Value: getAtt('TaskRole', 'Arn') },
     },
   };
-  void cfnCheckovSkips;
-  void call;
   return writeCfnYaml(t, header);
 }
 
@@ -736,13 +802,18 @@ function pascalKeys(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Emits Terraform, CloudFormation and a README for a feasible plan. */
+/**
+ * Emits IaC for a feasible plan: Terraform (versions/variables/outputs/resources by concern) and, in `full` scope,
+ * CloudFormation. `workload` scope leaves out the ECS cluster and the VPC endpoints (an existing cluster's).
+ */
 export function emitKinesisEcs(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
-  const m = model(plan, input);
-  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const m = model(plan, input, context.scope ?? 'full');
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target });
   const files: EmittedFile[] = [
-    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
-    { path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' },
+    ...terraformFiles(terraform(m), header).map((f) => ({ ...f, kind: 'terraform' as const })),
+    ...(m.scope === 'full'
+      ? [{ path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' as const }]
+      : []),
   ];
   for (const f of files) assertNoSecretValues(f.path, f.content);
   return files;

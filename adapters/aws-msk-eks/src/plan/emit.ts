@@ -15,10 +15,14 @@ import {
   type CfnTemplate,
   CONTAINER_SECURITY_CONTEXT,
   dataSource,
+  dnsEgressRule,
+  type EgressRule,
+  egressRules,
   expr,
   fileHeader,
   getAtt,
   type HclBlock,
+  type HclValue,
   jsonencode,
   type K8sObject,
   k8sFiles,
@@ -27,12 +31,13 @@ import {
   nested,
   output,
   POD_SECURITY_CONTEXT,
+  pinnedImage,
   ref,
-  renderHcl,
   resource,
   select,
   split,
   sub,
+  terraformFiles,
   tmpl,
   variable,
   WORKER_UID,
@@ -41,13 +46,23 @@ import {
   writeCfnYaml,
   writeK8sYaml,
 } from '@speedlayer/iac';
-import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+import {
+  deadLetterTopicName,
+  type EmitContext,
+  type EmitScope,
+  type EmittedFile,
+  type PlanInput,
+  type TargetPlan,
+} from '@speedlayer/planner';
 
 const KAFKA_VERSION = '3.8.x';
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
 
 interface Model {
   name: string;
+  /** Dead-letter topic (`<topic>.dlq`). */
+  dlq: string;
+  scope: EmitScope;
   namespace: string;
   groups: string[];
   serverless: boolean;
@@ -65,13 +80,15 @@ interface Model {
   nodesMax: number;
 }
 
-function model(plan: TargetPlan, input: PlanInput): Model {
+function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
   const podsCpu = (n: number) => n * w.consumerGroups * w.processing.cpu;
   // m5.large nodes: 2 vCPU, ~1.6 allocatable after system reservations; at least 2 nodes for spread.
   return {
     name: w.name,
+    dlq: deadLetterTopicName(w.name),
+    scope,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     serverless: c.mode === 'serverless',
@@ -103,127 +120,325 @@ function serverProperties(m: Model): string {
   ].join('\n');
 }
 
+/**
+ * MSK IAM statements. Worker: read the topic, commit its groups, publish dead letters to `<topic>.dlq` and read them
+ * back (idempotent producer). Admin: create and alter both topics.
+ */
 function kafkaPolicyStatements(
   clusterArn: unknown,
   topicArn: unknown,
+  dlqArn: unknown,
   groupArns: unknown[],
   admin: boolean,
 ): Record<string, unknown>[] {
+  if (admin) {
+    return [
+      {
+        Sid: 'Cluster',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+        Resource: [clusterArn],
+      },
+      {
+        Sid: 'Topics',
+        Effect: 'Allow',
+        Action: [
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:CreateTopic',
+          'kafka-cluster:AlterTopic',
+          'kafka-cluster:DescribeTopicDynamicConfiguration',
+        ],
+        Resource: [topicArn, dlqArn],
+      },
+    ];
+  }
   return [
     {
       Sid: 'Cluster',
       Effect: 'Allow',
-      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
       Resource: [clusterArn],
     },
+    { Sid: 'Topic', Effect: 'Allow', Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Resource: [topicArn] },
     {
-      Sid: 'Topic',
+      Sid: 'DeadLetters',
       Effect: 'Allow',
-      Action: admin
-        ? [
-            'kafka-cluster:DescribeTopic',
-            'kafka-cluster:CreateTopic',
-            'kafka-cluster:AlterTopic',
-            'kafka-cluster:DescribeTopicDynamicConfiguration',
-          ]
-        : ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-      Resource: [topicArn],
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData', 'kafka-cluster:ReadData'],
+      Resource: [dlqArn],
     },
-    ...(admin
-      ? []
-      : [
-          {
-            Sid: 'Groups',
-            Effect: 'Allow',
-            Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-            Resource: groupArns,
-          },
-        ]),
+    {
+      Sid: 'Groups',
+      Effect: 'Allow',
+      Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      Resource: groupArns,
+    },
   ];
 }
 
 // ---------------------------------------------------------------- Terraform
 
-function terraform(m: Model, header: string[]): string {
-  const tags = { workload: m.name, 'managed-by': 'speedlayer' };
+/** The IRSA trust statement of a Kubernetes service account (`namespace:name`) through an OIDC provider. */
+function irsaStatement(provider: HclValue, host: string, subject: HclValue): Record<string, HclValue> {
+  return {
+    Sid: 'Irsa',
+    Effect: 'Allow',
+    Principal: { Federated: provider },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition: { StringEquals: { [`\${${host}}:sub`]: subject, [`\${${host}}:aud`]: 'sts.amazonaws.com' } },
+  };
+}
+
+function terraform(m: Model): HclBlock[] {
+  const workloadScope = m.scope === 'workload';
   const cluster = m.serverless ? 'aws_msk_serverless_cluster.this' : 'aws_msk_cluster.this';
+  const clusterArn = workloadScope ? 'var.msk_cluster_arn' : `${cluster}.arn`;
   const sa = `system:serviceaccount:${m.namespace}:${m.name}-worker`;
   const adminSa = `system:serviceaccount:${m.namespace}:${m.name}-topic-admin`;
-  const irsaTrust = (subject: string) =>
-    jsonencode({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: expr('aws_iam_openid_connect_provider.eks.arn') },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { '${local.oidc_host}:sub': subject, '${local.oidc_host}:aud': 'sts.amazonaws.com' } },
-        },
-      ],
-    });
+  const oidcProvider = workloadScope ? expr('var.oidc_provider_arn') : expr('aws_iam_openid_connect_provider.eks.arn');
+  const kedaOperator = workloadScope ? expr('var.keda_operator_role_arn') : expr('aws_iam_role.keda_operator.arn');
   const blocks: HclBlock[] = [
     block('terraform', [], {
       required_version: '>= 1.6.0',
       required_providers: nested({
         aws: { source: 'hashicorp/aws', version: '>= 5.60.0' },
-        kafka: { source: 'Mongey/kafka', version: '>= 0.8.0' },
+        ...(workloadScope ? { kafka: { source: 'Mongey/kafka', version: '>= 0.8.0' } } : {}),
       } as never),
     }),
-    block('provider', ['aws'], { region: expr('var.region') }),
-    block('provider', ['kafka'], {
-      bootstrap_servers: expr(`split(",", ${cluster}.bootstrap_brokers_sasl_iam)`),
-      tls_enabled: true,
-      sasl_mechanism: 'aws-iam',
-      sasl_aws_region: expr('var.region'),
-    }),
+    block('provider', ['aws'], { region: expr('var.region'), default_tags: nested({ tags: expr('var.tags') }) }),
+  ];
+  if (workloadScope) {
+    blocks.push(
+      block('provider', ['kafka'], {
+        bootstrap_servers: expr('split(",", data.aws_msk_bootstrap_brokers.this.bootstrap_brokers_sasl_iam)'),
+        tls_enabled: true,
+        sasl_mechanism: 'aws-iam',
+        sasl_aws_region: expr('var.region'),
+      }),
+    );
+  }
+  blocks.push(
     variable('region', { type: expr('string'), default: m.region, description: 'AWS region.' }),
-    variable('vpc_id', { type: expr('string'), description: 'VPC of the MSK and EKS clusters.' }),
-    variable('vpc_cidr', { type: expr('string'), default: m.vpcCidr, description: 'CIDR of the VPC.' }),
-    variable('private_subnet_ids', {
-      type: expr('list(string)'),
-      description: 'Three private subnets, one per AZ (brokers are spread across them).',
+    variable('tags', {
+      type: expr('map(string)'),
+      default: { workload: m.name, 'managed-by': 'speedlayer' },
+      description: 'Tags on every resource (provider default_tags).',
     }),
-    dataSource('aws_caller_identity', 'current', {}),
-    dataSource('aws_partition', 'current', {}),
+  );
+  if (workloadScope) {
+    blocks.push(
+      variable('msk_cluster_arn', {
+        type: expr('string'),
+        description: 'ARN of the existing MSK cluster (Terraform must reach its brokers over IAM auth, port 9098).',
+      }),
+      variable('oidc_provider_arn', { type: expr('string'), description: 'IAM OIDC provider of the existing EKS cluster.' }),
+      variable('oidc_issuer_host', {
+        type: expr('string'),
+        description: 'Issuer of the existing EKS cluster without https:// (oidc.eks.<region>.amazonaws.com/id/...).',
+      }),
+      variable('keda_operator_role_arn', {
+        type: expr('string'),
+        description: "IAM role of the cluster's KEDA operator (it assumes the worker role to read consumer lag).",
+      }),
+    );
+  } else {
+    blocks.push(
+      variable('vpc_id', { type: expr('string'), description: 'VPC of the MSK and EKS clusters.' }),
+      variable('vpc_cidr', { type: expr('string'), default: m.vpcCidr, description: 'CIDR of the VPC.' }),
+      variable('private_subnet_ids', {
+        type: expr('list(string)'),
+        description: 'Three private subnets, one per AZ (brokers are spread across them).',
+      }),
+      variable('keda_namespace', {
+        type: expr('string'),
+        default: 'keda',
+        description: 'Namespace of the KEDA operator (service account keda-operator).',
+      }),
+    );
+  }
+  blocks.push(dataSource('aws_caller_identity', 'current', {}), dataSource('aws_partition', 'current', {}));
+  if (workloadScope) blocks.push(dataSource('aws_msk_bootstrap_brokers', 'this', { cluster_arn: expr('var.msk_cluster_arn') }));
+  blocks.push(
     block('locals', [], {
-      cluster_arn: expr(`${cluster}.arn`),
-      topic_arn: tmpl(`\${replace(${cluster}.arn, ":cluster/", ":topic/")}/${m.name}`),
-      group_arn_prefix: expr(`replace(${cluster}.arn, ":cluster/", ":group/")`),
-      oidc_host: expr('replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")'),
+      cluster_arn: expr(clusterArn),
+      topic_arn_prefix: expr(`replace(${clusterArn}, ":cluster/", ":topic/")`),
+      group_arn_prefix: expr(`replace(${clusterArn}, ":cluster/", ":group/")`),
+      oidc_host: workloadScope
+        ? expr('var.oidc_issuer_host')
+        : expr('replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")'),
+      worker_role_arn: tmpl(
+        `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:role/${m.name}-worker`,
+      ),
     }),
-    ...awsKmsKey({ name: m.name, purpose: 'MSK data, EKS secrets, logs', tags }),
+  );
+  if (!workloadScope) blocks.push(...platform(m, cluster));
+  if (workloadScope) {
+    // The cluster exists: Terraform creates the topic and its dead-letter topic (full scope: the topic Job does).
+    for (const [id, name] of [
+      ['this', m.name],
+      ['dead_letter', m.dlq],
+    ] as const) {
+      blocks.push(
+        resource('kafka_topic', id, {
+          name,
+          partitions: m.partitions,
+          replication_factor: m.rf,
+          config: topicConfig(m),
+        }),
+      );
+    }
+  }
+  blocks.push(
+    resource('aws_iam_role', 'worker', {
+      name: `${m.name}-worker`,
+      description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          irsaStatement(oidcProvider, 'local.oidc_host', sa),
+          // KEDA's aws pod identity (identityOwner: workload) assumes this role to read the groups' lag.
+          { Sid: 'KedaReadsLag', Effect: 'Allow', Principal: { AWS: kedaOperator }, Action: 'sts:AssumeRole' },
+        ],
+      }) as never,
+    }),
+    resource('aws_iam_role_policy', 'worker', {
+      name: 'topic-least-privilege',
+      role: expr('aws_iam_role.worker.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: kafkaPolicyStatements(
+          expr('local.cluster_arn'),
+          tmpl(`\${local.topic_arn_prefix}/${m.name}`),
+          tmpl(`\${local.topic_arn_prefix}/${m.dlq}`),
+          m.groups.map((g) => tmpl(`\${local.group_arn_prefix}/${g}`)),
+          false,
+        ),
+      } as never) as never,
+    }),
+    output('worker_role_arn', { value: expr('aws_iam_role.worker.arn'), description: 'WORKER_ROLE_ARN of the manifests.' }),
+  );
+  if (!workloadScope) {
+    blocks.push(
+      resource('aws_iam_role', 'topic_admin', {
+        name: `${m.name}-topic-admin`,
+        description: `IRSA role of the topic-creation job: create and alter topics ${m.name} and ${m.dlq} only`,
+        assume_role_policy: jsonencode({
+          Version: '2012-10-17',
+          Statement: [irsaStatement(oidcProvider, 'local.oidc_host', adminSa)],
+        }) as never,
+      }),
+      resource('aws_iam_role_policy', 'topic_admin', {
+        name: 'topic-admin-least-privilege',
+        role: expr('aws_iam_role.topic_admin.id'),
+        policy: jsonencode({
+          Version: '2012-10-17',
+          Statement: kafkaPolicyStatements(
+            expr('local.cluster_arn'),
+            tmpl(`\${local.topic_arn_prefix}/${m.name}`),
+            tmpl(`\${local.topic_arn_prefix}/${m.dlq}`),
+            [],
+            true,
+          ),
+        } as never) as never,
+      }),
+      resource('aws_iam_role', 'keda_operator', {
+        name: `${m.name}-keda-operator`,
+        description: 'IRSA role of the KEDA operator: assumes the worker role to read consumer lag, nothing else',
+        assume_role_policy: jsonencode({
+          Version: '2012-10-17',
+          Statement: [
+            irsaStatement(
+              expr('aws_iam_openid_connect_provider.eks.arn'),
+              'local.oidc_host',
+              tmpl('system:serviceaccount:${var.keda_namespace}:keda-operator'),
+            ),
+          ],
+        }) as never,
+      }),
+      resource('aws_iam_role_policy', 'keda_operator', {
+        name: 'assume-worker-role',
+        role: expr('aws_iam_role.keda_operator.id'),
+        policy: jsonencode({
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'AssumeWorker', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [expr('local.worker_role_arn')] },
+          ],
+        }) as never,
+      }),
+      output('msk_cluster_arn', { value: expr('local.cluster_arn'), description: 'MSK_CLUSTER_ARN of the manifests.' }),
+      output('bootstrap_brokers_sasl_iam', {
+        value: expr(`${cluster}.bootstrap_brokers_sasl_iam`),
+        description: 'MSK_BOOTSTRAP_BROKERS_SASL_IAM of the manifests.',
+      }),
+      output('topic_admin_role_arn', {
+        value: expr('aws_iam_role.topic_admin.arn'),
+        description: 'TOPIC_ADMIN_ROLE_ARN of the manifests.',
+      }),
+      output('keda_operator_role_arn', {
+        value: expr('aws_iam_role.keda_operator.arn'),
+        description: 'Annotate the KEDA operator service account with it (eks.amazonaws.com/role-arn).',
+      }),
+      output('eks_cluster_name', { value: expr('aws_eks_cluster.this.name') }),
+    );
+  }
+  return blocks;
+}
+
+/** Topic settings; MSK Serverless rejects broker-level ones (min.insync.replicas): it fixes replication itself. */
+function topicConfig(m: Model): Record<string, string> {
+  return {
+    'retention.ms': String(m.retentionMs),
+    ...(m.serverless ? {} : { 'min.insync.replicas': String(Math.max(1, m.rf - 1)) }),
+    'max.message.bytes': String(m.maxMessageBytes),
+    'cleanup.policy': 'delete',
+  };
+}
+
+/** The platform of `full` scope: KMS key, logs, security group, MSK cluster, EKS cluster with its add-ons and nodes. */
+function platform(m: Model, cluster: string): HclBlock[] {
+  const blocks: HclBlock[] = [
+    ...awsKmsKey({ name: m.name, purpose: 'MSK data, EKS secrets, logs' }),
     resource('aws_cloudwatch_log_group', 'msk', {
       name: `/speedlayer/${m.name}/msk`,
       retention_in_days: 365,
       kms_key_id: expr('aws_kms_key.this.arn'),
-      tags,
     }),
     resource('aws_cloudwatch_log_group', 'eks', {
       name: `/aws/eks/${m.name}/cluster`,
       retention_in_days: 365,
       kms_key_id: expr('aws_kms_key.this.arn'),
-      tags,
     }),
-    resource('aws_security_group', 'msk', {
-      name: `${m.name}-msk`,
-      description: 'MSK brokers: Kafka over TLS with IAM auth from inside the VPC only',
-      vpc_id: expr('var.vpc_id'),
-      ingress: nested({
-        description: 'Kafka TLS + IAM (9098) from the VPC',
-        from_port: 9098,
-        to_port: 9098,
-        protocol: 'tcp',
-        cidr_blocks: [expr('var.vpc_cidr')],
-      }),
-      egress: nested({
-        description: 'Broker replication inside the VPC',
-        from_port: 9098,
-        to_port: 9098,
-        protocol: 'tcp',
-        cidr_blocks: [expr('var.vpc_cidr')],
-      }),
-      tags,
-    }),
+    resource(
+      'aws_security_group',
+      'msk',
+      {
+        name: `${m.name}-msk`,
+        description: 'MSK brokers: Kafka over TLS with IAM auth from inside the VPC only',
+        vpc_id: expr('var.vpc_id'),
+        ingress: nested({
+          description: 'Kafka TLS + IAM (9098) from the VPC',
+          from_port: 9098,
+          to_port: 9098,
+          protocol: 'tcp',
+          cidr_blocks: [expr('var.vpc_cidr')],
+        }),
+        egress: nested({
+          description: 'Broker replication inside the VPC',
+          from_port: 9098,
+          to_port: 9098,
+          protocol: 'tcp',
+          cidr_blocks: [expr('var.vpc_cidr')],
+        }),
+      },
+      m.serverless
+        ? [
+            {
+              id: 'CKV2_AWS_5',
+              reason:
+                "attached to aws_msk_serverless_cluster.this (vpc_config.security_group_ids); checkov's list of attaching resource types has aws_msk_cluster but not the serverless cluster",
+            },
+          ]
+        : [],
+    ),
   ];
   if (m.serverless) {
     blocks.push(
@@ -234,7 +449,6 @@ function terraform(m: Model, header: string[]): string {
           security_group_ids: [expr('aws_security_group.msk.id')],
         }),
         client_authentication: nested({ sasl: nested({ iam: nested({ enabled: true }) }) }),
-        tags,
       }),
     );
   } else {
@@ -276,29 +490,17 @@ function terraform(m: Model, header: string[]): string {
             cloudwatch_logs: nested({ enabled: true, log_group: expr('aws_cloudwatch_log_group.msk.name') }),
           }),
         }),
-        tags,
       }),
     );
   }
+  void cluster;
   blocks.push(
-    resource('kafka_topic', 'this', {
-      name: m.name,
-      partitions: m.partitions,
-      replication_factor: m.rf,
-      config: {
-        'retention.ms': String(m.retentionMs),
-        'min.insync.replicas': String(Math.max(1, m.rf - 1)),
-        'max.message.bytes': String(m.maxMessageBytes),
-        'cleanup.policy': 'delete',
-      },
-    }),
     resource('aws_iam_role', 'eks_cluster', {
       name: `${m.name}-eks-cluster`,
       assume_role_policy: jsonencode({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }) as never,
-      tags,
     }),
     resource('aws_iam_role_policy_attachment', 'eks_cluster', {
       role: expr('aws_iam_role.eks_cluster.name'),
@@ -309,6 +511,7 @@ function terraform(m: Model, header: string[]): string {
       role_arn: expr('aws_iam_role.eks_cluster.arn'),
       version: m.k8sVersion,
       enabled_cluster_log_types: LOG_TYPES,
+      bootstrap_self_managed_addons: false,
       vpc_config: nested({
         subnet_ids: expr('var.private_subnet_ids'),
         endpoint_private_access: true,
@@ -317,12 +520,24 @@ function terraform(m: Model, header: string[]): string {
       encryption_config: nested({ resources: ['secrets'], provider: nested({ key_arn: expr('aws_kms_key.this.arn') }) }),
       access_config: nested({ authentication_mode: 'API' }),
       depends_on: [expr('aws_cloudwatch_log_group.eks'), expr('aws_iam_role_policy_attachment.eks_cluster')],
-      tags,
+    }),
+    // The VPC CNI enforces NetworkPolicy only with its network policy agent on: without it the policies are decoration.
+    resource('aws_eks_addon', 'vpc_cni', {
+      cluster_name: expr('aws_eks_cluster.this.name'),
+      addon_name: 'vpc-cni',
+      configuration_values: jsonencode({ enableNetworkPolicy: 'true' }) as never,
+      resolve_conflicts_on_create: 'OVERWRITE',
+      resolve_conflicts_on_update: 'OVERWRITE',
+    }),
+    resource('aws_eks_addon', 'core', {
+      for_each: expr('toset(["coredns", "kube-proxy"])'),
+      cluster_name: expr('aws_eks_cluster.this.name'),
+      addon_name: expr('each.value'),
+      depends_on: [expr('aws_eks_node_group.workers')],
     }),
     resource('aws_iam_openid_connect_provider', 'eks', {
       url: expr('aws_eks_cluster.this.identity[0].oidc[0].issuer'),
       client_id_list: ['sts.amazonaws.com'],
-      tags,
     }),
     resource('aws_iam_role', 'node', {
       name: `${m.name}-eks-node`,
@@ -330,7 +545,6 @@ function terraform(m: Model, header: string[]): string {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }) as never,
-      tags,
     }),
     resource('aws_iam_role_policy_attachment', 'node', {
       for_each: expr('toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"])'),
@@ -344,49 +558,10 @@ function terraform(m: Model, header: string[]): string {
       subnet_ids: expr('var.private_subnet_ids'),
       instance_types: ['m5.large'],
       scaling_config: nested({ desired_size: m.nodesMin, min_size: m.nodesMin, max_size: m.nodesMax }),
-      depends_on: [expr('aws_iam_role_policy_attachment.node')],
-      tags,
+      depends_on: [expr('aws_iam_role_policy_attachment.node'), expr('aws_eks_addon.vpc_cni')],
     }),
-    resource('aws_iam_role', 'worker', {
-      name: `${m.name}-worker`,
-      description: `IRSA role of the ${m.name} workers: read topic ${m.name} and commit its groups' offsets`,
-      assume_role_policy: irsaTrust(sa) as never,
-      tags,
-    }),
-    resource('aws_iam_role_policy', 'worker', {
-      name: 'topic-least-privilege',
-      role: expr('aws_iam_role.worker.id'),
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: kafkaPolicyStatements(
-          expr('local.cluster_arn'),
-          expr('local.topic_arn'),
-          m.groups.map((g) => tmpl(`\${local.group_arn_prefix}/${g}`)),
-          false,
-        ),
-      } as never) as never,
-    }),
-    resource('aws_iam_role', 'topic_admin', {
-      name: `${m.name}-topic-admin`,
-      description: `IRSA role of the topic-creation job: create and alter topic ${m.name} only`,
-      assume_role_policy: irsaTrust(adminSa) as never,
-      tags,
-    }),
-    resource('aws_iam_role_policy', 'topic_admin', {
-      name: 'topic-admin-least-privilege',
-      role: expr('aws_iam_role.topic_admin.id'),
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: kafkaPolicyStatements(expr('local.cluster_arn'), expr('local.topic_arn'), [], true),
-      } as never) as never,
-    }),
-    output('msk_cluster_arn', { value: expr('local.cluster_arn') }),
-    output('bootstrap_brokers_sasl_iam', { value: expr(`${cluster}.bootstrap_brokers_sasl_iam`) }),
-    output('worker_role_arn', { value: expr('aws_iam_role.worker.arn') }),
-    output('topic_admin_role_arn', { value: expr('aws_iam_role.topic_admin.arn') }),
-    output('eks_cluster_name', { value: expr('aws_eks_cluster.this.name') }),
   );
-  return renderHcl(blocks, header);
+  return blocks;
 }
 
 // ---------------------------------------------------------------- CloudFormation
@@ -531,9 +706,28 @@ function cloudformation(m: Model, header: string[]): string {
       Logging: { ClusterLogging: { EnabledTypes: LOG_TYPES.map((Type) => ({ Type })) } },
       EncryptionConfig: [{ Provider: { KeyArn: getAtt('Key', 'Arn') }, Resources: ['secrets'] }],
       AccessConfig: { AuthenticationMode: 'API' },
+      BootstrapSelfManagedAddons: false,
       Tags: tags,
     },
   };
+  // The VPC CNI enforces NetworkPolicy only with its network policy agent on.
+  R.VpcCniAddon = {
+    Type: 'AWS::EKS::Addon',
+    Properties: {
+      ClusterName: ref('EksCluster'),
+      AddonName: 'vpc-cni',
+      ConfigurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+      ResolveConflicts: 'OVERWRITE',
+      Tags: tags,
+    },
+  };
+  for (const addon of ['coredns', 'kube-proxy']) {
+    R[addon === 'coredns' ? 'CoreDnsAddon' : 'KubeProxyAddon'] = {
+      Type: 'AWS::EKS::Addon',
+      DependsOn: ['NodeGroup'],
+      Properties: { ClusterName: ref('EksCluster'), AddonName: addon, Tags: tags },
+    };
+  }
   R.EksOidcProvider = {
     Type: 'AWS::IAM::OIDCProvider',
     Properties: { Url: getAtt('EksCluster', 'OpenIdConnectIssuerUrl'), ClientIdList: ['sts.amazonaws.com'], Tags: tags },
@@ -553,6 +747,7 @@ function cloudformation(m: Model, header: string[]): string {
   };
   R.NodeGroup = {
     Type: 'AWS::EKS::Nodegroup',
+    DependsOn: ['VpcCniAddon'],
     Properties: {
       ClusterName: ref('EksCluster'),
       NodegroupName: `${m.name}-workers`,
@@ -564,7 +759,7 @@ function cloudformation(m: Model, header: string[]): string {
     },
   };
   const oidcHost = select(1, split('//', getAtt('EksCluster', 'OpenIdConnectIssuerUrl')));
-  const trust = (saName: string) =>
+  const trust = (subject: string, keda = false) =>
     sub(
       JSON.stringify({
         Version: '2012-10-17',
@@ -573,31 +768,40 @@ function cloudformation(m: Model, header: string[]): string {
             Effect: 'Allow',
             Principal: { Federated: '${OidcProviderArn}' },
             Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: {
-              StringEquals: {
-                '${OidcHost}:sub': `system:serviceaccount:${m.namespace}:${saName}`,
-                '${OidcHost}:aud': 'sts.amazonaws.com',
-              },
-            },
+            Condition: { StringEquals: { '${OidcHost}:sub': subject, '${OidcHost}:aud': 'sts.amazonaws.com' } },
           },
+          // KEDA's aws pod identity (identityOwner: workload) assumes the worker role to read the groups' lag.
+          ...(keda
+            ? [{ Sid: 'KedaReadsLag', Effect: 'Allow', Principal: { AWS: '${KedaOperatorRoleArn}' }, Action: 'sts:AssumeRole' }]
+            : []),
         ],
       }),
-      { OidcHost: oidcHost, OidcProviderArn: getAtt('EksOidcProvider', 'Arn') },
+      {
+        OidcHost: oidcHost,
+        OidcProviderArn: getAtt('EksOidcProvider', 'Arn'),
+        ...(keda ? { KedaOperatorRoleArn: getAtt('KedaOperatorRole', 'Arn') } : {}),
+      },
     );
+  const saSubject = (name: string) => `system:serviceaccount:${m.namespace}:${name}`;
   const clusterArn = ref(clusterRes);
   const topicArn = sub(`\${Prefix}/${m.name}`, { Prefix: { 'Fn::Join': [':topic/', split(':cluster/', ref(clusterRes))] } });
+  const dlqArn = sub(`\${Prefix}/${m.dlq}`, { Prefix: { 'Fn::Join': [':topic/', split(':cluster/', ref(clusterRes))] } });
   const groupArns = m.groups.map((g) =>
     sub(`\${Prefix}/${g}`, { Prefix: { 'Fn::Join': [':group/', split(':cluster/', ref(clusterRes))] } }),
   );
   R.WorkerRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
-      Description: `IRSA role of the ${m.name} workers: read topic ${m.name} and commit its groups' offsets`,
-      AssumeRolePolicyDocument: trust(`${m.name}-worker`),
+      RoleName: `${m.name}-worker`,
+      Description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
+      AssumeRolePolicyDocument: trust(saSubject(`${m.name}-worker`), true),
       Policies: [
         {
           PolicyName: 'topic-least-privilege',
-          PolicyDocument: { Version: '2012-10-17', Statement: kafkaPolicyStatements(clusterArn, topicArn, groupArns, false) },
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: kafkaPolicyStatements(clusterArn, topicArn, dlqArn, groupArns, false),
+          },
         },
       ],
       Tags: tags,
@@ -606,12 +810,36 @@ function cloudformation(m: Model, header: string[]): string {
   R.TopicAdminRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
-      Description: `IRSA role of the topic-creation job: create and alter topic ${m.name} only`,
-      AssumeRolePolicyDocument: trust(`${m.name}-topic-admin`),
+      Description: `IRSA role of the topic-creation job: create and alter topics ${m.name} and ${m.dlq} only`,
+      AssumeRolePolicyDocument: trust(saSubject(`${m.name}-topic-admin`)),
       Policies: [
         {
           PolicyName: 'topic-admin-least-privilege',
-          PolicyDocument: { Version: '2012-10-17', Statement: kafkaPolicyStatements(clusterArn, topicArn, [], true) },
+          PolicyDocument: { Version: '2012-10-17', Statement: kafkaPolicyStatements(clusterArn, topicArn, dlqArn, [], true) },
+        },
+      ],
+      Tags: tags,
+    },
+  };
+  R.KedaOperatorRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: 'IRSA role of the KEDA operator: assumes the worker role to read consumer lag, nothing else',
+      AssumeRolePolicyDocument: trust('system:serviceaccount:${KedaNamespace}:keda-operator'),
+      Policies: [
+        {
+          PolicyName: 'assume-worker-role',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'AssumeWorker',
+                Effect: 'Allow',
+                Action: 'sts:AssumeRole',
+                Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-worker`),
+              },
+            ],
+          },
         },
       ],
       Tags: tags,
@@ -629,12 +857,18 @@ function cloudformation(m: Model, header: string[]): string {
         AllowedPattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$',
       },
       PrivateSubnetIds: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Three private subnets, one per AZ.' },
+      KedaNamespace: {
+        Type: 'String',
+        Default: 'keda',
+        Description: 'Namespace of the KEDA operator (service account keda-operator).',
+      },
     },
     Resources: R,
     Outputs: {
       MskClusterArn: { Value: ref(clusterRes) },
       WorkerRoleArn: { Value: getAtt('WorkerRole', 'Arn') },
       TopicAdminRoleArn: { Value: getAtt('TopicAdminRole', 'Arn') },
+      KedaOperatorRoleArn: { Value: getAtt('KedaOperatorRole', 'Arn') },
       EksClusterName: { Value: ref('EksCluster') },
     },
   };
@@ -643,8 +877,55 @@ function cloudformation(m: Model, header: string[]): string {
 
 // ---------------------------------------------------------------- Kubernetes
 
+/** MSK brokers (IAM auth over TLS, 9098) and the STS VPC endpoint (IRSA token exchange), both inside the VPC. */
+function mskEgress(m: Model): EgressRule[] {
+  return [
+    { cidrs: [m.vpcCidr], ports: [9098], why: 'MSK brokers: Kafka over TLS with IAM auth (9098) inside the VPC' },
+    { cidrs: [m.vpcCidr], ports: [443], why: 'STS VPC endpoint for IRSA web-identity token exchange' },
+  ];
+}
+
+function topicContainer(m: Model, name: string, topic: string, image: string): Record<string, unknown> {
+  return {
+    name,
+    image: pinnedImage(image),
+    imagePullPolicy: 'IfNotPresent',
+    command: ['speedlayer'],
+    args: [
+      'topic',
+      'create',
+      topic,
+      '--stream',
+      '$(SPEEDLAYER_STREAM)',
+      '--partitions',
+      String(m.partitions),
+      '--retention-hours',
+      String(Math.ceil(m.retentionMs / 3_600_000)),
+    ],
+    env: [
+      {
+        name: 'SPEEDLAYER_STREAM',
+        valueFrom: { configMapKeyRef: { name: `${m.name}-config`, key: 'SPEEDLAYER_STREAM' } },
+      },
+    ],
+    envFrom: [{ configMapRef: { name: `${m.name}-config` } }],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+    securityContext: { ...structuredClone(CONTAINER_SECURITY_CONTEXT), runAsUser: WORKER_UID },
+    livenessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
+    readinessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+/**
+ * The topic Job of `full` scope (MSK is private: Terraform outside the VPC cannot reach the brokers): creates the
+ * topic and its dead-letter topic with the topic-admin IRSA role, under a NetworkPolicy that allows DNS, the brokers
+ * and STS.
+ */
 function topicJob(m: Model, image: string): K8sObject[] {
   const labels = { ...workerLabels({ name: m.name, target: 'aws-msk-eks' }), 'app.kubernetes.io/component': 'topic-admin' };
+  const selector = { 'app.kubernetes.io/name': m.name, 'app.kubernetes.io/component': 'topic-admin' };
+  const egress = mskEgress(m);
   return [
     {
       apiVersion: 'v1',
@@ -653,21 +934,29 @@ function topicJob(m: Model, image: string): K8sObject[] {
         name: `${m.name}-topic-admin`,
         namespace: m.namespace,
         labels,
-        annotations: { 'eks.amazonaws.com/role-arn': '${TOPIC_ADMIN_ROLE_ARN}' },
+        annotations: workloadIdentityAnnotations('aws', '${TOPIC_ADMIN_ROLE_ARN}'),
       },
       automountServiceAccountToken: false,
     },
     {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
       metadata: {
-        name: `${m.name}-topic-ensure`,
+        name: `${m.name}-topic-admin`,
         namespace: m.namespace,
         labels,
-        annotations: {
-          'checkov.io/skip1': 'CKV_K8S_43=the image is set by deploy.image; pin it by digest there for production',
-        },
+        annotations: Object.fromEntries(egress.map((e, i) => [`speedlayer.dev/egress-${i + 1}`, e.why])),
       },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [dnsEgressRule(), ...egressRules(egress)],
+      },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: `${m.name}-topic-ensure`, namespace: m.namespace, labels },
       spec: {
         backoffLimit: 6,
         ttlSecondsAfterFinished: 3600,
@@ -678,36 +967,7 @@ function topicJob(m: Model, image: string): K8sObject[] {
             automountServiceAccountToken: false,
             restartPolicy: 'OnFailure',
             securityContext: structuredClone(POD_SECURITY_CONTEXT),
-            containers: [
-              {
-                name: 'topic-ensure',
-                image,
-                imagePullPolicy: 'Always',
-                command: ['speedlayer'],
-                args: [
-                  'topic',
-                  'create',
-                  m.name,
-                  '--stream',
-                  '$(SPEEDLAYER_STREAM)',
-                  '--partitions',
-                  String(m.partitions),
-                  '--retention-hours',
-                  String(Math.ceil(m.retentionMs / 3_600_000)),
-                ],
-                env: [
-                  {
-                    name: 'SPEEDLAYER_STREAM',
-                    valueFrom: { configMapKeyRef: { name: `${m.name}-config`, key: 'SPEEDLAYER_STREAM' } },
-                  },
-                ],
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
-                securityContext: { ...structuredClone(CONTAINER_SECURITY_CONTEXT), runAsUser: WORKER_UID },
-                livenessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
-                readinessProbe: { exec: { command: ['speedlayer', '--version'] }, periodSeconds: 30 },
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-              },
-            ],
+            containers: [topicContainer(m, 'topic', m.name, image), topicContainer(m, 'dead-letter-topic', m.dlq, image)],
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
           },
         },
@@ -716,12 +976,15 @@ function topicJob(m: Model, image: string): K8sObject[] {
   ];
 }
 
-/** Emits Terraform, CloudFormation and Kubernetes manifests for a feasible plan. */
+/**
+ * Emits IaC for a feasible plan. `full` scope: Terraform (versions/variables/outputs/resources by concern) and
+ * CloudFormation for the whole stack, Kubernetes manifests and the topic Job. `workload` scope: Terraform for the
+ * topics and identities on an existing MSK + EKS, and the workload's own Kubernetes objects.
+ */
 export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
-  const m = model(plan, input);
-  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const m = model(plan, input, context.scope ?? 'full');
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target });
   const w = input.workload;
-  const groupsByName = new Map(m.groups.map((g) => [g, { name: g, replicas: plan.replicas }]));
   const k8s = k8sFiles(
     {
       name: m.name,
@@ -732,7 +995,7 @@ export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitCont
       streamUri: 'msk://${MSK_CLUSTER_ARN}',
       topic: m.name,
       partitions: m.partitions,
-      groups: [...groupsByName.values()],
+      groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
       serviceAccountAnnotations: workloadIdentityAnnotations('aws', '${WORKER_ROLE_ARN}'),
       config: {
@@ -749,25 +1012,29 @@ export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitCont
           lagThreshold: 10,
           extra: { offsetResetPolicy: 'earliest', sasl: 'aws_msk_iam', tls: 'enable', awsRegion: m.region },
         }),
-      egress: [
-        { cidrs: [m.vpcCidr], ports: [9098], why: 'MSK brokers: Kafka over TLS with IAM auth (9098) inside the VPC' },
-        { cidrs: [m.vpcCidr], ports: [443], why: 'STS VPC endpoint for IRSA web-identity token exchange' },
-      ],
+      egress: mskEgress(m),
+      scope: m.scope,
     },
     header,
   );
   const files: EmittedFile[] = [
-    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
-    { path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' },
+    ...terraformFiles(terraform(m), header).map((f) => ({ ...f, kind: 'terraform' as const })),
+    ...(m.scope === 'full'
+      ? [{ path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' as const }]
+      : []),
     ...k8s.map((f) => ({ ...f, kind: 'kubernetes' as const })),
-    {
-      path: 'kubernetes/05-topic-job.yaml',
-      content: writeK8sYaml(topicJob(m, w.deploy.image), [
-        ...header,
-        'Creates the topic when the stack was deployed with CloudFormation (Terraform creates it with kafka_topic).',
-      ]),
-      kind: 'kubernetes',
-    },
+    ...(m.scope === 'full'
+      ? [
+          {
+            path: 'kubernetes/05-topic-job.yaml',
+            content: writeK8sYaml(topicJob(m, w.deploy.image), [
+              ...header,
+              `Creates topics ${m.name} and ${m.dlq} (MSK is private: Terraform outside the VPC cannot reach the brokers).`,
+            ]),
+            kind: 'kubernetes' as const,
+          },
+        ]
+      : []),
   ];
   for (const f of files) assertNoSecretValues(f.path, f.content);
   return files;

@@ -20,17 +20,29 @@ import {
   kedaPodIdentity,
   nested,
   output,
-  renderHcl,
   resource,
+  terraformFiles,
   tmpl,
   variable,
   workloadIdentityAnnotations,
   workloadIdentityPodLabels,
 } from '@speedlayer/iac';
-import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+import {
+  deadLetterTopicName,
+  type EmitContext,
+  type EmitScope,
+  type EmittedFile,
+  type PlanInput,
+  type TargetPlan,
+} from '@speedlayer/planner';
 
 interface Model {
   name: string;
+  /** Dead-letter event hub (`<hub>.dlq`). */
+  dlq: string;
+  scope: EmitScope;
+  /** Blob container of the checkpoints (one per workload in an existing account in `workload` scope). */
+  checkpointContainer: string;
   compact: string;
   storageName: string;
   vaultName: string;
@@ -48,10 +60,6 @@ interface Model {
   nodesMax: number;
 }
 
-function tfName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
 /** A short deterministic suffix (FNV-1a of the name) for globally unique Azure names. */
 function suffix(name: string): string {
   let h = 0x811c9dc5;
@@ -62,12 +70,15 @@ function suffix(name: string): string {
   return h.toString(36).padStart(6, '0').slice(0, 6);
 }
 
-function model(plan: TargetPlan, input: PlanInput): Model {
+function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
   const cpu = (n: number) => n * w.consumerGroups * w.processing.cpu;
   return {
     name: w.name,
+    dlq: deadLetterTopicName(w.name),
+    scope,
+    checkpointContainer: scope === 'full' ? 'checkpoints' : `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}-checkpoints`,
     compact: w.name.replace(/[^a-z0-9]/g, '').slice(0, 14),
     storageName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}ckpt${suffix(w.name)}`,
     vaultName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}kv${suffix(w.name)}`,
@@ -121,15 +132,159 @@ function dnsZone(name: string, zone: string): HclBlock[] {
   ];
 }
 
-function terraform(m: Model, header: string[]): string {
-  const sku = m.tier === 'dedicated' ? 'Premium' : m.tier[0]!.toUpperCase() + m.tier.slice(1);
-  const blocks: HclBlock[] = [
+/** Versions, provider, shared variables of both scopes. */
+function preamble(m: Model): HclBlock[] {
+  return [
     block('terraform', [], {
       required_version: '>= 1.6.0',
-      required_providers: nested({ azurerm: { source: 'hashicorp/azurerm', version: '>= 4.0.0' } } as never),
+      // 4.42 is the first release with every attribute used here (key vault rbac_authorization_enabled).
+      required_providers: nested({ azurerm: { source: 'hashicorp/azurerm', version: '>= 4.42.0' } } as never),
     }),
     block('provider', ['azurerm'], { features: nested({}), storage_use_azuread: true }),
     variable('name', { type: expr('string'), default: m.name, description: 'Workload name (resource prefix).' }),
+    variable('tags', {
+      type: expr('map(string)'),
+      default: { workload: m.name, 'managed-by': 'speedlayer' },
+      description: 'Tags on every resource.',
+    }),
+    variable('keda_namespace', {
+      type: expr('string'),
+      default: 'keda',
+      description: 'Namespace of the KEDA operator (service account keda-operator).',
+    }),
+  ];
+}
+
+/** The workload's own resources: hub and dead-letter hub, consumer groups, identities and their grants. */
+function workloadBlocks(m: Model): HclBlock[] {
+  const full = m.scope === 'full';
+  const ns = full
+    ? { id: 'azurerm_eventhub_namespace.this.id', name: 'azurerm_eventhub_namespace.this.name' }
+    : { id: 'var.eventhub_namespace_id', name: 'var.eventhub_namespace_name' };
+  const rg = full ? 'azurerm_resource_group.this' : 'data.azurerm_resource_group.this';
+  const issuer = full ? 'azurerm_kubernetes_cluster.this.oidc_issuer_url' : 'var.oidc_issuer_url';
+  const kedaPrincipal = full ? 'azurerm_user_assigned_identity.keda.principal_id' : 'var.keda_principal_id';
+  const worker = 'azurerm_user_assigned_identity.worker.principal_id';
+  const hub = (name: string, id: string) =>
+    resource('azurerm_eventhub', id, {
+      name,
+      namespace_id: expr(ns.id),
+      partition_count: m.partitions,
+      message_retention: m.retentionDays,
+    });
+  const grant = (id: string, scope: string, role: string, principal: string) =>
+    resource('azurerm_role_assignment', id, { scope: expr(scope), role_definition_name: role, principal_id: expr(principal) });
+  const blocks: HclBlock[] = [
+    hub(m.name, 'this'),
+    hub(m.dlq, 'dead_letter'),
+    resource('azurerm_eventhub_consumer_group', 'groups', {
+      for_each: expr(`toset(${JSON.stringify(m.groups).replace(/,/g, ', ')})`),
+      name: expr('each.value'),
+      namespace_name: expr(ns.name),
+      eventhub_name: expr('azurerm_eventhub.this.name'),
+      resource_group_name: expr(`${rg}.name`),
+    }),
+  ];
+  if (!full) {
+    blocks.push(
+      resource(
+        'azurerm_storage_container',
+        'checkpoints',
+        {
+          name: m.checkpointContainer,
+          storage_account_id: expr('var.checkpoint_storage_account_id'),
+          container_access_type: 'private',
+        },
+        [
+          {
+            id: 'CKV2_AZURE_21',
+            reason:
+              'the container lives in the existing storage account var.checkpoint_storage_account_id, whose blob read/write/delete logging belongs to that account (full scope emits it as a diagnostic setting); storage insights needs an account key, and shared keys are off',
+          },
+        ],
+      ),
+    );
+  }
+  blocks.push(
+    resource('azurerm_user_assigned_identity', 'worker', {
+      name: tmpl('${var.name}-worker'),
+      location: expr(`${rg}.location`),
+      resource_group_name: expr(`${rg}.name`),
+      tags: expr('var.tags'),
+    }),
+    resource('azurerm_federated_identity_credential', 'worker', {
+      name: tmpl('${var.name}-worker'),
+      resource_group_name: expr(`${rg}.name`),
+      parent_id: expr('azurerm_user_assigned_identity.worker.id'),
+      audience: ['api://AzureADTokenExchange'],
+      issuer: expr(issuer),
+      subject: `system:serviceaccount:${m.namespace}:${m.name}-worker`,
+    }),
+    grant('worker_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', worker),
+    // Dead letters: the worker publishes to <hub>.dlq and can read them back.
+    grant('worker_dead_letter_send', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Sender', worker),
+    grant('worker_dead_letter_read', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Receiver', worker),
+    grant('worker_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Contributor', worker),
+    // KEDA's azure-workload identity reads the hub's partitions and the consumers' checkpoints to compute lag.
+    grant('keda_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', kedaPrincipal),
+    grant('keda_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Reader', kedaPrincipal),
+    output('worker_client_id', {
+      value: expr('azurerm_user_assigned_identity.worker.client_id'),
+      description: 'WORKER_CLIENT_ID of the manifests.',
+    }),
+  );
+  if (full) {
+    blocks.push(
+      resource('azurerm_user_assigned_identity', 'keda', {
+        name: tmpl('${var.name}-keda'),
+        location: expr(`${rg}.location`),
+        resource_group_name: expr(`${rg}.name`),
+        tags: expr('var.tags'),
+      }),
+      resource('azurerm_federated_identity_credential', 'keda', {
+        name: tmpl('${var.name}-keda'),
+        resource_group_name: expr(`${rg}.name`),
+        parent_id: expr('azurerm_user_assigned_identity.keda.id'),
+        audience: ['api://AzureADTokenExchange'],
+        issuer: expr(issuer),
+        subject: tmpl('system:serviceaccount:${var.keda_namespace}:keda-operator'),
+      }),
+      output('keda_client_id', {
+        value: expr('azurerm_user_assigned_identity.keda.client_id'),
+        description: 'Install KEDA with this workload identity (podIdentity.azureWorkload.clientId).',
+      }),
+    );
+  }
+  return blocks;
+}
+
+/** `workload` scope: the workload's resources in an existing resource group, Event Hubs namespace and AKS cluster. */
+function terraformWorkload(m: Model): HclBlock[] {
+  return [
+    ...preamble(m),
+    variable('resource_group_name', { type: expr('string'), description: 'Existing resource group of the workload identities.' }),
+    variable('eventhub_namespace_id', { type: expr('string'), description: 'Existing Event Hubs namespace (resource id).' }),
+    variable('eventhub_namespace_name', { type: expr('string'), description: 'Existing Event Hubs namespace (name).' }),
+    variable('checkpoint_storage_account_id', {
+      type: expr('string'),
+      description: 'Existing storage account of the blob checkpoints (a container per workload is created in it).',
+    }),
+    variable('oidc_issuer_url', { type: expr('string'), description: 'OIDC issuer URL of the existing AKS cluster.' }),
+    variable('keda_principal_id', {
+      type: expr('string'),
+      description: "Principal id of the cluster's KEDA operator identity (it reads the hub and the checkpoints for lag).",
+    }),
+    dataSource('azurerm_resource_group', 'this', { name: expr('var.resource_group_name') }),
+    ...workloadBlocks(m),
+  ];
+}
+
+/** `full` scope: resource group, Key Vault + CMK, Event Hubs namespace, checkpoint storage, AKS, logs, and the workload. */
+function terraform(m: Model): HclBlock[] {
+  if (m.scope === 'workload') return terraformWorkload(m);
+  const sku = m.tier === 'dedicated' ? 'Premium' : m.tier[0]!.toUpperCase() + m.tier.slice(1);
+  const blocks: HclBlock[] = [
+    ...preamble(m),
     variable('location', { type: expr('string'), default: m.location, description: 'Azure region.' }),
     variable('virtual_network_id', { type: expr('string'), description: 'VNet of the private endpoints and AKS.' }),
     variable('private_endpoint_subnet_id', { type: expr('string'), description: 'Subnet for private endpoints.' }),
@@ -139,10 +294,7 @@ function terraform(m: Model, header: string[]): string {
       description: 'Entra ID groups with AKS cluster-admin (Azure RBAC).',
     }),
     dataSource('azurerm_client_config', 'current', {}),
-    block('locals', [], {
-      tags: { workload: m.name, 'managed-by': 'speedlayer' },
-      service_account_subject: `system:serviceaccount:${m.namespace}:${m.name}-worker`,
-    }),
+    block('locals', [], { tags: expr('var.tags') }),
     resource('azurerm_resource_group', 'this', {
       name: tmpl('${var.name}-rg'),
       location: expr('var.location'),
@@ -245,24 +397,6 @@ function terraform(m: Model, header: string[]): string {
     );
   }
   blocks.push(
-    resource('azurerm_eventhub', 'this', {
-      name: m.name,
-      namespace_id: expr('azurerm_eventhub_namespace.this.id'),
-      partition_count: m.partitions,
-      message_retention: m.retentionDays,
-    }),
-  );
-  for (const g of m.groups) {
-    blocks.push(
-      resource('azurerm_eventhub_consumer_group', tfName(g), {
-        name: g,
-        namespace_name: expr('azurerm_eventhub_namespace.this.name'),
-        eventhub_name: expr('azurerm_eventhub.this.name'),
-        resource_group_name: expr('azurerm_resource_group.this.name'),
-      }),
-    );
-  }
-  blocks.push(
     ...dnsZone('eventhubs', 'privatelink.servicebus.windows.net'),
     privateEndpoint('eventhubs', 'azurerm_eventhub_namespace.this.id', 'namespace', 'eventhubs'),
     resource('azurerm_storage_account', 'checkpoints', {
@@ -306,13 +440,7 @@ function terraform(m: Model, header: string[]): string {
         storage_account_id: expr('azurerm_storage_account.checkpoints.id'),
         container_access_type: 'private',
       },
-      [
-        {
-          id: 'CKV2_AZURE_21',
-          reason:
-            'blob read/write/delete logging is on through azurerm_monitor_diagnostic_setting.checkpoint_blobs (StorageRead/Write/Delete to Log Analytics); the legacy storage insights resource this check wants needs an account key, and shared keys are disabled',
-        },
-      ],
+      [CHECKPOINT_LOGGING_SKIP],
     ),
     ...dnsZone('blob', 'privatelink.blob.core.windows.net'),
     privateEndpoint('blob', 'azurerm_storage_account.checkpoints.id', 'blob', 'blob'),
@@ -420,42 +548,25 @@ function terraform(m: Model, header: string[]): string {
       enabled_log: nested({ category_group: 'allLogs' }),
       enabled_metric: nested({ category: 'AllMetrics' }),
     }),
-    resource('azurerm_user_assigned_identity', 'worker', {
-      name: tmpl('${var.name}-worker'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_federated_identity_credential', 'worker', {
-      name: tmpl('${var.name}-worker'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      parent_id: expr('azurerm_user_assigned_identity.worker.id'),
-      audience: ['api://AzureADTokenExchange'],
-      issuer: expr('azurerm_kubernetes_cluster.this.oidc_issuer_url'),
-      subject: expr('local.service_account_subject'),
-    }),
-    resource('azurerm_role_assignment', 'worker_eventhub', {
-      scope: expr('azurerm_eventhub.this.id'),
-      role_definition_name: 'Azure Event Hubs Data Receiver',
-      principal_id: expr('azurerm_user_assigned_identity.worker.principal_id'),
-    }),
-    resource('azurerm_role_assignment', 'worker_checkpoints', {
-      scope: expr('azurerm_storage_container.checkpoints.id'),
-      role_definition_name: 'Storage Blob Data Contributor',
-      principal_id: expr('azurerm_user_assigned_identity.worker.principal_id'),
-    }),
     output('eventhubs_namespace', { value: expr('azurerm_eventhub_namespace.this.name') }),
-    output('worker_client_id', { value: expr('azurerm_user_assigned_identity.worker.client_id') }),
     output('checkpoint_storage_account', { value: expr('azurerm_storage_account.checkpoints.name') }),
+    ...workloadBlocks(m),
   );
-  return renderHcl(blocks, header);
+  return blocks;
 }
+
+/** A justified checkov suppression: the checkpoint container's blob logging is on through a diagnostic setting. */
+const CHECKPOINT_LOGGING_SKIP = {
+  id: 'CKV2_AZURE_21',
+  reason:
+    'blob read/write/delete logging is on through azurerm_monitor_diagnostic_setting.checkpoint_blobs (StorageRead/Write/Delete to Log Analytics); the legacy storage insights resource this check wants needs an account key, and shared keys are disabled',
+};
 
 /** Emits Terraform and Kubernetes manifests for a feasible plan. */
 export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
-  const m = model(plan, input);
+  const m = model(plan, input, context.scope ?? 'full');
   const w = input.workload;
-  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target });
   const k8s = k8sFiles(
     {
       name: m.name,
@@ -471,7 +582,7 @@ export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: Em
       serviceAccountAnnotations: workloadIdentityAnnotations('azure', '${WORKER_CLIENT_ID}'),
       podLabels: workloadIdentityPodLabels('azure'),
       config: {
-        SPEEDLAYER_CHECKPOINT_STORE: 'https://${CHECKPOINT_STORAGE_ACCOUNT}.blob.core.windows.net/checkpoints',
+        SPEEDLAYER_CHECKPOINT_STORE: `https://\${CHECKPOINT_STORAGE_ACCOUNT}.blob.core.windows.net/${m.checkpointContainer}`,
         EVENTHUBS_NAMESPACE: '${EVENTHUBS_NAMESPACE}',
         CHECKPOINT_STORAGE_ACCOUNT: '${CHECKPOINT_STORAGE_ACCOUNT}',
       },
@@ -483,7 +594,7 @@ export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: Em
           consumerGroup: g.name,
           unprocessedEventThreshold: 64,
           storageAccountName: '${CHECKPOINT_STORAGE_ACCOUNT}',
-          blobContainer: 'checkpoints',
+          blobContainer: m.checkpointContainer,
         }),
       egress: [
         {
@@ -492,12 +603,18 @@ export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: Em
           why: 'Event Hubs private endpoint: AMQP over TLS (5671) and AMQP/WebSockets, Blob checkpoints (443)',
         },
         { cidrs: [m.vnetCidr], ports: [9093], why: 'Event Hubs Kafka endpoint over TLS (9093)' },
+        {
+          cidrs: ['0.0.0.0/0'],
+          ports: [443],
+          why: 'Entra ID token endpoint (login.microsoftonline.com, public, no fixed range) for the workload identity token exchange; the UDR egress firewall narrows it by FQDN',
+        },
       ],
+      scope: m.scope,
     },
     header,
   );
   const files: EmittedFile[] = [
-    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
+    ...terraformFiles(terraform(m), header).map((f) => ({ ...f, kind: 'terraform' as const })),
     ...k8s.map((f) => ({ ...f, kind: 'kubernetes' as const })),
   ];
   for (const f of files) assertNoSecretValues(f.path, f.content);

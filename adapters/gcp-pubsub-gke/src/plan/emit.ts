@@ -19,19 +19,29 @@ import {
   nested,
   output,
   pubsubKedaTrigger,
-  renderHcl,
   resource,
+  terraformFiles,
   tmpl,
   variable,
   workloadIdentityAnnotations,
 } from '@speedlayer/iac';
-import type { EmitContext, EmittedFile, PlanInput, TargetPlan } from '@speedlayer/planner';
+import {
+  deadLetterTopicName,
+  type EmitContext,
+  type EmitScope,
+  type EmittedFile,
+  type PlanInput,
+  type TargetPlan,
+} from '@speedlayer/planner';
 
 /** Private Google Access ranges (private.googleapis.com and restricted.googleapis.com VIPs). */
 const GOOGLE_APIS_CIDRS = ['199.36.153.8/30', '199.36.153.4/30'];
 
 interface Model {
   name: string;
+  /** Dead-letter topic (`<topic>.dlq`). */
+  dlq: string;
+  scope: EmitScope;
   namespace: string;
   groups: string[];
   ack: number;
@@ -44,15 +54,13 @@ interface Model {
   nodesMax: number;
 }
 
-function tfName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
-function model(plan: TargetPlan, input: PlanInput): Model {
+function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
   return {
     name: w.name,
+    dlq: deadLetterTopicName(w.name),
+    scope,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     ack: Number(c.ackDeadlineSeconds),
@@ -66,241 +74,327 @@ function model(plan: TargetPlan, input: PlanInput): Model {
   };
 }
 
-function terraform(m: Model, header: string[]): string {
+/** Private Google Access VIPs (private.googleapis.com) the private DNS zone points *.googleapis.com at. */
+const PRIVATE_GOOGLE_APIS_IPS = ['199.36.153.8', '199.36.153.9', '199.36.153.10', '199.36.153.11'];
+
+function terraform(m: Model): HclBlock[] {
+  const full = m.scope === 'full';
   const subRetention = Math.min(m.retentionSeconds, 31 * 86400);
   const pubsubAgent = 'serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com';
+  const key = full ? expr('google_kms_crypto_key.this.id') : expr('var.kms_key_id');
+  const keyGrant = full ? { depends_on: [expr('google_kms_crypto_key_iam_member.pubsub')] } : {};
+  const groups = expr(`toset(${JSON.stringify(m.groups).replace(/,/g, ', ')})`);
+  const workerSa = tmpl('serviceAccount:${google_service_account.worker.email}');
   const blocks: HclBlock[] = [
     block('terraform', [], {
       required_version: '>= 1.6.0',
       required_providers: nested({ google: { source: 'hashicorp/google', version: '>= 6.0.0' } } as never),
     }),
-    block('provider', ['google'], { project: expr('var.project_id'), region: expr('var.region') }),
+    block('provider', ['google'], {
+      project: expr('var.project_id'),
+      region: expr('var.region'),
+      default_labels: expr('var.labels'),
+    }),
     variable('project_id', { type: expr('string'), description: 'Google Cloud project.' }),
     variable('region', {
       type: expr('string'),
       default: m.region,
       description: 'Region of the topic storage policy and the GKE cluster.',
     }),
-    variable('network', { type: expr('string'), description: 'VPC network self link.' }),
-    variable('subnetwork', { type: expr('string'), description: 'Subnetwork of the GKE nodes (Private Google Access on).' }),
-    variable('master_ipv4_cidr_block', {
+    variable('labels', {
+      type: expr('map(string)'),
+      default: { workload: m.name, 'managed-by': 'speedlayer' },
+      description: 'Labels on every resource (provider default_labels).',
+    }),
+    variable('keda_namespace', {
       type: expr('string'),
-      default: '172.16.0.0/28',
-      description: 'Private control-plane range.',
+      default: 'keda',
+      description: 'Namespace of the KEDA operator (service account keda-operator).',
     }),
-    variable('vpc_cidr', {
-      type: expr('string'),
-      default: m.vpcCidr,
-      description: 'Node range allowed to reach the control plane.',
-    }),
-    variable('rbac_security_group', {
-      type: expr('string'),
-      description: 'Google Group for Kubernetes RBAC (gke-security-groups@<your domain>).',
-    }),
-    dataSource('google_project', 'this', { project_id: expr('var.project_id') }),
-    block('locals', [], { labels: { workload: m.name, 'managed-by': 'speedlayer' } }),
-    resource('google_kms_key_ring', 'this', { name: tmpl(`${m.name}-\${var.region}`), location: expr('var.region') }),
-    resource('google_kms_crypto_key', 'this', {
-      name: `${m.name}-cmek`,
-      key_ring: expr('google_kms_key_ring.this.id'),
-      rotation_period: '7776000s',
-      purpose: 'ENCRYPT_DECRYPT',
-      version_template: nested({ algorithm: 'GOOGLE_SYMMETRIC_ENCRYPTION', protection_level: 'HSM' }),
-      labels: expr('local.labels'),
-      lifecycle: nested({ prevent_destroy: true }),
-    }),
-    resource('google_kms_crypto_key_iam_member', 'pubsub', {
-      crypto_key_id: expr('google_kms_crypto_key.this.id'),
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member: tmpl(pubsubAgent),
-    }),
-    resource('google_kms_crypto_key_iam_member', 'gke', {
-      crypto_key_id: expr('google_kms_crypto_key.this.id'),
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member: tmpl('serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com'),
-    }),
-    resource('google_kms_crypto_key_iam_member', 'compute', {
-      crypto_key_id: expr('google_kms_crypto_key.this.id'),
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member: tmpl('serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com'),
-    }),
+  ];
+  if (full) {
+    blocks.push(
+      variable('network', { type: expr('string'), description: 'VPC network self link.' }),
+      variable('subnetwork', { type: expr('string'), description: 'Subnetwork of the GKE nodes (Private Google Access on).' }),
+      variable('master_ipv4_cidr_block', {
+        type: expr('string'),
+        default: '172.16.0.0/28',
+        description: 'Private control-plane range.',
+      }),
+      variable('vpc_cidr', {
+        type: expr('string'),
+        default: m.vpcCidr,
+        description: 'Node range allowed to reach the control plane.',
+      }),
+      variable('rbac_security_group', {
+        type: expr('string'),
+        description: 'Google Group for Kubernetes RBAC (gke-security-groups@<your domain>).',
+      }),
+    );
+  } else {
+    blocks.push(
+      variable('kms_key_id', {
+        type: expr('string'),
+        description: 'Existing Cloud KMS key of the topics (the Pub/Sub service agent may use it).',
+      }),
+    );
+  }
+  blocks.push(dataSource('google_project', 'this', { project_id: expr('var.project_id') }));
+  if (full) {
+    blocks.push(
+      resource('google_kms_key_ring', 'this', { name: tmpl(`${m.name}-\${var.region}`), location: expr('var.region') }),
+      resource('google_kms_crypto_key', 'this', {
+        name: `${m.name}-cmek`,
+        key_ring: expr('google_kms_key_ring.this.id'),
+        rotation_period: '7776000s',
+        purpose: 'ENCRYPT_DECRYPT',
+        version_template: nested({ algorithm: 'GOOGLE_SYMMETRIC_ENCRYPTION', protection_level: 'HSM' }),
+        lifecycle: nested({ prevent_destroy: true }),
+      }),
+      resource('google_kms_crypto_key_iam_member', 'pubsub', {
+        crypto_key_id: expr('google_kms_crypto_key.this.id'),
+        role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+        member: tmpl(pubsubAgent),
+      }),
+      resource('google_kms_crypto_key_iam_member', 'gke', {
+        crypto_key_id: expr('google_kms_crypto_key.this.id'),
+        role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+        member: tmpl('serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com'),
+      }),
+      resource('google_kms_crypto_key_iam_member', 'compute', {
+        crypto_key_id: expr('google_kms_crypto_key.this.id'),
+        role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+        member: tmpl('serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com'),
+      }),
+    );
+  }
+  blocks.push(
     resource('google_pubsub_topic', 'this', {
       name: m.name,
-      kms_key_name: expr('google_kms_crypto_key.this.id'),
+      kms_key_name: key,
       message_retention_duration: `${m.retentionSeconds}s`,
       message_storage_policy: nested({ allowed_persistence_regions: [expr('var.region')] }),
-      labels: expr('local.labels'),
-      depends_on: [expr('google_kms_crypto_key_iam_member.pubsub')],
+      ...keyGrant,
     }),
     resource('google_pubsub_topic', 'dead_letter', {
-      name: `${m.name}-dead-letter`,
-      kms_key_name: expr('google_kms_crypto_key.this.id'),
+      name: m.dlq,
+      kms_key_name: key,
       message_retention_duration: `${31 * 86400}s`,
       message_storage_policy: nested({ allowed_persistence_regions: [expr('var.region')] }),
-      labels: expr('local.labels'),
-      depends_on: [expr('google_kms_crypto_key_iam_member.pubsub')],
+      ...keyGrant,
     }),
     resource('google_pubsub_subscription', 'dead_letter', {
-      name: `${m.name}-dead-letter`,
+      name: m.dlq,
       topic: expr('google_pubsub_topic.dead_letter.id'),
       ack_deadline_seconds: 60,
       message_retention_duration: `${31 * 86400}s`,
       expiration_policy: nested({ ttl: '' }),
-      labels: expr('local.labels'),
     }),
+    // Dead letters reach <topic>.dlq two ways: Pub/Sub's dead-letter policy (its service agent) and the worker's own
+    // dead-letter publisher after maxAttempts; both may publish, and the worker can read them back.
     resource('google_pubsub_topic_iam_member', 'dead_letter_publisher', {
       topic: expr('google_pubsub_topic.dead_letter.id'),
       role: 'roles/pubsub.publisher',
       member: tmpl(pubsubAgent),
     }),
+    resource('google_pubsub_topic_iam_member', 'dead_letter_worker', {
+      for_each: expr('toset(["roles/pubsub.publisher", "roles/pubsub.viewer"])'),
+      topic: expr('google_pubsub_topic.dead_letter.id'),
+      role: expr('each.value'),
+      member: workerSa,
+    }),
+    resource('google_pubsub_subscription_iam_member', 'dead_letter_worker', {
+      for_each: expr('toset(["roles/pubsub.subscriber", "roles/pubsub.viewer"])'),
+      subscription: expr('google_pubsub_subscription.dead_letter.name'),
+      role: expr('each.value'),
+      member: workerSa,
+    }),
     resource('google_service_account', 'worker', {
       account_id: `${m.name.slice(0, 23)}-worker`,
       display_name: `speedlayer ${m.name} worker`,
-      description: `Reads the ${m.name} subscriptions only; bound to the Kubernetes service account through Workload Identity`,
+      description: `Reads the ${m.name} subscriptions, publishes to and reads ${m.dlq}; bound to the Kubernetes service account through Workload Identity`,
     }),
     resource('google_service_account_iam_member', 'worker_workload_identity', {
       service_account_id: expr('google_service_account.worker.name'),
       role: 'roles/iam.workloadIdentityUser',
       member: tmpl(`serviceAccount:\${var.project_id}.svc.id.goog[${m.namespace}/${m.name}-worker]`),
     }),
-  ];
-  for (const g of m.groups) {
-    const n = tfName(g);
-    blocks.push(
-      resource('google_pubsub_subscription', n, {
-        name: g,
-        topic: expr('google_pubsub_topic.this.id'),
-        ack_deadline_seconds: m.ack,
-        message_retention_duration: `${Math.max(600, subRetention)}s`,
-        retain_acked_messages: false,
-        enable_message_ordering: m.ordering,
-        expiration_policy: nested({ ttl: '' }),
-        dead_letter_policy: nested({
-          dead_letter_topic: expr('google_pubsub_topic.dead_letter.id'),
-          max_delivery_attempts: m.attempts,
-        }),
-        retry_policy: nested({ minimum_backoff: '10s', maximum_backoff: '600s' }),
-        labels: expr('local.labels'),
+    resource('google_pubsub_subscription', 'groups', {
+      for_each: groups,
+      name: expr('each.value'),
+      topic: expr('google_pubsub_topic.this.id'),
+      ack_deadline_seconds: m.ack,
+      message_retention_duration: `${Math.max(600, subRetention)}s`,
+      retain_acked_messages: false,
+      enable_message_ordering: m.ordering,
+      expiration_policy: nested({ ttl: '' }),
+      dead_letter_policy: nested({
+        dead_letter_topic: expr('google_pubsub_topic.dead_letter.id'),
+        max_delivery_attempts: m.attempts,
       }),
-      resource('google_pubsub_subscription_iam_member', `${n}_worker`, {
-        subscription: expr(`google_pubsub_subscription.${n}.name`),
-        role: 'roles/pubsub.subscriber',
-        member: tmpl('serviceAccount:${google_service_account.worker.email}'),
-      }),
-      resource('google_pubsub_subscription_iam_member', `${n}_worker_viewer`, {
-        subscription: expr(`google_pubsub_subscription.${n}.name`),
-        role: 'roles/pubsub.viewer',
-        member: tmpl('serviceAccount:${google_service_account.worker.email}'),
-      }),
-      resource('google_pubsub_subscription_iam_member', `${n}_dead_letter`, {
-        subscription: expr(`google_pubsub_subscription.${n}.name`),
-        role: 'roles/pubsub.subscriber',
-        member: tmpl(pubsubAgent),
-      }),
-    );
-  }
-  blocks.push(
-    resource('google_project_iam_audit_config', 'audit', {
-      for_each: expr('toset(["container.googleapis.com", "pubsub.googleapis.com"])'),
+      retry_policy: nested({ minimum_backoff: '10s', maximum_backoff: '600s' }),
+    }),
+    resource('google_pubsub_subscription_iam_member', 'groups_worker', {
+      for_each: groups,
+      subscription: expr('google_pubsub_subscription.groups[each.value].name'),
+      role: 'roles/pubsub.subscriber',
+      member: workerSa,
+    }),
+    resource('google_pubsub_subscription_iam_member', 'groups_worker_viewer', {
+      for_each: groups,
+      subscription: expr('google_pubsub_subscription.groups[each.value].name'),
+      role: 'roles/pubsub.viewer',
+      member: workerSa,
+    }),
+    resource('google_pubsub_subscription_iam_member', 'groups_dead_letter', {
+      for_each: groups,
+      subscription: expr('google_pubsub_subscription.groups[each.value].name'),
+      role: 'roles/pubsub.subscriber',
+      member: tmpl(pubsubAgent),
+    }),
+    // KEDA's gcp-pubsub scaler reads the subscriptions' backlog from Cloud Monitoring as the KEDA operator's
+    // Kubernetes service account, granted directly through Workload Identity Federation (no key, no annotation).
+    resource('google_project_iam_member', 'keda_monitoring_viewer', {
       project: expr('var.project_id'),
-      service: expr('each.value'),
-      audit_log_config: [
-        nested({ log_type: 'ADMIN_READ' }),
-        nested({ log_type: 'DATA_READ' }),
-        nested({ log_type: 'DATA_WRITE' }),
-      ],
-    }),
-    resource('google_service_account', 'nodes', {
-      account_id: `${m.name.slice(0, 24)}-nodes`,
-      display_name: `speedlayer ${m.name} GKE nodes`,
-    }),
-    resource('google_project_iam_member', 'nodes', {
-      for_each: expr(
-        'toset(["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/artifactregistry.reader"])',
+      role: 'roles/monitoring.viewer',
+      member: tmpl(
+        'principal://iam.googleapis.com/projects/${data.google_project.this.number}/locations/global/workloadIdentityPools/${var.project_id}.svc.id.goog/subject/ns/${var.keda_namespace}/sa/keda-operator',
       ),
-      project: expr('var.project_id'),
-      role: expr('each.value'),
-      member: tmpl('serviceAccount:${google_service_account.nodes.email}'),
-    }),
-    resource('google_container_cluster', 'this', {
-      name: m.name,
-      location: expr('var.region'),
-      network: expr('var.network'),
-      subnetwork: expr('var.subnetwork'),
-      networking_mode: 'VPC_NATIVE',
-      remove_default_node_pool: true,
-      initial_node_count: 1,
-      deletion_protection: true,
-      enable_shielded_nodes: true,
-      enable_intranode_visibility: true,
-      enable_legacy_abac: false,
-      resource_labels: expr('local.labels'),
-      ip_allocation_policy: nested({}),
-      private_cluster_config: nested({
-        enable_private_nodes: true,
-        enable_private_endpoint: true,
-        master_ipv4_cidr_block: expr('var.master_ipv4_cidr_block'),
-      }),
-      master_authorized_networks_config: nested({
-        cidr_blocks: nested({ cidr_block: expr('var.vpc_cidr'), display_name: 'nodes' }),
-      }),
-      master_auth: nested({ client_certificate_config: nested({ issue_client_certificate: false }) }),
-      authenticator_groups_config: nested({ security_group: expr('var.rbac_security_group') }),
-      workload_identity_config: nested({ workload_pool: tmpl('${var.project_id}.svc.id.goog') }),
-      network_policy: nested({ enabled: true, provider: 'CALICO' }),
-      addons_config: nested({
-        network_policy_config: nested({ disabled: false }),
-        http_load_balancing: nested({ disabled: false }),
-      }),
-      release_channel: nested({ channel: 'REGULAR' }),
-      binary_authorization: nested({ evaluation_mode: 'PROJECT_SINGLETON_POLICY_ENFORCE' }),
-      database_encryption: nested({ state: 'ENCRYPTED', key_name: expr('google_kms_crypto_key.this.id') }),
-      logging_config: nested({
-        enable_components: ['SYSTEM_COMPONENTS', 'WORKLOADS', 'APISERVER', 'CONTROLLER_MANAGER', 'SCHEDULER'],
-      }),
-      monitoring_config: nested({
-        enable_components: ['SYSTEM_COMPONENTS', 'APISERVER', 'CONTROLLER_MANAGER', 'SCHEDULER'],
-        managed_prometheus: nested({ enabled: true }),
-      }),
-      node_config: nested({
-        service_account: expr('google_service_account.nodes.email'),
-        workload_metadata_config: nested({ mode: 'GKE_METADATA' }),
-        shielded_instance_config: nested({ enable_secure_boot: true, enable_integrity_monitoring: true }),
-        metadata: { 'disable-legacy-endpoints': 'true' },
-      }),
-      depends_on: [expr('google_kms_crypto_key_iam_member.gke')],
-    }),
-    resource('google_container_node_pool', 'workers', {
-      name: 'workers',
-      cluster: expr('google_container_cluster.this.id'),
-      location: expr('var.region'),
-      autoscaling: nested({ min_node_count: 1, max_node_count: m.nodesMax }),
-      management: nested({ auto_repair: true, auto_upgrade: true }),
-      node_config: nested({
-        machine_type: 'e2-standard-4',
-        image_type: 'COS_CONTAINERD',
-        service_account: expr('google_service_account.nodes.email'),
-        oauth_scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-        boot_disk_kms_key: expr('google_kms_crypto_key.this.id'),
-        labels: expr('local.labels'),
-        metadata: { 'disable-legacy-endpoints': 'true' },
-        workload_metadata_config: nested({ mode: 'GKE_METADATA' }),
-        shielded_instance_config: nested({ enable_secure_boot: true, enable_integrity_monitoring: true }),
-      }),
-      depends_on: [expr('google_kms_crypto_key_iam_member.compute')],
     }),
     output('topic', { value: expr('google_pubsub_topic.this.id') }),
-    output('worker_service_account_email', { value: expr('google_service_account.worker.email') }),
-    output('cluster_name', { value: expr('google_container_cluster.this.name') }),
+    output('dead_letter_topic', { value: expr('google_pubsub_topic.dead_letter.id') }),
+    output('worker_service_account_email', {
+      value: expr('google_service_account.worker.email'),
+      description: 'WORKER_GSA_EMAIL of the manifests.',
+    }),
   );
-  return renderHcl(blocks, header);
+  if (full) {
+    blocks.push(
+      resource('google_project_iam_audit_config', 'audit', {
+        for_each: expr('toset(["container.googleapis.com", "pubsub.googleapis.com"])'),
+        project: expr('var.project_id'),
+        service: expr('each.value'),
+        audit_log_config: [
+          nested({ log_type: 'ADMIN_READ' }),
+          nested({ log_type: 'DATA_READ' }),
+          nested({ log_type: 'DATA_WRITE' }),
+        ],
+      }),
+      resource('google_service_account', 'nodes', {
+        account_id: `${m.name.slice(0, 24)}-nodes`,
+        display_name: `speedlayer ${m.name} GKE nodes`,
+      }),
+      resource('google_project_iam_member', 'nodes', {
+        for_each: expr(
+          'toset(["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/artifactregistry.reader"])',
+        ),
+        project: expr('var.project_id'),
+        role: expr('each.value'),
+        member: tmpl('serviceAccount:${google_service_account.nodes.email}'),
+      }),
+      resource('google_container_cluster', 'this', {
+        name: m.name,
+        location: expr('var.region'),
+        network: expr('var.network'),
+        subnetwork: expr('var.subnetwork'),
+        networking_mode: 'VPC_NATIVE',
+        remove_default_node_pool: true,
+        initial_node_count: 1,
+        deletion_protection: true,
+        enable_shielded_nodes: true,
+        enable_intranode_visibility: true,
+        enable_legacy_abac: false,
+        // Also set by the provider's default_labels; written here so scanners that read the resource see them.
+        resource_labels: expr('var.labels'),
+        ip_allocation_policy: nested({}),
+        private_cluster_config: nested({
+          enable_private_nodes: true,
+          enable_private_endpoint: true,
+          master_ipv4_cidr_block: expr('var.master_ipv4_cidr_block'),
+        }),
+        master_authorized_networks_config: nested({
+          cidr_blocks: nested({ cidr_block: expr('var.vpc_cidr'), display_name: 'nodes' }),
+        }),
+        master_auth: nested({ client_certificate_config: nested({ issue_client_certificate: false }) }),
+        authenticator_groups_config: nested({ security_group: expr('var.rbac_security_group') }),
+        workload_identity_config: nested({ workload_pool: tmpl('${var.project_id}.svc.id.goog') }),
+        network_policy: nested({ enabled: true, provider: 'CALICO' }),
+        addons_config: nested({
+          network_policy_config: nested({ disabled: false }),
+          http_load_balancing: nested({ disabled: false }),
+        }),
+        release_channel: nested({ channel: 'REGULAR' }),
+        binary_authorization: nested({ evaluation_mode: 'PROJECT_SINGLETON_POLICY_ENFORCE' }),
+        database_encryption: nested({ state: 'ENCRYPTED', key_name: expr('google_kms_crypto_key.this.id') }),
+        logging_config: nested({
+          enable_components: ['SYSTEM_COMPONENTS', 'WORKLOADS', 'APISERVER', 'CONTROLLER_MANAGER', 'SCHEDULER'],
+        }),
+        monitoring_config: nested({
+          enable_components: ['SYSTEM_COMPONENTS', 'APISERVER', 'CONTROLLER_MANAGER', 'SCHEDULER'],
+          managed_prometheus: nested({ enabled: true }),
+        }),
+        node_config: nested({
+          service_account: expr('google_service_account.nodes.email'),
+          workload_metadata_config: nested({ mode: 'GKE_METADATA' }),
+          shielded_instance_config: nested({ enable_secure_boot: true, enable_integrity_monitoring: true }),
+          metadata: { 'disable-legacy-endpoints': 'true' },
+        }),
+        depends_on: [expr('google_kms_crypto_key_iam_member.gke')],
+      }),
+      resource('google_container_node_pool', 'workers', {
+        name: 'workers',
+        cluster: expr('google_container_cluster.this.id'),
+        location: expr('var.region'),
+        autoscaling: nested({ min_node_count: 1, max_node_count: m.nodesMax }),
+        management: nested({ auto_repair: true, auto_upgrade: true }),
+        node_config: nested({
+          machine_type: 'e2-standard-4',
+          image_type: 'COS_CONTAINERD',
+          service_account: expr('google_service_account.nodes.email'),
+          oauth_scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+          boot_disk_kms_key: expr('google_kms_crypto_key.this.id'),
+          metadata: { 'disable-legacy-endpoints': 'true' },
+          workload_metadata_config: nested({ mode: 'GKE_METADATA' }),
+          shielded_instance_config: nested({ enable_secure_boot: true, enable_integrity_monitoring: true }),
+        }),
+        depends_on: [expr('google_kms_crypto_key_iam_member.compute')],
+      }),
+      // Private DNS: *.googleapis.com resolves to the Private Google Access VIPs the worker's egress policy allows.
+      resource('google_dns_managed_zone', 'googleapis', {
+        name: `${m.name}-googleapis`,
+        dns_name: 'googleapis.com.',
+        description: 'Private Google Access: googleapis.com to private.googleapis.com (199.36.153.8/30)',
+        visibility: 'private',
+        private_visibility_config: nested({ networks: nested({ network_url: expr('var.network') }) }),
+      }),
+      resource('google_dns_record_set', 'private_googleapis', {
+        managed_zone: expr('google_dns_managed_zone.googleapis.name'),
+        name: 'private.googleapis.com.',
+        type: 'A',
+        ttl: 300,
+        rrdatas: PRIVATE_GOOGLE_APIS_IPS,
+      }),
+      resource('google_dns_record_set', 'googleapis_wildcard', {
+        managed_zone: expr('google_dns_managed_zone.googleapis.name'),
+        name: '*.googleapis.com.',
+        type: 'CNAME',
+        ttl: 300,
+        rrdatas: ['private.googleapis.com.'],
+      }),
+      output('cluster_name', { value: expr('google_container_cluster.this.name') }),
+    );
+  }
+  return blocks;
 }
 
-/** Emits Terraform and Kubernetes manifests for a feasible plan. */
+/**
+ * Emits Terraform (versions/variables/outputs/resources by concern) and Kubernetes manifests for a feasible plan;
+ * `workload` scope leaves out the KMS key ring, audit config, DNS zone, GKE cluster and node pool (existing ones).
+ */
 export function emitPubSubGke(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
-  const m = model(plan, input);
+  const m = model(plan, input, context.scope ?? 'full');
   const w = input.workload;
-  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target, now: context.now });
+  const header = fileHeader({ generator: context.generator, workload: m.name, target: plan.target });
   const k8s = k8sFiles(
     {
       name: m.name,
@@ -329,11 +423,12 @@ export function emitPubSubGke(plan: TargetPlan, input: PlanInput, context: EmitC
           why: 'GKE metadata server (Workload Identity tokens)',
         },
       ],
+      scope: m.scope,
     },
     header,
   );
   const files: EmittedFile[] = [
-    { path: 'terraform/main.tf', content: terraform(m, header), kind: 'terraform' },
+    ...terraformFiles(terraform(m), header).map((f) => ({ ...f, kind: 'terraform' as const })),
     ...k8s.map((f) => ({ ...f, kind: 'kubernetes' as const })),
   ];
   for (const f of files) assertNoSecretValues(f.path, f.content);

@@ -11,4 +11,6 @@ export * from './golden.js';
 export * from './hcl-parse.js';
 export * from './k8s-schema.js';
 export * from './kube-dry-run.js';
+export * from './policy.js';
+export * from './scope.js';
 export * from './tools.js';
