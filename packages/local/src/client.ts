@@ -25,6 +25,7 @@ import {
   type MessageHandler,
   newStats,
   type ParsedUri,
+  type PartitionLag,
   PartitionProcessor,
   type ProducerRecord,
   type RecordMetadata,
@@ -171,6 +172,9 @@ process.once('exit', () => {
   for (const d of ephemeralDirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Time one partition's fetch and synchronous handling may take in one event-loop turn, in ms. */
+const TURN_BUDGET_MS = 8;
+
 /** Yields to the event loop (timers, I/O, signals) before the next bounded piece of work. */
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -228,6 +232,29 @@ export class LocalStreamClient implements StreamDriver {
   /** The LMDB log under this driver (`client.as<LocalLog>()`). */
   native(): LocalLog {
     return this.log;
+  }
+
+  /** Lag of `group` on `topic`: per partition, the high watermark minus the group's checkpoint (or the low watermark). */
+  async lag(topic: string, group: string): Promise<PartitionLag[]> {
+    this.check();
+    const meta = this.log.requireTopic(topic);
+    const now = Date.now();
+    const out: PartitionLag[] = [];
+    for (let p = 0; p < meta.partitions; p++) {
+      const end = this.log.highWatermark(topic, p);
+      const committed = this.log.checkpoint(group, topic, p);
+      const from = Math.max(committed ?? 0, this.log.lowWatermark(topic, p));
+      const lag = Math.max(0, end - from);
+      const oldest = lag > 0 ? this.log.read(topic, p, from, 1)[0]?.msg.ts : undefined;
+      out.push({
+        partition: p,
+        lag,
+        endPosition: String(end),
+        committedPosition: committed === undefined ? null : String(committed),
+        ageSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+      });
+    }
+    return out;
   }
 
   /** Same as {@link native}, for callers that use the driver directly. */
@@ -412,6 +439,8 @@ class LocalProducer implements DriverProducer {
 
 interface Owned {
   epoch: number;
+  /** Being handed over to another member: its last checkpoint and release are written at once. */
+  handover: boolean;
   processor: PartitionProcessor;
   loop: Promise<void>;
   stop: AbortController;
@@ -456,12 +485,12 @@ class LocalSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
-    await this.round();
-    this.heartbeat = this.heartbeatLoop();
+    const waiting = await this.round();
+    this.heartbeat = this.heartbeatLoop(waiting);
   }
 
-  private async heartbeatLoop(): Promise<void> {
-    let waiting = 0;
+  private async heartbeatLoop(initiallyWaiting: number): Promise<void> {
+    let waiting = initiallyWaiting;
     while (!this.closing.signal.aborted) {
       // while partitions assigned to us are still held by a member handing them over, look again soon
       const interval = waiting > 0 ? Math.min(this.heartbeatMs, 50) : this.heartbeatMs;
@@ -512,6 +541,8 @@ class LocalSubscription implements Subscription {
     for (const p of release) {
       if (this.releasing.has(p)) continue;
       changed = true;
+      const owned = this.owned.get(p);
+      if (owned) owned.handover = true;
       void this.stopPartition(p, true);
     }
     if (changed) this.options.onAssignment?.(this.assignments());
@@ -547,11 +578,12 @@ class LocalSubscription implements Subscription {
       commitIntervalMs: this.client.config.commitIntervalMs,
       stats: this.statsData,
       deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts, stop.signal),
-      commit: async (m) => log.commit(group, topic, p, Number(m.position) + 1, this.memberId, epoch),
+      commit: async (m) =>
+        log.commit(group, topic, p, Number(m.position) + 1, this.memberId, epoch, this.owned.get(p)?.handover === true),
       onError: (e) => this.report(e),
     });
     const loop = this.fetchLoop(p, processor, stop.signal);
-    this.owned.set(p, { epoch, processor, loop, stop });
+    this.owned.set(p, { epoch, handover: false, processor, loop, stop });
   }
 
   /**
@@ -632,6 +664,7 @@ class LocalSubscription implements Subscription {
       this.report(e);
       return;
     }
+    let chunk = batch;
     while (!signal.aborted) {
       await processor.waitForSpace(maxBuffered);
       // yield every turn: a synchronous handler would otherwise drain the whole backlog in microtasks
@@ -650,7 +683,7 @@ class LocalSubscription implements Subscription {
           topic,
           p,
           pos,
-          Math.max(1, Math.min(batch, maxBuffered - processor.buffered)),
+          Math.max(1, Math.min(chunk, maxBuffered - processor.buffered)),
           Math.min(room, config.fetchMaxBytes),
         );
       } catch (e) {
@@ -687,7 +720,12 @@ class LocalSubscription implements Subscription {
       }
       enqueued += rows.length;
       pos = (rows[rows.length - 1] as (typeof rows)[number]).offset + 1;
+      // synchronous handlers run inside enqueue: size the next fetch so that one turn stays near TURN_BUDGET_MS
+      const started = performance.now();
       processor.enqueue(messages);
+      const took = performance.now() - started;
+      if (took > TURN_BUDGET_MS && chunk > 1) chunk = Math.max(1, Math.floor(chunk / 2));
+      else if (took < TURN_BUDGET_MS / 4 && rows.length === chunk) chunk = Math.min(batch, chunk * 2);
     }
   }
 
@@ -721,7 +759,7 @@ class LocalSubscription implements Subscription {
         );
         stopped.catch((e: unknown) => this.report(e));
       }
-      if (release) await this.client.log.releaseLease(this.options.group, this.options.topic, p, this.memberId);
+      if (release) await this.client.log.releaseLease(this.options.group, this.options.topic, p, this.memberId, owned.handover);
     } catch (e) {
       this.report(e);
     } finally {

@@ -24,7 +24,7 @@
  *
  * @packageDocumentation
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -121,11 +121,12 @@ export function openLog(dir: string, options: { durable?: boolean } = {}): Local
     return existing.store;
   }
   try {
-    mkdirSync(path, { recursive: true });
+    mkdirSync(path, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw storageError(e, `cannot create the data directory ${path}`, path);
   }
   checkDataFile(path);
+  checkSpace(path);
   let store: LocalLog;
   try {
     store = new LocalLog(path, options.durable ?? true);
@@ -150,6 +151,15 @@ export async function releaseLog(store: LocalLog): Promise<void> {
 /** Maps a thrown value (errno, LMDB code) to a {@link StorageError} naming `path`; typed errors pass through. */
 export function storageError(e: unknown, what: string, path: string): Error {
   if (isSpeedlayerError(e)) return e;
+  const commitError = (e as { commitError?: unknown })?.commitError;
+  if (commitError && typeof (commitError as Promise<unknown>).then === 'function') {
+    // lmdb-js keeps the cause of a failed commit in a promise shared by every write of that transaction
+    (commitError as Promise<unknown>).catch(() => {});
+    return new StorageError(
+      `${what}: the write transaction failed to commit (a full disk or an I/O error; nothing of it was stored): check free space on the volume of ${path}`,
+      { path, retriable: true, cause: e, target: 'local' },
+    );
+  }
   const err = e as { code?: string; message?: string };
   const code = err?.code ?? '';
   const text = String(err?.message ?? e);
@@ -225,6 +235,34 @@ export function checkDataFile(dir: string): void {
     throw storageError(e, `cannot check ${file}`, file);
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Least free space on the volume to open a log: its lock file and first pages must fit. */
+const MIN_FREE_BYTES = 1024 * 1024;
+/** Size the lock file is preallocated to (LMDB's reader table for 512 readers is ~33 KB; a larger file is used whole). */
+const LOCK_FILE_BYTES = 64 * 1024;
+
+/**
+ * Refuses to open a log on a volume without room for it, and preallocates LMDB's lock file with real blocks: LMDB
+ * maps the lock file, and touching a page of a sparse mapping that the full disk cannot back is a SIGBUS.
+ * @throws {@link StorageError} (retriable) when the volume is full.
+ */
+export function checkSpace(dir: string): void {
+  try {
+    const fs = statfsSync(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < MIN_FREE_BYTES) {
+      throw new StorageError(
+        `the volume of ${dir} is full (${free} bytes free, at least ${MIN_FREE_BYTES} needed to open a log): free space or move the data directory`,
+        { path: dir, retriable: true, target: 'local' },
+      );
+    }
+    const lock = join(dir, 'lock.mdb');
+    if (!existsSync(lock)) writeFileSync(lock, Buffer.alloc(LOCK_FILE_BYTES), { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'EEXIST') return; // another process created it first
+    throw storageError(e, `cannot prepare ${dir}`, dir);
   }
 }
 
@@ -338,6 +376,9 @@ export class LocalLog {
       // Sparse file; grows as needed up to this size.
       mapSize: 2 ** 36,
       maxReaders: 512,
+      // commit and fsync before the write lock is released: with overlapping syncs, a commit that fails on a full disk
+      // leaves lmdb-js's flush promise unsettled (close() hangs, an unhandled rejection ends the process)
+      overlappingSync: false,
     });
   }
 
@@ -641,12 +682,20 @@ export class LocalLog {
 
   /**
    * Writes a checkpoint only while `owner` holds the partition's lease at `epoch` (fencing), in the shared write
-   * transaction of the turn (its fsync off the main thread).
+   * transaction of the turn (its fsync off the main thread), or at once with `now` (a handover waits for it).
    */
-  async commit(group: string, topic: string, p: number, nextOffset: number, owner: string, epoch: number): Promise<void> {
+  async commit(
+    group: string,
+    topic: string,
+    p: number,
+    nextOffset: number,
+    owner: string,
+    epoch: number,
+    now = false,
+  ): Promise<void> {
     let owned = false;
     try {
-      await this.db.transaction(() => {
+      await (now ? <T>(fn: () => T) => this.db.transactionSync(fn) : <T>(fn: () => T) => this.db.transaction(fn))(() => {
         const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
         if (!lease || lease.owner !== owner || lease.epoch !== epoch) return; // refused below, outside the transaction
         owned = true;
@@ -704,7 +753,8 @@ export class LocalLog {
   }
 
   /**
-   * One membership round in a single write transaction (off the main thread's fsync): renews this member, drops
+   * One membership round in a single synchronous write transaction — liveness must not wait behind queued
+   * asynchronous batches (whose callbacks need free turns of a busy event loop): renews this member, drops
    * expired members and members whose process has exited, and takes the partitions assigned to it whose lease is
    * free or held by a member that is no longer live (expired or exited, so a restarted worker takes its partitions
    * back at once). A lease is valid while its owner's member record is: a round writes one record, not one per
@@ -719,10 +769,10 @@ export class LocalLog {
     sessionTimeoutMs: number,
     record: Omit<MemberRecord, 'expires'>,
   ): Promise<{ held: Map<number, number>; release: number[]; members: number; waiting: number }> {
-    const now = Date.now();
     let result: { held: Map<number, number>; release: number[]; members: number; waiting: number } | undefined;
     try {
-      await this.db.transaction(() => {
+      this.db.transactionSync(() => {
+        const now = Date.now();
         const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
         if (!meta) return; // thrown below, outside the shared transaction
         this.db.putSync(['mem', group, topic, memberId], { ...record, expires: now + sessionTimeoutMs });
@@ -766,10 +816,13 @@ export class LocalLog {
     return result;
   }
 
-  /** Gives up a lease (after draining and committing); releases of one turn share a write transaction. */
-  async releaseLease(group: string, topic: string, p: number, memberId: string): Promise<void> {
+  /**
+   * Gives up a lease (after draining and committing); releases of one turn share a write transaction, or it is
+   * written at once with `now` (another member waits for it).
+   */
+  async releaseLease(group: string, topic: string, p: number, memberId: string, now = false): Promise<void> {
     try {
-      await this.db.transaction(() => {
+      await (now ? <T>(fn: () => T) => this.db.transactionSync(fn) : <T>(fn: () => T) => this.db.transaction(fn))(() => {
         const lease = this.db.get(['ls', group, topic, p]) as LeaseRecord | undefined;
         if (lease && lease.owner === memberId) this.db.putSync(['ls', group, topic, p], { ...lease, owner: '', expires: 0 });
       });

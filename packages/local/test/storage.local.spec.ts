@@ -2,10 +2,11 @@
  * Disk faults of the embedded log, on real files: each must end in a typed StorageError naming the path, never
  * a native crash (SIGBUS, SIGSEGV) nor a silently empty or corrupt log.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSpeedlayerError, type SpeedlayerError, StorageError, utf8 } from '@speedlayer/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { driver, tempDir, unique, waitUntil } from './support.js';
 
 async function errorOf(fn: () => unknown): Promise<unknown> {
@@ -144,5 +145,64 @@ describe('local/storage/faults', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+/** A 3 MiB tmpfs to fill up, when this process may mount one (root on Linux); otherwise the step is skipped. */
+function smallVolume(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const dir = tempDir('speedlayer-full-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+const volume = smallVolume();
+afterAll(() => {
+  if (volume) execFileSync('umount', [volume], { stdio: 'ignore' });
+});
+
+describe.skipIf(!volume)('local/storage/disk-full (needs a tmpfs mount: root on Linux)', () => {
+  it('a full disk fails the send with a retriable StorageError; the log stays readable and closes', async () => {
+    const dir = join(volume as string, 'log');
+    const client = await driver(`local://${dir}`);
+    const topic = unique('t');
+    await client.admin.ensureTopic(topic, { partitions: 1 });
+    const producer = client.producer();
+    let sent = 0;
+    let failure: unknown;
+    while (!failure && sent < 100_000) {
+      try {
+        await producer.send(
+          topic,
+          Array.from({ length: 50 }, () => ({ value: Buffer.alloc(1000) })),
+        );
+        sent += 50;
+      } catch (e) {
+        failure = e;
+      }
+    }
+    expectStorageError(failure, dir);
+    expect((failure as StorageError).retriable).toBe(true);
+    expect(sent).toBeGreaterThan(0);
+    expect(client.log.highWatermark(topic, 0)).toBeGreaterThanOrEqual(sent);
+    expect(client.log.read(topic, 0, 0, 10)).toHaveLength(10);
+    await client.close();
+  });
+
+  it('opening a log on a full volume is a retriable StorageError, not a SIGBUS', async () => {
+    const filler = join(volume as string, 'filler');
+    try {
+      writeFileSync(filler, Buffer.alloc(4 * 1024 * 1024));
+    } catch {
+      // ENOSPC: the volume is full now, which is the point
+    }
+    const dir = join(volume as string, 'fresh');
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, dir);
+    expect((e as StorageError).retriable).toBe(true);
+    expect((e as Error).message).toContain('full');
   });
 });

@@ -21,12 +21,12 @@ export function driver(uri: string, config: Record<string, unknown> = {}): Promi
   return createLocalStreamClient(parseUri(uri), { config });
 }
 
-/** Polls `condition` every 10 ms (timers must run for it to be seen) until true or `timeoutMs` passes. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/** Polls `condition` every `intervalMs` (timers must run for it to be seen) until true or `timeoutMs` passes. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_000, intervalMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
