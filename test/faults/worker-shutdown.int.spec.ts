@@ -158,6 +158,24 @@ function shutdownSuite(name: string, uriOf: (dir: string) => string, extra: { ka
       expect(counts.duplicates).toBe(0);
     }, 180_000);
 
+    it('a deleted topic: the worker turns not ready after the bound, then stops with an error naming the topic', async () => {
+      const topic = await topicWith(['x0']);
+      const file = join(dir, `${topic}-del.log`);
+      const w = startWorker(topic, uniqueName('g'), file, {
+        SPEEDLAYER_UNREADY_AFTER_MS: '2000',
+        SPEEDLAYER_FAIL_AFTER_MS: '6000',
+      });
+      await waitFor(() => done(file).length >= 1, 'the worker consumes', 60_000);
+      await (clients[clients.length - 1] as StreamClient).admin.deleteTopic(topic);
+      const exit = await w.exited;
+      const log = w.stderr();
+      expect(exit.signal, log).toBeNull();
+      expect(exit.code, log).not.toBe(0);
+      expect(log).toMatch(/cannot consume: not ready/);
+      expect(log).toMatch(/cannot consume: stopping the worker/);
+      expect(log.split('\n').filter(Boolean).at(-1)).toContain(topic);
+    }, 120_000);
+
     if (extra.kafka) {
       it('a drain longer than the session timeout keeps the membership: the final commit is accepted and nothing is redelivered', async () => {
         const values = ['a0', 'a1', 'slow', 'b0', 'b1'];
