@@ -13,6 +13,7 @@ import { type CostEstimate, estimateCost } from './cost.js';
 import { type BenchDriver, type SendMode, speedlayerDriver } from './driver.js';
 import { aggregatedValue, type BenchResult, toBenchResult } from './result.js';
 import { type Measurement, mergeMeasurements, type Progress, runWorkload } from './runner.js';
+import { runSweep, type SweepOptions, type SweepResult, type SweepStep } from './sweep.js';
 import type { Durations, LoadedWorkload } from './workload.js';
 
 /** Options of {@link runBench}. */
@@ -41,6 +42,13 @@ export interface BenchOptions {
   signal?: AbortSignal;
   /** Progress of the run. */
   onProgress?: (e: BenchProgress) => void;
+  /**
+   * Latency against throughput instead of one run: fixed `rates` or a max-rate search, each step a full warm-up +
+   * measured phase. With `overhead`, the raw client is swept the same way right after speedlayer.
+   */
+  sweep?: SweepOptions;
+  /** After each sweep step. */
+  onSweepStep?: (e: { stream: string; client: string; step: SweepStep }) => void;
 }
 
 /** Progress of one target's run. */
@@ -96,6 +104,13 @@ export interface TargetOutcome {
   overhead?: OverheadResult;
   /** `--with-cost`. */
   cost?: CostEstimate | { done: false; reason: string };
+  /** `--rates` / `--sweep`: the speedlayer sweep and, with `--overhead`, the raw client's. */
+  sweep?: {
+    speedlayer: SweepResult;
+    raw?: SweepResult;
+    /** speedlayer's highest sustained rate / the raw client's (with `--overhead`, when both sustained a rate). */
+    maxSustainedRatio?: number;
+  };
 }
 
 /** The whole invocation. */
@@ -176,6 +191,10 @@ export async function runBench(loaded: LoadedWorkload, options: BenchOptions): P
       parseUri(stream, '--stream');
       const baseline = options.overhead ? baselineFor(stream) : undefined;
       const rounds = options.overhead && baseline?.available ? Math.max(1, options.overheadRounds ?? 2) : 1;
+      if (options.sweep) {
+        await sweepTarget(loaded, options, outcome, baseline, sampleIntervalMs, connectTimeoutMs);
+        continue;
+      }
       const plan: Array<'speedlayer' | 'raw'> = [];
       for (let r = 0; r < rounds; r++)
         plan.push(...(r % 2 === 0 ? (['speedlayer', 'raw'] as const) : (['raw', 'speedlayer'] as const)));
@@ -185,21 +204,7 @@ export async function runBench(loaded: LoadedWorkload, options: BenchOptions): P
       for (const side of plan) {
         if (options.signal?.aborted) break;
         runNo++;
-        const open = async (): Promise<BenchDriver> =>
-          side === 'speedlayer'
-            ? speedlayerDriver(stream, {
-                ...(options.sendMode ? { sendMode: options.sendMode } : {}),
-                ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-              })
-            : (baseline as { open: () => Promise<BenchDriver> }).open();
-        const driver = await withTimeout(
-          open(),
-          connectTimeoutMs,
-          `${stream}: connect`,
-          (d) => void d.close().catch(() => {}),
-        ).catch((e: unknown) => {
-          throw annotate(e, stream, side === 'speedlayer' ? 'speedlayer' : (baseline as { name: string }).name);
-        });
+        const driver = await openDriver(stream, side, options, baseline, connectTimeoutMs);
         outcome.target ??= driver.target;
         try {
           const m = await runWorkload(driver, {
@@ -239,18 +244,90 @@ export async function runBench(loaded: LoadedWorkload, options: BenchOptions): P
           };
         }
       }
-      if (options.costTarget && outcome.result && outcome.target) {
-        const profile = await options.costTarget(outcome.target);
-        outcome.cost = profile
-          ? estimateCost(outcome.result, profile, { retentionHours: options.costRetentionHours ?? 24 })
-          : { done: false, reason: `the planner has no price table for ${outcome.target} (it runs on your own machine)` };
-      }
+      await addCost(outcome, options);
     } catch (e) {
       outcome.error = errorOf(e);
     }
   }
   report.aborted = options.signal?.aborted ?? false;
   return report;
+}
+
+async function addCost(outcome: TargetOutcome, options: BenchOptions): Promise<void> {
+  if (!options.costTarget || !outcome.result || !outcome.target) return;
+  const profile = await options.costTarget(outcome.target);
+  outcome.cost = profile
+    ? estimateCost(outcome.result, profile, { retentionHours: options.costRetentionHours ?? 24 })
+    : { done: false, reason: `the planner has no price table for ${outcome.target} (it runs on your own machine)` };
+}
+
+async function openDriver(
+  stream: string,
+  side: 'speedlayer' | 'raw',
+  options: BenchOptions,
+  baseline: ReturnType<typeof baselineFor> | undefined,
+  connectTimeoutMs: number,
+): Promise<BenchDriver> {
+  const open = async (): Promise<BenchDriver> =>
+    side === 'speedlayer'
+      ? speedlayerDriver(stream, {
+          ...(options.sendMode ? { sendMode: options.sendMode } : {}),
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        })
+      : (baseline as { open: () => Promise<BenchDriver> }).open();
+  return withTimeout(open(), connectTimeoutMs, `${stream}: connect`, (d) => void d.close().catch(() => {})).catch(
+    (e: unknown) => {
+      throw annotate(e, stream, side === 'speedlayer' ? 'speedlayer' : (baseline as { name: string }).name);
+    },
+  );
+}
+
+/** `--rates` / `--sweep` on one stream: speedlayer, then (with `overhead`) the raw client, the same steps each. */
+async function sweepTarget(
+  loaded: LoadedWorkload,
+  options: BenchOptions,
+  outcome: TargetOutcome,
+  baseline: ReturnType<typeof baselineFor> | undefined,
+  sampleIntervalMs: number,
+  connectTimeoutMs: number,
+): Promise<void> {
+  const stream = outcome.stream;
+  const sides: Array<'speedlayer' | 'raw'> = options.overhead && baseline?.available ? ['speedlayer', 'raw'] : ['speedlayer'];
+  const results: Partial<Record<'speedlayer' | 'raw', SweepResult>> = {};
+  const ctx = { workload: loaded.workload, stream, warmupMs: options.durations.warmupMs, sampleIntervalMs };
+  for (const side of sides) {
+    if (options.signal?.aborted) break;
+    const driver = await openDriver(stream, side, options, baseline, connectTimeoutMs);
+    outcome.target ??= driver.target;
+    try {
+      const { sweep, best } = await runSweep(driver, {
+        ...(options.sweep as SweepOptions),
+        workload: loaded.workload,
+        payloads: loaded.payloads,
+        durations: options.durations,
+        sampleIntervalMs,
+        setupTimeoutMs: connectTimeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onStep: (step) => options.onSweepStep?.({ stream, client: driver.name, step }),
+      }).catch((e: unknown) => {
+        throw annotate(e, stream, driver.name);
+      });
+      results[side] = sweep;
+      if (side === 'speedlayer' && best) outcome.result = toBenchResult(best, ctx);
+    } finally {
+      await withTimeout(driver.close(), 15_000, `${stream}: close`).catch(() => undefined);
+    }
+  }
+  if (results.speedlayer) {
+    const sl = results.speedlayer.maxSustainedRate;
+    const raw = results.raw?.maxSustainedRate;
+    outcome.sweep = {
+      speedlayer: results.speedlayer,
+      ...(results.raw ? { raw: results.raw } : {}),
+      ...(sl !== null && raw !== undefined && raw !== null && raw > 0 ? { maxSustainedRatio: ratio(sl, raw) } : {}),
+    };
+  }
+  await addCost(outcome, options);
 }
 
 function annotate(e: unknown, stream: string, client: string): unknown {

@@ -21,8 +21,50 @@ export interface CostEstimate {
   tier: string;
   /** The load that was priced. */
   pricedLoad: { recordsPerSecond: number; avgRecordBytes: number; consumerGroups: number; retentionHours: number };
+  /**
+   * The stream service's share of the monthly cost (the compute lines, which depend on the handler and not on the
+   * service, left out); `null` when infeasible.
+   */
+  serviceMonthlyCostUsd: number | null;
+  /** Service cost per million messages at the measured rate and size (fixed charges spread over the measured rate). */
+  perMillionMessagesUsd: number | null;
+  /** Service cost per GB (10^9 bytes) of payload at the measured rate and size. */
+  perGbUsd: number | null;
+  /** Regions of the prices used (e.g. `us-east-1`). */
+  regions: string[];
+  /** Dates the prices were read ("price as of"), oldest first. */
+  pricesAsOf: string[];
   /** Why infeasible, or what to keep in mind. */
   notes: string[];
+}
+
+/** Seconds in the planner's month (730 hours). */
+const SECONDS_PER_MONTH = 730 * 3600;
+
+/** Cost lines that pay for the consumers' compute (cluster, pods, tasks, nodes) rather than the stream service. */
+const COMPUTE_LINE = /\b(vCPU|memory|Fargate|EKS|AKS|GKE|pods?|nodes?|tasks?)\b/i;
+
+/** True when a planner cost line pays for compute rather than for the stream service. */
+export function isComputeCostLine(item: string): boolean {
+  return COMPUTE_LINE.test(item);
+}
+
+/**
+ * Unit costs of a monthly service cost at `recordsPerSecond` messages of `avgRecordBytes`: per million messages and
+ * per GB (10^9 bytes) of payload. `null` for a zero rate or an unknown cost.
+ */
+export function unitCosts(
+  monthlyUsd: number | null,
+  recordsPerSecond: number,
+  avgRecordBytes: number,
+): { perMillionMessagesUsd: number | null; perGbUsd: number | null } {
+  if (monthlyUsd === null || !(recordsPerSecond > 0)) return { perMillionMessagesUsd: null, perGbUsd: null };
+  const messages = recordsPerSecond * SECONDS_PER_MONTH;
+  const round = (v: number) => Math.round(v * 10_000) / 10_000;
+  return {
+    perMillionMessagesUsd: round((monthlyUsd / messages) * 1e6),
+    perGbUsd: avgRecordBytes > 0 ? round((monthlyUsd / (messages * avgRecordBytes)) * 1e9) : null,
+  };
 }
 
 /** Options of {@link estimateCost}. */
@@ -53,6 +95,8 @@ export function estimateCost(result: BenchResult, target: PlannerTarget, options
   const planned = planWorkload(workload, [target], { emit: false }).results[0];
   if (!planned) throw new Error(`planner returned no plan for ${target.id}`);
   const plan = planned.plan;
+  const service = plan.cost.filter((l) => !isComputeCostLine(l.item));
+  const serviceMonthlyCostUsd = plan.feasible ? Math.round(service.reduce((sum, l) => sum + l.monthlyUsd, 0) * 100) / 100 : null;
   return {
     target: plan.target,
     feasible: plan.feasible,
@@ -60,6 +104,10 @@ export function estimateCost(result: BenchResult, target: PlannerTarget, options
     partitions: plan.partitions,
     tier: plan.tier,
     pricedLoad,
+    serviceMonthlyCostUsd,
+    ...unitCosts(serviceMonthlyCostUsd, recordsPerSecond, result.messageSize),
+    regions: [...new Set(service.map((l) => l.price.region))].sort(),
+    pricesAsOf: [...new Set(service.map((l) => l.price.asOf))].sort(),
     notes: [...plan.blockers.map((b) => `${b.field}: ${b.message}`), ...plan.warnings.slice(0, 3)],
   };
 }

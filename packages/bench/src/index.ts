@@ -14,7 +14,8 @@
  *
  * @packageDocumentation
  */
-export { type BaselineLookup, baselineFor } from './baselines/index.js';
+export { isLoopbackUrl } from './baselines/common.js';
+export { BASELINES, type BaselineLookup, baselineFor } from './baselines/index.js';
 export {
   type BenchOptions,
   type BenchProgress,
@@ -24,7 +25,7 @@ export {
   runBench,
   type TargetOutcome,
 } from './bench.js';
-export { type CostEstimate, type CostOptions, estimateCost } from './cost.js';
+export { type CostEstimate, type CostOptions, estimateCost, isComputeCostLine, unitCosts } from './cost.js';
 export {
   type BenchConsumer,
   type BenchConsumerCallback,
@@ -38,7 +39,7 @@ export {
 export { LatencyRecorder, type LatencySummary, PERCENTILES, summarize } from './histogram.js';
 export { MaxRateController, type MaxRateOptions, producerSchedules, type RateObservation, RateSchedule } from './rate.js';
 export { toHtml } from './report-html.js';
-export { resultFileName, toMarkdown } from './report-md.js';
+export { resultFileName, summaryTable, sweepTable, toMarkdown } from './report-md.js';
 export {
   aggregatedValue,
   type BenchResult,
@@ -66,6 +67,18 @@ export {
   type SendModeRuns,
   sendModeTable,
 } from './send-mode.js';
+export {
+  judgeStep,
+  nextRate,
+  parseRates,
+  type RunawayLimits,
+  type RunSweepOptions,
+  runSweep,
+  type SweepOptions,
+  type SweepResult,
+  type SweepStep,
+  stepOf,
+} from './sweep.js';
 export {
   type Durations,
   durationsOf,

@@ -8,6 +8,7 @@
 import type { BenchReport } from './bench.js';
 import { comparisonRows } from './report-md.js';
 import type { BenchResult } from './result.js';
+import type { SweepStep } from './sweep.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
@@ -180,6 +181,42 @@ export function reportCharts(report: BenchReport): string[] {
       series: ok.map((o) => ({ name: label(o), points: quantileSeries(o.result!, 'aggregatedEndToEndLatencyQuantiles') })),
     },
   ];
+  const swept = report.targets.filter((o) => o.sweep);
+  if (swept.length > 0) {
+    const curves = (f: (st: SweepStep) => number) =>
+      swept.flatMap((o) =>
+        [o.sweep!.speedlayer, ...(o.sweep!.raw ? [o.sweep!.raw] : [])].map((r) => ({
+          name: `${o.target ?? o.stream} ${r.client}`,
+          points: r.steps.map((st) => [st.publishRate, f(st)] as [number, number]).sort((a, b) => a[0] - b[0]),
+        })),
+      );
+    charts.push(
+      {
+        id: 'sweep-end-to-end-p99',
+        title: 'End-to-end latency p99 against publish rate',
+        xLabel: 'publish rate (msg/s)',
+        yLabel: 'ms',
+        xScale: 'linear',
+        series: curves((st) => st.endToEndP99Ms),
+      },
+      {
+        id: 'sweep-end-to-end-p50',
+        title: 'End-to-end latency p50 against publish rate',
+        xLabel: 'publish rate (msg/s)',
+        yLabel: 'ms',
+        xScale: 'linear',
+        series: curves((st) => st.endToEndP50Ms),
+      },
+      {
+        id: 'sweep-publish-p99',
+        title: 'Publish latency p99 against publish rate',
+        xLabel: 'publish rate (msg/s)',
+        yLabel: 'ms',
+        xScale: 'linear',
+        series: curves((st) => st.publishP99Ms),
+      },
+    );
+  }
   return charts.map(svgChart);
 }
 

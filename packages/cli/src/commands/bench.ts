@@ -14,10 +14,12 @@ import {
   isLoopbackUrl,
   loadOmbWorkload,
   parseDuration,
+  parseRates,
   resultFileName,
   runBench,
   runSendModes,
   type SendModeResult,
+  type SweepStep,
   sendModeTable,
   toHtml,
   toMarkdown,
@@ -63,6 +65,10 @@ interface BenchCliOptions {
   batchSize: number;
   compareSendModes?: boolean;
   peers?: boolean;
+  rates?: number[];
+  sweep?: boolean;
+  sweepStart: number;
+  sweepSteps: number;
 }
 
 /** The peers' streams `--peers` benchmarks, in this order. */
@@ -180,6 +186,23 @@ export function registerBench(program: Command): void {
       `benchmark every stream of the running local peers (${PEER_STREAMS.join(', ')}), URIs and credential files from \`speedlayer peers status\` (with --stream: added after them)`,
     )
     .option(
+      '--rates <list>',
+      'latency against throughput: run the workload at each publish rate (e.g. 1k,5k,10k msg/s), p50/p99 per step; stops after a step whose p99 or backlog runs away',
+      (v: string) => {
+        try {
+          return parseRates(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message.replace(/^--rates: /, ''));
+        }
+      },
+    )
+    .option(
+      '--sweep',
+      'max-rate search: double the publish rate from --sweep-start until p99, backlog or the achieved rate runs away, then bisect; p50/p99 per step',
+    )
+    .option('--sweep-start <n>', 'first rate of --sweep (msg/s)', intOption(1, 10_000_000), 1000)
+    .option('--sweep-steps <n>', 'most steps of --sweep', intOption(2, 30), 8)
+    .option(
       '--compare-send-modes',
       'instead of the workload run: one-record sends (64 and 1024 callers) against hand-made batches of --batch-size through the same client, per stream, as ratios',
     )
@@ -269,6 +292,15 @@ export function registerBench(program: Command): void {
             connectTimeoutMs: o.connectTimeout ?? 30_000,
             signal,
             onProgress,
+            ...(o.rates || o.sweep
+              ? {
+                  sweep: o.rates ? { rates: o.rates } : { startRate: o.sweepStart, maxSteps: o.sweepSteps },
+                  onSweepStep: ({ stream, client, step }: { stream: string; client: string; step: SweepStep }) =>
+                    note(
+                      `${stream.replace(/\?.*/, '')} ${client} @ ${step.targetRate} msg/s: published ${Math.round(step.publishRate)}, e2e p50/p99 ${step.endToEndP50Ms.toFixed(1)}/${step.endToEndP99Ms.toFixed(1)} ms${step.sustained ? '' : `, not sustained: ${step.reason}`}`,
+                    ),
+                }
+              : {}),
           });
         } finally {
           if (barKey) bar.stop();
