@@ -7,7 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -157,8 +157,11 @@ export interface LocalSubscriptionStats extends SubscriptionStats {
  */
 export function dataDirFor(uri: ParsedUri): { dir: string; ephemeral: boolean } {
   if (uri.scheme === 'memory') {
-    const name = uri.location.replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
-    return { dir: join(tmpdir(), `speedlayer-memory-${process.pid}`, name), ephemeral: true };
+    const name = uri.location.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'default';
+    // an unpredictable, private directory per process: another user cannot plant or read it in the shared tmpdir
+    memoryRoot ??= mkdtempSync(join(tmpdir(), `speedlayer-memory-${process.pid}-`));
+    ephemeralDirs.add(memoryRoot);
+    return { dir: join(memoryRoot, name), ephemeral: true };
   }
   if (uri.scheme !== 'local')
     throw new ConfigError(`uri: the local target serves local:// and memory://, not ${uri.scheme}://`, { field: 'uri' });
@@ -168,6 +171,7 @@ export function dataDirFor(uri: ParsedUri): { dir: string; ephemeral: boolean } 
 }
 
 const ephemeralDirs = new Set<string>();
+let memoryRoot: string | undefined;
 process.once('exit', () => {
   for (const d of ephemeralDirs) rmSync(d, { recursive: true, force: true });
 });

@@ -1,7 +1,10 @@
+import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type ConsumedMessage, connect, isSpeedlayerError, parseUri, type StreamClient, utf8 } from '@speedlayer/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalStreamClient, DeadLetterError, type LocalLog, type LocalStreamClient } from '../src/index.js';
-import { driver, fill, unique, waitUntil } from './support.js';
+import { createLocalStreamClient, DeadLetterError, dataDirFor, type LocalLog, type LocalStreamClient } from '../src/index.js';
+import { driver, fill, tempDir, unique, waitUntil } from './support.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 async function local(config: Record<string, unknown> = {}, name = unique('eng')): Promise<LocalStreamClient> {
@@ -259,6 +262,21 @@ describe('local/config', () => {
     const unknown = await errorOf(() => createLocalStreamClient(parseUri('memory://q3?nosuch=1')));
     expect(isSpeedlayerError(unknown) && unknown.kind).toBe('config');
     expect(String((unknown as Error).message)).toContain('nosuch');
+  });
+
+  it('memory:// lives in a private directory whose name another user cannot predict', async () => {
+    const { dir } = dataDirFor(parseUri('memory://x'));
+    const root = dirname(dir);
+    expect(root).not.toBe(join(tmpdir(), `speedlayer-memory-${process.pid}`));
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    expect(dataDirFor(parseUri('memory://../../etc')).dir.startsWith(`${root}/`)).toBe(true);
+  });
+
+  it('a new local:// data directory is private to its user (0700)', async () => {
+    const dir = join(tempDir(), 'fresh', 'data');
+    const client = await driver(`local://${dir}`);
+    open.push(client);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('does not claim idempotent produce', async () => {
