@@ -58,6 +58,7 @@ function metricPoints(file: string, name: string, match: Record<string, string>)
           metrics?: {
             name: string;
             sum?: { dataPoints?: { asInt?: string; asDouble?: number; attributes?: OtlpAttribute[] }[] };
+            gauge?: { dataPoints?: { asInt?: string; asDouble?: number; attributes?: OtlpAttribute[] }[] };
             histogram?: { dataPoints?: { count?: string; attributes?: OtlpAttribute[] }[] };
           }[];
         }[];
@@ -67,7 +68,7 @@ function metricPoints(file: string, name: string, match: Record<string, string>)
       for (const sm of rm.scopeMetrics ?? []) {
         for (const m of sm.metrics ?? []) {
           if (m.name !== name) continue;
-          for (const p of [...(m.sum?.dataPoints ?? []), ...(m.histogram?.dataPoints ?? [])]) {
+          for (const p of [...(m.sum?.dataPoints ?? []), ...(m.gauge?.dataPoints ?? []), ...(m.histogram?.dataPoints ?? [])]) {
             const a = attrs(p.attributes);
             if (Object.entries(match).every(([k, v]) => a[k] === v)) {
               const v =
@@ -171,6 +172,20 @@ describePeer('otelcol', 'telemetry: spans and metrics on a real OpenTelemetry Co
         const producer = client.producer();
         await Promise.all(['a', 'b', 'c'].map((v) => producer.send(topic, { key: 'k', value: v })));
         await waitFor(() => got.length >= 3, `3 messages consumed on ${t.name}`, 90_000);
+        if (t.name !== 'pubsub') {
+          // the lag gauge is read from the target while the subscription runs (Pub/Sub has no lag: see the adapter)
+          await waitFor(
+            () =>
+              metricPoints(otelcol.metricsFile, 'messaging.consumer.lag', {
+                'messaging.destination.name': topic,
+                'messaging.consumer.group.name': group,
+                'messaging.destination.partition.id': '0',
+              }).length > 0,
+            `the consumer lag gauge of ${topic}`,
+            30_000,
+            250,
+          );
+        }
         await sub.close();
         await producer.close();
         const pairs = await waitFor(

@@ -18,7 +18,14 @@ import type { StreamCapabilities } from './capabilities.js';
 import { fieldIssues, z } from './config.js';
 import type { DriverProducer, StreamDriver, StreamLimits } from './driver.js';
 import { limitsOf } from './driver.js';
-import { ClosedError, describeError, TimeoutError, UnsupportedError, ValidationError } from './errors.js';
+import {
+  ClosedError,
+  describeError,
+  isSpeedlayerError,
+  TimeoutError,
+  UnsupportedError,
+  ValidationError,
+} from './errors.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
 import { activeMiddleware, composeHandle, composeSend, type Middleware, type SendCall, type SendNext } from './middleware.js';
 import type {
@@ -37,7 +44,7 @@ import type {
   SubscriptionStats,
 } from './stream.js';
 import { silentLogger } from './stream.js';
-import { telemetry } from './telemetry.js';
+import { messagingSystem, observeLag, telemetry, telemetryActive } from './telemetry.js';
 import { validateBatch, validateTopicName } from './validate.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -316,8 +323,9 @@ export class PortableProducer implements Producer {
 /** A subscription with a bounded close that names stuck handlers. */
 export class PortableSubscription implements Subscription {
   private inner: Subscription | undefined;
-  private readonly running = new Set<ConsumedMessage>();
+  /** Messages whose handler runs now, with when it started. */
   private readonly started = new Map<ConsumedMessage, number>();
+  private unobserveLag: (() => void) | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -331,6 +339,11 @@ export class PortableSubscription implements Subscription {
   /** Joins the group through the driver. */
   async start(driver: StreamDriver): Promise<void> {
     this.inner = await driver.subscribe(this.options, this.wrap());
+    if (driver.lag && telemetryActive()) {
+      const { topic, group } = this.options;
+      const lag = driver.lag.bind(driver);
+      this.unobserveLag = observeLag(topic, group, messagingSystem(driver.target, driver.uri), () => lag(topic, group));
+    }
   }
 
   private wrap(): MessageHandler {
@@ -341,26 +354,42 @@ export class PortableSubscription implements Subscription {
           await user(m, c);
         })
       : undefined;
-    const running = this.running;
     const started = this.started;
+    const failed = (message: ConsumedMessage, error: unknown) => {
+      // one structured line per failed attempt: where, which attempt, what kind; never the payload
+      this.logger.warn('handler failed', {
+        topic: message.topic,
+        partition: message.partition,
+        position: message.position,
+        group: this.options.group,
+        attempt: message.deliveryAttempt,
+        errorKind: isSpeedlayerError(error) ? error.kind : 'handler',
+        retriable: isSpeedlayerError(error) ? error.retriable : true,
+        error: describeError(error).slice(0, 512),
+      });
+    };
     return (message: ConsumedMessage, context: HandlerContext) => {
-      running.add(message);
       started.set(message, Date.now());
       let result: unknown;
       try {
         result = inner ? inner(message, context) : user(message, context);
       } catch (e) {
-        running.delete(message);
         started.delete(message);
+        failed(message, e);
         throw e;
       }
       if (result && typeof (result as PromiseLike<void>).then === 'function') {
-        return (result as Promise<void>).finally(() => {
-          running.delete(message);
-          started.delete(message);
-        });
+        return (result as Promise<void>).then(
+          () => {
+            started.delete(message);
+          },
+          (e: unknown) => {
+            started.delete(message);
+            failed(message, e);
+            throw e;
+          },
+        );
       }
-      running.delete(message);
       started.delete(message);
       return undefined;
     };
@@ -377,7 +406,7 @@ export class PortableSubscription implements Subscription {
   /** Handlers running now: where each message is and how long it has run. */
   runningHandlers(): Array<{ topic: string; partition: number; position: string; key: string | null; runningMs: number }> {
     const now = Date.now();
-    return [...this.running].map((m) => ({
+    return [...this.started.keys()].map((m) => ({
       topic: m.topic,
       partition: m.partition,
       position: m.position,
@@ -389,6 +418,7 @@ export class PortableSubscription implements Subscription {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const inner = this.inner;
+      this.unobserveLag?.();
       try {
         if (!inner) return;
         const bound = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;

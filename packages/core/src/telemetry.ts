@@ -16,6 +16,7 @@
  */
 import {
   type Attributes,
+  type BatchObservableResult,
   context,
   isSpanContextValid,
   metrics,
@@ -25,6 +26,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import type { PartitionLag } from './driver.js';
 import { describeError, isSpeedlayerError } from './errors.js';
 import { valueBytes } from './message.js';
 import type { Middleware } from './middleware.js';
@@ -218,4 +220,44 @@ function makeInstruments() {
       description: 'Handler attempts running now',
     }),
   };
+}
+
+/**
+ * Consumer lag as observable gauges, read from the target when the SDK collects (at most every export interval):
+ * `messaging.consumer.lag` in messages and `messaging.consumer.lag.age` in seconds (age of the oldest record not yet
+ * checkpointed), per partition. Returns the function that stops observing.
+ */
+export function observeLag(topic: string, group: string, system: string, read: () => Promise<PartitionLag[]>): () => void {
+  const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
+  const messages = meter.createObservableGauge('messaging.consumer.lag', {
+    unit: '{message}',
+    description: 'Messages written and not yet checkpointed by the group, per partition',
+  });
+  const age = meter.createObservableGauge('messaging.consumer.lag.age', {
+    unit: 's',
+    description: 'Age of the oldest message not yet checkpointed by the group, per partition',
+  });
+  const callback = async (result: BatchObservableResult) => {
+    let lag: PartitionLag[];
+    try {
+      lag = await Promise.race([
+        read(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lag read timed out')), 5000).unref()),
+      ]);
+    } catch {
+      return; // a missed reading; the next collection tries again
+    }
+    for (const p of lag) {
+      const attributes = {
+        'messaging.system': system,
+        'messaging.destination.name': topic,
+        'messaging.consumer.group.name': group,
+        'messaging.destination.partition.id': String(p.partition),
+      };
+      result.observe(messages, p.lag, attributes);
+      if (p.ageSeconds !== undefined) result.observe(age, p.ageSeconds, attributes);
+    }
+  };
+  meter.addBatchObservableCallback(callback, [messages, age]);
+  return () => meter.removeBatchObservableCallback(callback, [messages, age]);
 }
