@@ -109,13 +109,13 @@ export function telemetry(options: TelemetryOptions): Middleware {
       const span = tracer().startSpan(`send ${call.topic}`, { kind: SpanKind.PRODUCER, attributes: base });
       const ctx = trace.setSpan(context.active(), span);
       // without an SDK the span is a no-op with no context to carry: leave the records as they are
-      const records = isSpanContextValid(span.spanContext())
-        ? call.records.map((r) => {
-            const headers: Record<string, string> = { ...r.headers };
-            propagation.inject(ctx, headers, headerSetter);
-            return { ...r, headers };
-          })
-        : call.records;
+      let records = call.records;
+      if (isSpanContextValid(span.spanContext())) {
+        // one injection per call: every record of it carries the same context
+        const carrier: Record<string, string> = {};
+        propagation.inject(ctx, carrier, headerSetter);
+        records = call.records.map((r) => ({ ...r, headers: r.headers ? { ...r.headers, ...carrier } : carrier }));
+      }
       const started = performance.now();
       const m = meter();
       try {
