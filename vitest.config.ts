@@ -61,7 +61,6 @@ export default defineConfig({
           name: 'cloud',
           include: process.env.SPEEDLAYER_CLOUD ? ['**/*.e2e.spec.ts'] : [],
           exclude: ignore,
-          passWithNoTests: true,
           testTimeout: 600_000,
         },
       },

@@ -7,7 +7,7 @@
 import './env.js';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type ConsumedMessage, parseUri, type StreamClient, utf8 } from '@speedlayer/core';
+import { type ConsumedMessage, parseUri, utf8 } from '@speedlayer/core';
 import { Collector, deferred, produceKeyed, uniqueName, waitFor } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   LeaseTable,
   listShards,
   openShards,
+  type RequestHandlerLike,
   shardForKey,
 } from '../src/stream/index.js';
 import { fastConfig, motoUri } from './env.js';
@@ -25,12 +26,22 @@ import { FaultInjectingHandler } from './fault-injection.js';
 
 describePeer('moto', 'aws-kinesis-ecs/stream on moto', (moto) => {
   const uri = motoUri(moto);
-  const clients: StreamClient[] = [];
+  const clients: Array<{ close(): Promise<void> }> = [];
   let client: KinesisStreamClient;
   let raw: KinesisClient;
 
-  async function open(config: Record<string, unknown> = {}, extras: KinesisClientExtras = {}): Promise<KinesisStreamClient> {
-    const c = await createKinesisStreamClient(parseUri(uri), { config: { ...fastConfig, ...config } }, extras);
+  async function open(
+    config: Record<string, unknown> = {},
+    extras: Omit<KinesisClientExtras, 'kinesisRequestHandler'> & { kinesisRequestHandler?: FaultInjectingHandler } = {},
+  ): Promise<KinesisStreamClient> {
+    // the fault injector is a smithy HttpHandler; the SDK's config type also admits fetch options, which it is not
+    const { kinesisRequestHandler, ...rest } = extras;
+    const handler = kinesisRequestHandler as unknown as RequestHandlerLike | undefined;
+    const c = await createKinesisStreamClient(
+      parseUri(uri),
+      { config: { ...fastConfig, ...config } },
+      { ...rest, ...(handler ? { kinesisRequestHandler: handler } : {}) },
+    );
     clients.push(c);
     return c;
   }

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { V1JSONSchemaProps } from '@kubernetes/client-node';
 import { ApiextensionsV1Api, AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { connect, createCompute } from '@speedlayer/core';
 import { eventHubKedaTrigger } from '@speedlayer/iac';
@@ -98,7 +99,10 @@ describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
                   name: 'v1alpha1',
                   served: true,
                   storage: true,
-                  schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+                  // the client's V1JSONSchemaProps type lacks the x-kubernetes-* extensions the API server accepts
+                  schema: {
+                    openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } as V1JSONSchemaProps,
+                  },
                 },
               ],
             },

@@ -13,7 +13,7 @@ import { describeEksCluster, eksKubeConfig } from '../src/eks.js';
 describePeer('moto', 'compute-kubernetes: EKS access through the EKS API (moto)', (moto) => {
   const saved = { ...process.env };
   const cluster = uniqueName('eks').toLowerCase().slice(0, 40);
-  let created: { endpoint?: string; certificateAuthority?: { data?: string } } | undefined;
+  let created: { endpoint?: string | undefined; certificateAuthority?: { data?: string | undefined } | undefined } | undefined;
 
   beforeAll(async () => {
     Object.assign(process.env, {

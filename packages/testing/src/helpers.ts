@@ -4,8 +4,23 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import type { ConsumedMessage, StreamClient, SubscribeOptions, Subscription } from '@speedlayer/core';
+import type {
+  ConsumedMessage,
+  ProducerRecord,
+  RecordMetadata,
+  StreamClient,
+  SubscribeOptions,
+  Subscription,
+} from '@speedlayer/core';
 import { utf8 } from '@speedlayer/core';
+
+/** Anything that makes producers: a `StreamClient`, or an adapter's driver used directly in its own tests. */
+export interface ProducerSource {
+  producer(): {
+    send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]>;
+    close(): Promise<void>;
+  };
+}
 
 /** A name unique to this run: `<prefix>-<time>-<random>`; isolates test traffic on shared peers. */
 export function uniqueName(prefix: string): string {
@@ -96,7 +111,7 @@ export class Collector {
  * Pass the same `seqs` map to later calls to continue each key's sequence.
  */
 export async function produceKeyed(
-  client: StreamClient,
+  client: ProducerSource,
   topic: string,
   count: number,
   keys: number,
