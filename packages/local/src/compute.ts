@@ -110,7 +110,8 @@ export class LocalCompute implements ComputeClient {
       await this.reconcile(w);
       this.workloads.delete(name);
     }
-    rmSync(join(this.stateDir, name), { recursive: true, force: true });
+    // a replica that is exiting may still write its log: retry ENOTEMPTY/EBUSY a few times
+    rmSync(join(this.stateDir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 
   alignReplicas(stream: StreamClient, topic: string, name: string): Promise<WorkloadStatus> {
