@@ -27,21 +27,26 @@ describe('aws-kinesis-ecs/emit', () => {
       retention_period: 168,
     });
     expect(tf.resource.aws_kms_key!.this![0]!.enable_key_rotation).toBe(true);
-    const lease = tf.resource.aws_dynamodb_table!.lease_clickstream_g1![0]!;
-    expect(lease).toMatchObject({ hash_key: 'leaseKey', billing_mode: 'PAY_PER_REQUEST', name: 'clickstream-g1' });
+    const lease = tf.resource.aws_dynamodb_table!.lease![0]!;
+    expect(lease).toMatchObject({
+      for_each: '${toset(["clickstream-g1", "clickstream-g2"])}',
+      hash_key: 'leaseKey',
+      billing_mode: 'PAY_PER_REQUEST',
+      name: '${each.value}',
+    });
     expect(lease.server_side_encryption).toEqual([{ enabled: true, kms_key_arn: '${aws_kms_key.this.arn}' }]);
     expect(lease.point_in_time_recovery).toEqual([{ enabled: true }]);
-    const svc = tf.resource.aws_ecs_service!.clickstream_g1![0]!;
+    const svc = tf.resource.aws_ecs_service!.worker![0]!;
     expect(svc.desired_count).toBe(80);
     expect((svc.network_configuration as { assign_public_ip: boolean }[])[0]!.assign_public_ip).toBe(false);
-    expect(tf.resource.aws_appautoscaling_target!.clickstream_g1![0]).toMatchObject({ min_capacity: 40, max_capacity: 80 });
+    expect(tf.resource.aws_appautoscaling_target!.worker![0]).toMatchObject({ min_capacity: 40, max_capacity: 80 });
   });
 
   it('scopes the task role to the one stream and its lease tables', async () => {
     const tf = (await parseTerraformFiles(files)) as Tf;
     const policy = String(tf.resource.aws_iam_role_policy!.task![0]!.policy);
     expect(policy).toContain('aws_kinesis_stream.this.arn');
-    expect(policy).toContain('aws_dynamodb_table.lease_clickstream_g1.arn');
+    expect(policy).toMatch(/Resource\s*=\s*\[for t in aws_dynamodb_table\.lease : t\.arn\]/);
     expect(policy).not.toMatch(/"kinesis:\*"|"dynamodb:\*"/);
     // Writes only to the dead-letter stream <stream>.dlq, which is provisioned beside the stream.
     const deadLetters = /Sid\s*=\s*"DeadLetters"[\s\S]*?Resource\s*=\s*\[([^\]]*)\]/.exec(policy)!;
@@ -53,7 +58,7 @@ describe('aws-kinesis-ecs/emit', () => {
 
   it('runs tasks from a digest-pinned ECR image (reachable through the VPC endpoints) and logs to var.region', async () => {
     const tf = (await parseTerraformFiles(files)) as Tf;
-    const defs = String(tf.resource.aws_ecs_task_definition!.clickstream_g1![0]!.container_definitions);
+    const defs = String(tf.resource.aws_ecs_task_definition!.worker![0]!.container_definitions);
     expect(defs).toMatch(/image\s*=\s*"\$\{aws_ecr_repository\.worker\.repository_url\}@\$\{var\.image_digest\}"/);
     expect(defs).toMatch(/awslogs-region"?\s*=\s*var\.region/);
     expect(defs).not.toContain('ghcr.io');
@@ -75,7 +80,7 @@ describe('aws-kinesis-ecs/emit', () => {
     expect(await platformResourcesIn(w)).toEqual([]);
     expect((await platformResourcesIn(files)).length).toBeGreaterThan(2);
     const tf = (await parseTerraformFiles(w)) as Tf;
-    expect(tf.resource.aws_ecs_service!.clickstream_g1![0]).toMatchObject({
+    expect(tf.resource.aws_ecs_service!.worker![0]).toMatchObject({
       cluster: '${var.ecs_cluster_arn}',
       desired_count: 80,
     });

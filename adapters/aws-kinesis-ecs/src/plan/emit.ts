@@ -53,10 +53,6 @@ function pascal(s: string): string {
     .join('');
 }
 
-function tfName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
 interface Model {
   name: string;
   /** Dead-letter stream (`<stream>.dlq`). */
@@ -101,7 +97,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
 
 function containerDefinition(
   m: Model,
-  group: string,
+  group: unknown,
   o: { image: unknown; logGroup: unknown; region: unknown; streamUri: unknown },
 ): Record<string, unknown> {
   return {
@@ -142,7 +138,7 @@ const SHARD_METRICS = [
 /** The task role's statements: read the stream, lease tables, publish dead letters to `<stream>.dlq` and read them. */
 function taskStatements(
   m: Model,
-  r: { stream: unknown; dlq: unknown; consumers: unknown[]; tables: unknown[]; key: unknown },
+  r: { stream: unknown; dlq: unknown; consumers: unknown; tables: unknown; key: unknown },
 ): Record<string, unknown>[] {
   const read = [
     'kinesis:DescribeStream',
@@ -267,24 +263,31 @@ function terraform(m: Model): HclBlock[] {
       encryption_configuration: nested({ encryption_type: 'KMS', kms_key: expr('aws_kms_key.this.arn') }),
     }),
   );
-  for (const g of m.groups) {
-    const n = tfName(g);
-    if (m.efo) {
-      blocks.push(resource('aws_kinesis_stream_consumer', n, { name: g, stream_arn: expr('aws_kinesis_stream.this.arn') }));
-    }
+  // One of each per consumer group, keyed by the group name.
+  const groups = expr(`toset(${JSON.stringify(m.groups).replace(/,/g, ', ')})`);
+  const group = expr('each.value');
+  if (m.efo) {
     blocks.push(
-      resource('aws_dynamodb_table', `lease_${n}`, {
-        name: g,
-        billing_mode: 'PAY_PER_REQUEST',
-        hash_key: 'leaseKey',
-        deletion_protection_enabled: true,
-        attribute: nested({ name: 'leaseKey', type: 'S' }),
-        server_side_encryption: nested({ enabled: true, kms_key_arn: expr('aws_kms_key.this.arn') }),
-        point_in_time_recovery: nested({ enabled: true }),
-        tags: { 'speedlayer-group': g, purpose: 'KCL lease table' },
+      resource('aws_kinesis_stream_consumer', 'groups', {
+        for_each: groups,
+        name: group,
+        stream_arn: expr('aws_kinesis_stream.this.arn'),
       }),
     );
   }
+  blocks.push(
+    resource('aws_dynamodb_table', 'lease', {
+      for_each: groups,
+      name: group,
+      billing_mode: 'PAY_PER_REQUEST',
+      hash_key: 'leaseKey',
+      deletion_protection_enabled: true,
+      attribute: nested({ name: 'leaseKey', type: 'S' }),
+      server_side_encryption: nested({ enabled: true, kms_key_arn: expr('aws_kms_key.this.arn') }),
+      point_in_time_recovery: nested({ enabled: true }),
+      tags: { 'speedlayer-group': group, purpose: 'KCL lease table' },
+    }),
+  );
   blocks.push(
     resource('aws_cloudwatch_log_group', 'worker', {
       name: `/speedlayer/${m.name}`,
@@ -339,8 +342,8 @@ function terraform(m: Model): HclBlock[] {
         Statement: taskStatements(m, {
           stream: expr('aws_kinesis_stream.this.arn'),
           dlq: expr('aws_kinesis_stream.dead_letter.arn'),
-          consumers: m.groups.map((g) => expr(`aws_kinesis_stream_consumer.${tfName(g)}.arn`)),
-          tables: m.groups.map((g) => expr(`aws_dynamodb_table.lease_${tfName(g)}.arn`)),
+          consumers: expr('[for c in aws_kinesis_stream_consumer.groups : c.arn]'),
+          tables: expr('[for t in aws_dynamodb_table.lease : t.arn]'),
           key: expr('aws_kms_key.this.arn'),
         }),
       } as never) as never,
@@ -390,68 +393,69 @@ function terraform(m: Model): HclBlock[] {
       }),
     );
   }
-  for (const g of m.groups) {
-    const n = tfName(g);
-    blocks.push(
-      resource('aws_ecs_task_definition', n, {
-        family: g,
-        requires_compatibilities: ['FARGATE'],
-        network_mode: 'awsvpc',
-        cpu: String(Math.round(m.cpu * 1024)),
-        memory: String(m.memoryMiB),
-        execution_role_arn: expr('aws_iam_role.execution.arn'),
-        task_role_arn: expr('aws_iam_role.task.arn'),
-        runtime_platform: nested({ operating_system_family: 'LINUX', cpu_architecture: 'X86_64' }),
-        volume: nested({ name: 'tmp' }),
-        container_definitions: jsonencode([
-          containerDefinition(m, g, {
-            image: tmpl('${aws_ecr_repository.worker.repository_url}@${var.image_digest}'),
-            logGroup: expr('aws_cloudwatch_log_group.worker.name'),
-            region: expr('var.region'),
-            streamUri: tmpl('kinesis://${var.region}'),
-          }),
-        ] as never) as never,
-      }),
-      resource('aws_ecs_service', n, {
-        name: g,
-        cluster: expr(cluster.id),
-        task_definition: expr(`aws_ecs_task_definition.${n}.arn`),
-        desired_count: m.shards,
-        launch_type: 'FARGATE',
-        platform_version: 'LATEST',
-        enable_execute_command: false,
-        propagate_tags: 'SERVICE',
-        network_configuration: nested({
-          subnets: expr('var.private_subnet_ids'),
-          security_groups: [expr('aws_security_group.worker.id')],
-          assign_public_ip: false,
+  blocks.push(
+    resource('aws_ecs_task_definition', 'worker', {
+      for_each: groups,
+      family: group,
+      requires_compatibilities: ['FARGATE'],
+      network_mode: 'awsvpc',
+      cpu: String(Math.round(m.cpu * 1024)),
+      memory: String(m.memoryMiB),
+      execution_role_arn: expr('aws_iam_role.execution.arn'),
+      task_role_arn: expr('aws_iam_role.task.arn'),
+      runtime_platform: nested({ operating_system_family: 'LINUX', cpu_architecture: 'X86_64' }),
+      volume: nested({ name: 'tmp' }),
+      container_definitions: jsonencode([
+        containerDefinition(m, group, {
+          image: tmpl('${aws_ecr_repository.worker.repository_url}@${var.image_digest}'),
+          logGroup: expr('aws_cloudwatch_log_group.worker.name'),
+          region: expr('var.region'),
+          streamUri: tmpl('kinesis://${var.region}'),
         }),
-        deployment_circuit_breaker: nested({ enable: true, rollback: true }),
-        lifecycle: nested({ ignore_changes: [expr('desired_count')] }),
-        tags: { 'speedlayer-group': g, 'replica-rule': 'desired count = shards' },
+      ] as never) as never,
+    }),
+    resource('aws_ecs_service', 'worker', {
+      for_each: groups,
+      name: group,
+      cluster: expr(cluster.id),
+      task_definition: expr('aws_ecs_task_definition.worker[each.key].arn'),
+      desired_count: m.shards,
+      launch_type: 'FARGATE',
+      platform_version: 'LATEST',
+      enable_execute_command: false,
+      propagate_tags: 'SERVICE',
+      network_configuration: nested({
+        subnets: expr('var.private_subnet_ids'),
+        security_groups: [expr('aws_security_group.worker.id')],
+        assign_public_ip: false,
       }),
-      resource('aws_appautoscaling_target', n, {
-        service_namespace: 'ecs',
-        scalable_dimension: 'ecs:service:DesiredCount',
-        resource_id: tmpl(`service/\${${cluster.name}}/\${aws_ecs_service.${n}.name}`),
-        min_capacity: m.min,
-        max_capacity: m.max,
+      deployment_circuit_breaker: nested({ enable: true, rollback: true }),
+      lifecycle: nested({ ignore_changes: [expr('desired_count')] }),
+      tags: { 'speedlayer-group': group, 'replica-rule': 'desired count = shards' },
+    }),
+    resource('aws_appautoscaling_target', 'worker', {
+      for_each: groups,
+      service_namespace: 'ecs',
+      scalable_dimension: 'ecs:service:DesiredCount',
+      resource_id: tmpl(`service/\${${cluster.name}}/\${aws_ecs_service.worker[each.key].name}`),
+      min_capacity: m.min,
+      max_capacity: m.max,
+    }),
+    resource('aws_appautoscaling_policy', 'worker', {
+      for_each: groups,
+      name: tmpl('${each.value}-cpu'),
+      policy_type: 'TargetTrackingScaling',
+      service_namespace: expr('aws_appautoscaling_target.worker[each.key].service_namespace'),
+      scalable_dimension: expr('aws_appautoscaling_target.worker[each.key].scalable_dimension'),
+      resource_id: expr('aws_appautoscaling_target.worker[each.key].resource_id'),
+      target_tracking_scaling_policy_configuration: nested({
+        target_value: 70,
+        scale_in_cooldown: 300,
+        scale_out_cooldown: 60,
+        predefined_metric_specification: nested({ predefined_metric_type: 'ECSServiceAverageCPUUtilization' }),
       }),
-      resource('aws_appautoscaling_policy', n, {
-        name: `${g}-cpu`,
-        policy_type: 'TargetTrackingScaling',
-        service_namespace: expr(`aws_appautoscaling_target.${n}.service_namespace`),
-        scalable_dimension: expr(`aws_appautoscaling_target.${n}.scalable_dimension`),
-        resource_id: expr(`aws_appautoscaling_target.${n}.resource_id`),
-        target_tracking_scaling_policy_configuration: nested({
-          target_value: 70,
-          scale_in_cooldown: 300,
-          scale_out_cooldown: 60,
-          predefined_metric_specification: nested({ predefined_metric_type: 'ECSServiceAverageCPUUtilization' }),
-        }),
-      }),
-    );
-  }
+    }),
+  );
   blocks.push(
     output('stream_arn', { value: expr('aws_kinesis_stream.this.arn') }),
     output('dead_letter_stream_arn', { value: expr('aws_kinesis_stream.dead_letter.arn') }),

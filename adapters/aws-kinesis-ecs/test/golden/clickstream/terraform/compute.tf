@@ -22,8 +22,9 @@ resource "aws_ecs_cluster" "this" {
   }
 }
 
-resource "aws_ecs_task_definition" "clickstream_g1" {
-  family                   = "clickstream-g1"
+resource "aws_ecs_task_definition" "worker" {
+  for_each                 = toset(["clickstream-g1", "clickstream-g2"])
+  family                   = each.value
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = "256"
@@ -53,18 +54,18 @@ resource "aws_ecs_task_definition" "clickstream_g1" {
         "--topic",
         "clickstream",
         "--group",
-        "clickstream-g1",
+        each.value,
         "--handler",
         "/app/handler.js",
       ]
       environment = [
         {
           name  = "SPEEDLAYER_GROUP"
-          value = "clickstream-g1"
+          value = each.value
         },
         {
           name  = "SPEEDLAYER_LEASE_TABLE"
-          value = "clickstream-g1"
+          value = each.value
         },
         {
           name  = "SPEEDLAYER_FAN_OUT"
@@ -93,17 +94,18 @@ resource "aws_ecs_task_definition" "clickstream_g1" {
         options = {
           awslogs-group         = aws_cloudwatch_log_group.worker.name
           awslogs-region        = var.region
-          awslogs-stream-prefix = "clickstream-g1"
+          awslogs-stream-prefix = each.value
         }
       }
     },
   ])
 }
 
-resource "aws_ecs_service" "clickstream_g1" {
-  name                   = "clickstream-g1"
+resource "aws_ecs_service" "worker" {
+  for_each               = toset(["clickstream-g1", "clickstream-g2"])
+  name                   = each.value
   cluster                = aws_ecs_cluster.this.id
-  task_definition        = aws_ecs_task_definition.clickstream_g1.arn
+  task_definition        = aws_ecs_task_definition.worker[each.key].arn
   desired_count          = 80
   launch_type            = "FARGATE"
   platform_version       = "LATEST"
@@ -122,154 +124,27 @@ resource "aws_ecs_service" "clickstream_g1" {
     ignore_changes = [desired_count]
   }
   tags = {
-    speedlayer-group = "clickstream-g1"
+    speedlayer-group = each.value
     replica-rule     = "desired count = shards"
   }
 }
 
-resource "aws_appautoscaling_target" "clickstream_g1" {
+resource "aws_appautoscaling_target" "worker" {
+  for_each           = toset(["clickstream-g1", "clickstream-g2"])
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.clickstream_g1.name}"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker[each.key].name}"
   min_capacity       = 40
   max_capacity       = 80
 }
 
-resource "aws_appautoscaling_policy" "clickstream_g1" {
-  name               = "clickstream-g1-cpu"
+resource "aws_appautoscaling_policy" "worker" {
+  for_each           = toset(["clickstream-g1", "clickstream-g2"])
+  name               = "${each.value}-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.clickstream_g1.service_namespace
-  scalable_dimension = aws_appautoscaling_target.clickstream_g1.scalable_dimension
-  resource_id        = aws_appautoscaling_target.clickstream_g1.resource_id
-  target_tracking_scaling_policy_configuration {
-    target_value       = 70
-    scale_in_cooldown  = 300
-    scale_out_cooldown = 60
-    predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
-    }
-  }
-}
-
-resource "aws_ecs_task_definition" "clickstream_g2" {
-  family                   = "clickstream-g2"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = "256"
-  memory                   = "512"
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
-  }
-  volume {
-    name = "tmp"
-  }
-  container_definitions = jsonencode([
-    {
-      name                   = "worker"
-      image                  = "${aws_ecr_repository.worker.repository_url}@${var.image_digest}"
-      essential              = true
-      user                   = "10001:10001"
-      readonlyRootFilesystem = true
-      privileged             = false
-      command = [
-        "speedlayer",
-        "worker",
-        "--stream",
-        "kinesis://${var.region}",
-        "--topic",
-        "clickstream",
-        "--group",
-        "clickstream-g2",
-        "--handler",
-        "/app/handler.js",
-      ]
-      environment = [
-        {
-          name  = "SPEEDLAYER_GROUP"
-          value = "clickstream-g2"
-        },
-        {
-          name  = "SPEEDLAYER_LEASE_TABLE"
-          value = "clickstream-g2"
-        },
-        {
-          name  = "SPEEDLAYER_FAN_OUT"
-          value = "shared"
-        },
-        {
-          name  = "SPEEDLAYER_TLS"
-          value = "required"
-        },
-      ]
-      linuxParameters = {
-        initProcessEnabled = true
-        capabilities = {
-          drop = ["ALL"]
-        }
-      }
-      mountPoints = [
-        {
-          sourceVolume  = "tmp"
-          containerPath = "/tmp"
-          readOnly      = false
-        },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.worker.name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = "clickstream-g2"
-        }
-      }
-    },
-  ])
-}
-
-resource "aws_ecs_service" "clickstream_g2" {
-  name                   = "clickstream-g2"
-  cluster                = aws_ecs_cluster.this.id
-  task_definition        = aws_ecs_task_definition.clickstream_g2.arn
-  desired_count          = 80
-  launch_type            = "FARGATE"
-  platform_version       = "LATEST"
-  enable_execute_command = false
-  propagate_tags         = "SERVICE"
-  network_configuration {
-    subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.worker.id]
-    assign_public_ip = false
-  }
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-  lifecycle {
-    ignore_changes = [desired_count]
-  }
-  tags = {
-    speedlayer-group = "clickstream-g2"
-    replica-rule     = "desired count = shards"
-  }
-}
-
-resource "aws_appautoscaling_target" "clickstream_g2" {
-  service_namespace  = "ecs"
-  scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.clickstream_g2.name}"
-  min_capacity       = 40
-  max_capacity       = 80
-}
-
-resource "aws_appautoscaling_policy" "clickstream_g2" {
-  name               = "clickstream-g2-cpu"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.clickstream_g2.service_namespace
-  scalable_dimension = aws_appautoscaling_target.clickstream_g2.scalable_dimension
-  resource_id        = aws_appautoscaling_target.clickstream_g2.resource_id
+  service_namespace  = aws_appautoscaling_target.worker[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.worker[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.worker[each.key].resource_id
   target_tracking_scaling_policy_configuration {
     target_value       = 70
     scale_in_cooldown  = 300

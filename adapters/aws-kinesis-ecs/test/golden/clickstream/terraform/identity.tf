@@ -89,7 +89,7 @@ resource "aws_iam_role_policy" "task" {
           "dynamodb:Scan",
           "dynamodb:Query",
         ]
-        Resource = [aws_dynamodb_table.lease_clickstream_g1.arn, aws_dynamodb_table.lease_clickstream_g2.arn]
+        Resource = [for t in aws_dynamodb_table.lease : t.arn]
       },
       {
         Sid      = "Key"

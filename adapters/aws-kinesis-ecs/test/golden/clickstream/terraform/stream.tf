@@ -36,8 +36,9 @@ resource "aws_kinesis_stream" "dead_letter" {
   }
 }
 
-resource "aws_dynamodb_table" "lease_clickstream_g1" {
-  name                        = "clickstream-g1"
+resource "aws_dynamodb_table" "lease" {
+  for_each                    = toset(["clickstream-g1", "clickstream-g2"])
+  name                        = each.value
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "leaseKey"
   deletion_protection_enabled = true
@@ -53,29 +54,7 @@ resource "aws_dynamodb_table" "lease_clickstream_g1" {
     enabled = true
   }
   tags = {
-    speedlayer-group = "clickstream-g1"
-    purpose          = "KCL lease table"
-  }
-}
-
-resource "aws_dynamodb_table" "lease_clickstream_g2" {
-  name                        = "clickstream-g2"
-  billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "leaseKey"
-  deletion_protection_enabled = true
-  attribute {
-    name = "leaseKey"
-    type = "S"
-  }
-  server_side_encryption {
-    enabled     = true
-    kms_key_arn = aws_kms_key.this.arn
-  }
-  point_in_time_recovery {
-    enabled = true
-  }
-  tags = {
-    speedlayer-group = "clickstream-g2"
+    speedlayer-group = each.value
     purpose          = "KCL lease table"
   }
 }

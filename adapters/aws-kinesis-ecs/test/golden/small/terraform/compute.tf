@@ -22,8 +22,9 @@ resource "aws_ecs_cluster" "this" {
   }
 }
 
-resource "aws_ecs_task_definition" "small_feed_g1" {
-  family                   = "small-feed-g1"
+resource "aws_ecs_task_definition" "worker" {
+  for_each                 = toset(["small-feed-g1"])
+  family                   = each.value
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = "256"
@@ -53,18 +54,18 @@ resource "aws_ecs_task_definition" "small_feed_g1" {
         "--topic",
         "small-feed",
         "--group",
-        "small-feed-g1",
+        each.value,
         "--handler",
         "/app/handler.js",
       ]
       environment = [
         {
           name  = "SPEEDLAYER_GROUP"
-          value = "small-feed-g1"
+          value = each.value
         },
         {
           name  = "SPEEDLAYER_LEASE_TABLE"
-          value = "small-feed-g1"
+          value = each.value
         },
         {
           name  = "SPEEDLAYER_FAN_OUT"
@@ -93,17 +94,18 @@ resource "aws_ecs_task_definition" "small_feed_g1" {
         options = {
           awslogs-group         = aws_cloudwatch_log_group.worker.name
           awslogs-region        = var.region
-          awslogs-stream-prefix = "small-feed-g1"
+          awslogs-stream-prefix = each.value
         }
       }
     },
   ])
 }
 
-resource "aws_ecs_service" "small_feed_g1" {
-  name                   = "small-feed-g1"
+resource "aws_ecs_service" "worker" {
+  for_each               = toset(["small-feed-g1"])
+  name                   = each.value
   cluster                = aws_ecs_cluster.this.id
-  task_definition        = aws_ecs_task_definition.small_feed_g1.arn
+  task_definition        = aws_ecs_task_definition.worker[each.key].arn
   desired_count          = 1
   launch_type            = "FARGATE"
   platform_version       = "LATEST"
@@ -122,25 +124,27 @@ resource "aws_ecs_service" "small_feed_g1" {
     ignore_changes = [desired_count]
   }
   tags = {
-    speedlayer-group = "small-feed-g1"
+    speedlayer-group = each.value
     replica-rule     = "desired count = shards"
   }
 }
 
-resource "aws_appautoscaling_target" "small_feed_g1" {
+resource "aws_appautoscaling_target" "worker" {
+  for_each           = toset(["small-feed-g1"])
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.small_feed_g1.name}"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker[each.key].name}"
   min_capacity       = 1
   max_capacity       = 1
 }
 
-resource "aws_appautoscaling_policy" "small_feed_g1" {
-  name               = "small-feed-g1-cpu"
+resource "aws_appautoscaling_policy" "worker" {
+  for_each           = toset(["small-feed-g1"])
+  name               = "${each.value}-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.small_feed_g1.service_namespace
-  scalable_dimension = aws_appautoscaling_target.small_feed_g1.scalable_dimension
-  resource_id        = aws_appautoscaling_target.small_feed_g1.resource_id
+  service_namespace  = aws_appautoscaling_target.worker[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.worker[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.worker[each.key].resource_id
   target_tracking_scaling_policy_configuration {
     target_value       = 70
     scale_in_cooldown  = 300

@@ -89,7 +89,7 @@ resource "aws_iam_role_policy" "task" {
           "dynamodb:Scan",
           "dynamodb:Query",
         ]
-        Resource = [aws_dynamodb_table.lease_small_feed_g1.arn]
+        Resource = [for t in aws_dynamodb_table.lease : t.arn]
       },
       {
         Sid      = "Key"

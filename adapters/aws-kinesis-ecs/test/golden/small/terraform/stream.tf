@@ -36,8 +36,9 @@ resource "aws_kinesis_stream" "dead_letter" {
   }
 }
 
-resource "aws_dynamodb_table" "lease_small_feed_g1" {
-  name                        = "small-feed-g1"
+resource "aws_dynamodb_table" "lease" {
+  for_each                    = toset(["small-feed-g1"])
+  name                        = each.value
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "leaseKey"
   deletion_protection_enabled = true
@@ -53,7 +54,7 @@ resource "aws_dynamodb_table" "lease_small_feed_g1" {
     enabled = true
   }
   tags = {
-    speedlayer-group = "small-feed-g1"
+    speedlayer-group = each.value
     purpose          = "KCL lease table"
   }
 }
