@@ -135,7 +135,7 @@ describe('bench cli: local and memory targets in one invocation', () => {
       const charts = await page.$$eval('svg.chart', (els) =>
         els.map((el) => ({
           id: el.getAttribute('data-chart'),
-          series: [...el.querySelectorAll('g.series')].map((g) => ({
+          series: Array.from(el.querySelectorAll('g.series')).map((g) => ({
             name: g.getAttribute('data-series'),
             points: g.querySelectorAll('circle.point').length,
           })),

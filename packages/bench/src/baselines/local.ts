@@ -59,7 +59,14 @@ class LocalBaseline implements BenchDriver {
               await sleep(POLL_MS * 5);
               continue;
             }
-            const rows = this.log.read(topic, p, pos, FETCH_MAX);
+            let rows: ReturnType<LocalLog['read']>;
+            try {
+              rows = this.log.read(topic, p, pos, FETCH_MAX);
+            } catch (e) {
+              // The topic was deleted under a consumer that is being closed: the loop ends.
+              if ((e as { kind?: string }).kind === 'not-found') return;
+              throw e;
+            }
             if (rows.length === 0) {
               idle = Math.min(idle + 1, 5);
               await sleep(POLL_MS * idle);
