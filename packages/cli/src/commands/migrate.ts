@@ -127,7 +127,11 @@ export function registerMigrate(program: Command): void {
       new Option('--on-oversize <action>', 'a message too large for the target').choices(['stop', 'dead-letter']).default('stop'),
     )
     .option('--move-group <group>', 'move this source consumer group to the target after the copy (repeatable)', collect)
-    .option('--partitions <n>', 'partitions for the target topic (default: the source count; up to the target limit)', intOption(1))
+    .option(
+      '--partitions <n>',
+      'partitions for the target topic (default: the source count; up to the target limit)',
+      intOption(1),
+    )
     .option('--no-provenance', 'do not write the speedlayer-migrate-source header')
     .option('--batch-size <n>', 'messages in flight per partition and largest write batch', intOption(1, 10_000))
     .option('--idle-ms <ms>', 'idle time meaning "read to the end"', intOption(100, 600_000))
