@@ -45,6 +45,7 @@ import {
   validateBatch,
   validatePositiveInt,
   validateTopicName,
+  validateUtf8,
   z,
 } from '@speedlayer/core';
 import { DEFAULT_RETENTION_HOURS, type LocalLog, openLog, releaseLog } from './store.js';
@@ -182,17 +183,6 @@ const TURN_BUDGET_MS = 8;
 /** Yields to the event loop (timers, I/O, signals) before the next bounded piece of work. */
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Rejects a string that is not well-formed UTF-16 (a lone surrogate would not survive UTF-8 and merge names). */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-function checkWellFormed(value: string, field: string, target: string): void {
-  if (LONE_SURROGATE.test(value)) {
-    throw new ValidationError(`${field} contains a lone UTF-16 surrogate; it cannot be stored as UTF-8 exactly`, {
-      field,
-      target,
-    });
-  }
-}
-
 /** The embedded stream driver. */
 export class LocalStreamClient implements StreamDriver {
   readonly target: string;
@@ -307,7 +297,7 @@ export class LocalStreamClient implements StreamDriver {
         target: this.target,
       });
     }
-    checkWellFormed(options.group, 'group', this.target);
+    validateUtf8(options.group, 'group', this.target);
     if (options.deadLetterTopic !== undefined) validateTopicName(options.deadLetterTopic, 'deadLetterTopic');
     if (typeof handler !== 'function')
       throw new ValidationError('handler must be a function', { field: 'handler', target: this.target });
@@ -409,16 +399,7 @@ class LocalProducer implements DriverProducer {
     if (this.closed) throw new ClosedError('producer', { target: this.client.target });
     this.client.check();
     validateTopicName(topic);
-    const target = this.client.target;
-    const list = validateBatch(records, this.client.capabilities, target, (r, i) => {
-      if (typeof r.key === 'string') checkWellFormed(r.key, `records[${i}].key`, target);
-      if (r.headers) {
-        for (const name of Object.keys(r.headers)) {
-          checkWellFormed(name, `records[${i}].headers`, target);
-          checkWellFormed(r.headers[name] as string, `records[${i}].headers.${name}`, target);
-        }
-      }
-    });
+    const list = validateBatch(records, this.client.capabilities, this.client.target);
     if (list.length === 0) return [];
     const done = this.client.log.append(topic, list);
     this.inFlight.add(done);
