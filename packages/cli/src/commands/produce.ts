@@ -155,7 +155,30 @@ export function registerProduce(program: Command): void {
           });
         const summary: ProduceSummary = { topic: o.topic, produced: 0, lines: 0 };
         let failure: unknown;
-        const client = await connect(o.stream);
+        // Ctrl-C / SIGTERM: stop reading, send what was read, report exactly what was written. A second signal
+        // stops at once with what is acknowledged so far.
+        let stop: () => void = () => {};
+        const stopped = new Promise<void>((r) => {
+          stop = r;
+        });
+        let signals = 0;
+        const onSignal = () => {
+          signals++;
+          summary.interrupted = true;
+          if (signals === 1) {
+            stop();
+            return;
+          }
+          printSummary(summary, o, undefined);
+          process.exit(130);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const client = await connect(o.stream).catch((e: unknown) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          throw e;
+        });
         try {
           // Fail on a missing topic before reading stdin.
           await client.admin.describeTopic(o.topic);
@@ -206,25 +229,6 @@ export function registerProduce(program: Command): void {
             return true;
           };
 
-          // Ctrl-C / SIGTERM: stop reading, send what was read, report exactly what was written. A second signal
-          // stops at once with what is acknowledged so far.
-          let stop: () => void = () => {};
-          const stopped = new Promise<void>((r) => {
-            stop = r;
-          });
-          let signals = 0;
-          const onSignal = () => {
-            signals++;
-            summary.interrupted = true;
-            if (signals === 1) {
-              stop();
-              return;
-            }
-            printSummary(summary, o, undefined);
-            process.exit(130);
-          };
-          process.on('SIGINT', onSignal);
-          process.on('SIGTERM', onSignal);
           try {
             const reader = readChunks(process.stdin);
             const splitter = new LineSplitter(encoding === 'text');
@@ -280,11 +284,11 @@ export function registerProduce(program: Command): void {
             await flush();
             await producer.close();
           } finally {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
             process.stdin.destroy();
           }
         } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           await client.close();
         }
         printSummary(summary, o, failure);
