@@ -73,6 +73,19 @@ describe('aws-kinesis-ecs/emit', () => {
     expect(c.LogConfiguration.Options['awslogs-region']).toEqual({ Ref: 'AWS::Region' });
   });
 
+  it('emits per group the ECS task definition and service inputs deploy registers: desiredCount = shards', () => {
+    const svc = JSON.parse(file('ecs/clickstream-g2.service.json'));
+    expect(svc).toMatchObject({ serviceName: 'clickstream-g2', taskDefinition: 'clickstream-g2', desiredCount: 80 });
+    expect(svc.networkConfiguration.awsvpcConfiguration).toEqual({
+      subnets: ['${PRIVATE_SUBNET_IDS}'],
+      securityGroups: ['${WORKER_SECURITY_GROUP_ID}'],
+      assignPublicIp: 'DISABLED',
+    });
+    const td = JSON.parse(file('ecs/clickstream-g2.task-definition.json'));
+    expect(td.containerDefinitions[0].image).toBe('${IMAGE_REPOSITORY_URL}@${WORKER_IMAGE_DIGEST}');
+    expect(td.containerDefinitions[0].logConfiguration.options['awslogs-region']).toBe('${AWS_REGION}');
+  });
+
   it('--scope workload: no ECS cluster or VPC endpoints, services on the existing cluster', async () => {
     const w = planOnTarget(kinesisEcsTarget, workloads.clickstream, {
       context: { generator: 'speedlayer', scope: 'workload' },

@@ -101,6 +101,15 @@ describe('plan --check (conftest + shipped Rego policies)', () => {
         },
       ],
       [
+        'pinned_images',
+        async (d) => {
+          const f = join(d, 'aws-kinesis-ecs/ecs/clickstream-g1.task-definition.json');
+          const def = JSON.parse(await readFile(f, 'utf8')) as { containerDefinitions: { image: string }[] };
+          def.containerDefinitions[0]!.image = 'ghcr.io/speedlayer/worker:0.1.0';
+          await writeFile(f, JSON.stringify(def));
+        },
+      ],
+      [
         'netpol_enforced',
         async (d) => {
           const f = join(d, 'aws-msk-eks/terraform/compute.tf');
@@ -132,7 +141,7 @@ describe('plan --check (conftest + shipped Rego policies)', () => {
       expect(failing(r)).toEqual([]);
     });
 
-    it.each(plants)('%s', async (policy, plantIt) => {
+    it.each(plants)('%s (plant %#)', async (policy, plantIt) => {
       const d = join(root, `planted-${policy}`);
       await cp(dir, d, { recursive: true });
       await plantIt(d);

@@ -34,3 +34,12 @@ deny contains msg if {
 	not contains(json.marshal(c.Image), "@")
 	msg := sprintf("%s: %s: container %s image is not pinned by digest", [r.path, r.id, c.Name])
 }
+
+# ECS API inputs (ecs/<group>.task-definition.json of the Kinesis + ECS plan).
+deny contains msg if {
+	some x in input
+	endswith(x.path, ".task-definition.json")
+	some c in x.contents.containerDefinitions
+	not contains(c.image, "@")
+	msg := sprintf("%s: container %s image %s is not pinned by digest", [x.path, c.name, c.image])
+}

@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { computeFactory, createEcsCompute, EcsCompute, type EcsConfig, ecsConfigSchema, ecsTaskSize } from './ecs.js';
+export { deployEcsPlan, type EcsPlanDeployment, type EcsPlanFile, ecsPlanInputs } from './plan-deploy.js';

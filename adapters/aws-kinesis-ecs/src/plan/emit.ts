@@ -465,7 +465,15 @@ function terraform(m: Model): HclBlock[] {
       description: 'Push the worker image here; give its digest as image_digest.',
     }),
     output('kms_key_arn', { value: expr('aws_kms_key.this.arn') }),
-    output('task_role_arn', { value: expr('aws_iam_role.task.arn') }),
+    output('task_role_arn', { value: expr('aws_iam_role.task.arn'), description: 'TASK_ROLE_ARN of ecs/*.json.' }),
+    output('execution_role_arn', {
+      value: expr('aws_iam_role.execution.arn'),
+      description: 'EXECUTION_ROLE_ARN of ecs/*.json.',
+    }),
+    output('worker_security_group_id', {
+      value: expr('aws_security_group.worker.id'),
+      description: 'WORKER_SECURITY_GROUP_ID of ecs/*.json.',
+    }),
   );
   return blocks;
 }
@@ -806,9 +814,81 @@ function pascalKeys(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+// ---------------------------------------------------------------- ECS API inputs
+
 /**
- * Emits IaC for a feasible plan: Terraform (versions/variables/outputs/resources by concern) and, in `full` scope,
- * CloudFormation. `workload` scope leaves out the ECS cluster and the VPC endpoints (an existing cluster's).
+ * Per group, the `RegisterTaskDefinition` and `CreateService` inputs (`aws ecs ... --cli-input-json`) with `${VAR}`
+ * placeholders for what the stack creates: `deploy <workload> --target aws-kinesis-ecs` fills and registers them.
+ * `${PRIVATE_SUBNET_IDS}` stands for a comma-separated list. Desired count = shards.
+ */
+function ecsInputs(m: Model): EmittedFile[] {
+  const tags = [
+    { key: 'workload', value: m.name },
+    { key: 'managed-by', value: 'speedlayer' },
+  ];
+  return m.groups.flatMap((g) => [
+    {
+      path: `ecs/${g}.task-definition.json`,
+      kind: 'ecs' as const,
+      content: `${JSON.stringify(
+        {
+          family: g,
+          requiresCompatibilities: ['FARGATE'],
+          networkMode: 'awsvpc',
+          cpu: String(Math.round(m.cpu * 1024)),
+          memory: String(m.memoryMiB),
+          executionRoleArn: '${EXECUTION_ROLE_ARN}',
+          taskRoleArn: '${TASK_ROLE_ARN}',
+          runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+          volumes: [{ name: 'tmp' }],
+          containerDefinitions: [
+            containerDefinition(m, g, {
+              image: '${IMAGE_REPOSITORY_URL}@${WORKER_IMAGE_DIGEST}',
+              logGroup: `/speedlayer/${m.name}`,
+              region: '${AWS_REGION}',
+              streamUri: 'kinesis://${AWS_REGION}',
+            }),
+          ],
+          tags: [...tags, { key: 'speedlayer-group', value: g }],
+        },
+        null,
+        2,
+      )}\n`,
+    },
+    {
+      path: `ecs/${g}.service.json`,
+      kind: 'ecs' as const,
+      content: `${JSON.stringify(
+        {
+          serviceName: g,
+          cluster: '${ECS_CLUSTER}',
+          taskDefinition: g,
+          desiredCount: m.shards,
+          launchType: 'FARGATE',
+          platformVersion: 'LATEST',
+          enableExecuteCommand: false,
+          propagateTags: 'SERVICE',
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: ['${PRIVATE_SUBNET_IDS}'],
+              securityGroups: ['${WORKER_SECURITY_GROUP_ID}'],
+              assignPublicIp: 'DISABLED',
+            },
+          },
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+          tags: [...tags, { key: 'speedlayer-group', value: g }, { key: 'replica-rule', value: 'desired count = shards' }],
+        },
+        null,
+        2,
+      )}\n`,
+    },
+  ]);
+}
+
+/**
+ * Emits IaC for a feasible plan: Terraform (versions/variables/outputs/resources by concern), in `full` scope
+ * CloudFormation, and the ECS API inputs `deploy` registers. `workload` scope leaves out the ECS cluster and the VPC
+ * endpoints (an existing cluster's).
  */
 export function emitKinesisEcs(plan: TargetPlan, input: PlanInput, context: EmitContext): EmittedFile[] {
   const m = model(plan, input, context.scope ?? 'full');
@@ -818,6 +898,7 @@ export function emitKinesisEcs(plan: TargetPlan, input: PlanInput, context: Emit
     ...(m.scope === 'full'
       ? [{ path: 'cloudformation/stack.yaml', content: cloudformation(m, header), kind: 'cloudformation' as const }]
       : []),
+    ...ecsInputs(m),
   ];
   for (const f of files) assertNoSecretValues(f.path, f.content);
   return files;

@@ -35,13 +35,13 @@ async function planFiles(dir: string): Promise<string[]> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await planFiles(p)));
-    else if (/\.(tf|ya?ml)$/.test(e.name)) out.push(p);
+    else if (/\.(tf|ya?ml|json)$/.test(e.name)) out.push(p);
   }
   return out.sort();
 }
 
 /**
- * Runs conftest (`test --combine --all-namespaces`) with the shipped policies over every `.tf` and YAML file under
+ * Runs conftest (`test --combine --all-namespaces`) with the shipped policies over every `.tf`, YAML and JSON file under
  * `dir` (one or more targets' output; each target directory is checked on its own).
  * @throws Error when conftest cannot run or parse the files (not for violations: those are in the result).
  */

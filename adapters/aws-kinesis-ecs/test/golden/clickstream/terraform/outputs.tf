@@ -24,5 +24,16 @@ output "kms_key_arn" {
 }
 
 output "task_role_arn" {
-  value = aws_iam_role.task.arn
+  value       = aws_iam_role.task.arn
+  description = "TASK_ROLE_ARN of ecs/*.json."
+}
+
+output "execution_role_arn" {
+  value       = aws_iam_role.execution.arn
+  description = "EXECUTION_ROLE_ARN of ecs/*.json."
+}
+
+output "worker_security_group_id" {
+  value       = aws_security_group.worker.id
+  description = "WORKER_SECURITY_GROUP_ID of ecs/*.json."
 }
