@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect, parseUri } from '@speedlayer/core';
 import { createLocalStreamClient } from '@speedlayer/local';
 
@@ -27,6 +28,8 @@ const VALUE = new Uint8Array(1024).fill(0x61);
 const PARTITIONS = 8;
 
 const rssMb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+// RSS counts the pages of the memory-mapped log; the JS heap is what prefetch and batching hold
+const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 
 async function timed(fn) {
   const start = process.hrtime.bigint();
@@ -71,12 +74,13 @@ function record(scenario, n, seconds, extra = {}) {
     seconds: Number(seconds.toFixed(3)),
     msgPerSec: Math.round(n / seconds),
     rssMb: rssMb(),
+    heapMb: heapMb(),
     ...extra,
   };
   results.push(row);
   if (!args.includes('--json')) {
     process.stderr.write(
-      `${scenario.padEnd(52)} ${String(row.msgPerSec).padStart(10)} msg/s  ${row.seconds}s  rss ${row.rssMb} MB\n`,
+      `${scenario.padEnd(58)} ${String(row.msgPerSec).padStart(9)} msg/s  ${row.seconds}s  heap ${row.heapMb} MB${row.maxLoopDelayMs !== undefined ? `  max event-loop delay ${row.maxLoopDelayMs} ms` : ''}\n`,
     );
   }
   return row;
@@ -143,6 +147,8 @@ try {
   const finished = new Promise((r) => {
     done = r;
   });
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const drainSeconds = await timed(async () => {
     const sub = await client.subscribe({ topic: backlogTopic, group: 'bench' }, () => {
       if (++handled === RECORDS) done();
@@ -150,7 +156,8 @@ try {
     await finished;
     await sub.close();
   });
-  record('local:// consume a backlog (sync handler)', RECORDS, drainSeconds);
+  delay.disable();
+  record('local:// consume a backlog (sync handler)', RECORDS, drainSeconds, { maxLoopDelayMs: Math.round(delay.max / 1e6) });
   await producer.close();
   await client.close();
   const diskMb = Math.round(statSync(join(dir, 'data.mdb')).size / 1024 / 1024);

@@ -183,6 +183,57 @@ const TURN_BUDGET_MS = 8;
 /** Yields to the event loop (timers, I/O, signals) before the next bounded piece of work. */
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/**
+ * Shares each event-loop turn among the fetch loops of this process: a loop takes a slot, does one bounded fetch
+ * and its synchronous handling, and gives the slot back; the next loop runs in the same turn while the turn has
+ * budget left (`TURN_BUDGET_MS`), otherwise in the next turn, after timers, I/O and signals had their say.
+ * Without it, every partition's loop ran back to back in one turn (8 partitions x one fetch each).
+ */
+class TurnScheduler {
+  private readonly waiting: Array<() => void> = [];
+  private busy = false;
+  private turnStart = 0;
+  private pending = false;
+
+  /** Resolves with a release function when it is this caller's slot. */
+  slot(): Promise<() => void> {
+    return new Promise((resolve) => {
+      this.waiting.push(() => resolve(this.releaser()));
+      if (!this.busy && !this.pending) this.nextTurn();
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.busy = false;
+      if (this.waiting.length === 0) return;
+      if (performance.now() - this.turnStart < TURN_BUDGET_MS) this.grant();
+      else this.nextTurn();
+    };
+  }
+
+  private nextTurn(): void {
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      this.turnStart = performance.now();
+      if (!this.busy) this.grant();
+    });
+  }
+
+  private grant(): void {
+    const next = this.waiting.shift();
+    if (!next) return;
+    this.busy = true;
+    next();
+  }
+}
+
+const turns = new TurnScheduler();
+
 /** The embedded stream driver. */
 export class LocalStreamClient implements StreamDriver {
   readonly target: string;
@@ -652,65 +703,73 @@ class LocalSubscription implements Subscription {
     let chunk = batch;
     while (!signal.aborted) {
       await processor.waitForSpace(maxBuffered);
-      // yield every turn: a synchronous handler would otherwise drain the whole backlog in microtasks
-      await yieldTurn();
-      if (signal.aborted || processor.isStopped) break;
-      const room = config.maxBufferedBytes - bufferedBytes();
-      if (room <= 0) {
-        await sleep(Math.max(1, Math.floor(config.pollIntervalMs / 4)), signal);
-        continue;
-      }
-      let rows: ReturnType<LocalLog['read']>;
+      // one bounded fetch per slot: a synchronous handler would otherwise drain the whole backlog in microtasks
+      const release = await turns.slot();
+      let next = 'more' as 'more' | 'full' | 'empty' | 'error';
       try {
-        const lo = log.lowWatermark(topic, p);
-        if (pos < lo) pos = lo; // retention removed what we had not read
-        rows = log.read(
-          topic,
-          p,
-          pos,
-          Math.max(1, Math.min(chunk, maxBuffered - processor.buffered)),
-          Math.min(room, config.fetchMaxBytes),
-        );
-      } catch (e) {
-        this.report(e);
-        await sleep(config.pollIntervalMs * 5, signal);
-        continue;
+        if (signal.aborted || processor.isStopped) break;
+        const room = config.maxBufferedBytes - bufferedBytes();
+        if (room <= 0) {
+          next = 'full';
+          continue;
+        }
+        let rows: ReturnType<LocalLog['read']>;
+        try {
+          const lo = log.lowWatermark(topic, p);
+          if (pos < lo) pos = lo; // retention removed what we had not read
+          rows = log.read(
+            topic,
+            p,
+            pos,
+            Math.max(1, Math.min(chunk, maxBuffered - processor.buffered)),
+            Math.min(room, config.fetchMaxBytes),
+          );
+        } catch (e) {
+          this.report(e);
+          next = 'error';
+          continue;
+        }
+        if (rows.length === 0) {
+          next = 'empty';
+          continue;
+        }
+        // compact the byte index of finished messages
+        const firstUnfinished = enqueued - processor.buffered;
+        if (firstUnfinished - dropped > 4096) {
+          cumulative.splice(0, firstUnfinished - dropped);
+          dropped = firstUnfinished;
+        }
+        const messages: ConsumedMessage[] = new Array(rows.length);
+        let total = cumulative[cumulative.length - 1] ?? 0;
+        for (let i = 0; i < rows.length; i++) {
+          const { offset, msg, bytes } = rows[i] as (typeof rows)[number];
+          total += bytes;
+          cumulative.push(total);
+          messages[i] = {
+            topic,
+            partition: p,
+            position: String(offset),
+            key: msg.k,
+            value: msg.v,
+            headers: msg.h ?? {},
+            timestamp: msg.ts,
+            deliveryAttempt: 1,
+          };
+        }
+        enqueued += rows.length;
+        pos = (rows[rows.length - 1] as (typeof rows)[number]).offset + 1;
+        // synchronous handlers run inside enqueue: size the next fetch so that one slot stays near TURN_BUDGET_MS
+        const started = performance.now();
+        processor.enqueue(messages);
+        const took = performance.now() - started;
+        if (took > TURN_BUDGET_MS && chunk > 1) chunk = Math.max(1, Math.floor(chunk / 2));
+        else if (took < TURN_BUDGET_MS / 4 && rows.length === chunk) chunk = Math.min(batch, chunk * 2);
+      } finally {
+        release();
+        if (next === 'full') await sleep(Math.max(1, Math.floor(config.pollIntervalMs / 4)), signal);
+        else if (next === 'error') await sleep(config.pollIntervalMs * 5, signal);
+        else if (next === 'empty') await this.waitForData(p, pos, signal);
       }
-      if (rows.length === 0) {
-        await this.waitForData(p, pos, signal);
-        continue;
-      }
-      // compact the byte index of finished messages
-      const firstUnfinished = enqueued - processor.buffered;
-      if (firstUnfinished - dropped > 4096) {
-        cumulative.splice(0, firstUnfinished - dropped);
-        dropped = firstUnfinished;
-      }
-      const messages: ConsumedMessage[] = new Array(rows.length);
-      let total = cumulative[cumulative.length - 1] ?? 0;
-      for (let i = 0; i < rows.length; i++) {
-        const { offset, msg, bytes } = rows[i] as (typeof rows)[number];
-        total += bytes;
-        cumulative.push(total);
-        messages[i] = {
-          topic,
-          partition: p,
-          position: String(offset),
-          key: msg.k,
-          value: msg.v,
-          headers: msg.h ?? {},
-          timestamp: msg.ts,
-          deliveryAttempt: 1,
-        };
-      }
-      enqueued += rows.length;
-      pos = (rows[rows.length - 1] as (typeof rows)[number]).offset + 1;
-      // synchronous handlers run inside enqueue: size the next fetch so that one turn stays near TURN_BUDGET_MS
-      const started = performance.now();
-      processor.enqueue(messages);
-      const took = performance.now() - started;
-      if (took > TURN_BUDGET_MS && chunk > 1) chunk = Math.max(1, Math.floor(chunk / 2));
-      else if (took < TURN_BUDGET_MS / 4 && rows.length === chunk) chunk = Math.min(batch, chunk * 2);
     }
   }
 

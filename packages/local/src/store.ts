@@ -369,6 +369,8 @@ export class LocalLog {
   ) {
     this.db = open<unknown, Key>({
       path,
+      // always a directory, also when its name has a dot (lmdb-js would take `data.v1` for a file name)
+      noSubdir: false,
       // An ephemeral log (memory://) skips fsync; a durable one commits every transaction to disk.
       noSync: !durable,
       encoding: 'msgpack',

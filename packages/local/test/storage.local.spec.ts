@@ -135,6 +135,14 @@ describe('local/storage/faults', () => {
     expect((e as Error).message).toMatch(/ENOTDIR|EEXIST/);
   });
 
+  it('a data directory whose name has a dot is a directory, not a file name', async () => {
+    const dir = join(tempDir(), 'data.v1');
+    const client = await driver(`local://${dir}`);
+    await client.admin.ensureTopic(unique('t'));
+    await client.close();
+    expect(readFileSync(join(dir, 'data.mdb')).length).toBeGreaterThan(0);
+  });
+
   it('data written survives reopening and reads back exactly (checksums match)', async () => {
     const { dir, topic } = await makeLog(300, 500, 'OK-');
     const client = await driver(`local://${dir}`);
