@@ -203,8 +203,8 @@ export function registerConsume(program: Command): void {
         }
         if (pipeClosed && o.group) {
           process.stderr.write(
-            `speedlayer: stdout closed after ${written} messages; group ${o.group} checkpointed those ${written} ` +
-              '(what the reader left unread in the pipe buffer counts as written)\n',
+            `speedlayer: stdout closed after ${written} messages; group ${o.group} resumes after them ` +
+              '(a reader such as head may have dropped some of them unread, as a pipe does not say what its reader read; --count N takes exactly N)\n',
           );
         }
       }),
