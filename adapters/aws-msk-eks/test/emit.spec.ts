@@ -58,6 +58,18 @@ describe('aws-msk-eks/emit', () => {
     expect(String(tf.resource.aws_iam_role_policy!.keda_operator![0]!.policy)).toContain('local.worker_role_arn');
   });
 
+  it('reaches STS for IRSA through an interface endpoint inside the VPC, the only 443 the workers may use', async () => {
+    const tf = (await parseTerraformFiles(files)) as Tf;
+    expect(tf.resource.aws_vpc_endpoint!.sts![0]).toMatchObject({
+      service_name: 'com.amazonaws.${var.region}.sts',
+      vpc_endpoint_type: 'Interface',
+      private_dns_enabled: true,
+    });
+    expect(parseCfnYaml(file('cloudformation/stack.yaml')).Resources.StsEndpoint!.Properties).toMatchObject({
+      PrivateDnsEnabled: true,
+    });
+  });
+
   it('emits a private EKS endpoint with control-plane logging and IRSA scoped to the cluster, topic and groups', async () => {
     const tf = (await parseTerraformFiles(files)) as Tf;
     const eks = tf.resource.aws_eks_cluster!.this![0]!;

@@ -495,6 +495,28 @@ function platform(m: Model, cluster: string): HclBlock[] {
   }
   void cluster;
   blocks.push(
+    // IRSA exchanges the pod's token at STS; the workers' NetworkPolicy allows 443 inside the VPC only, so STS is
+    // reached through this interface endpoint (private DNS), never through a NAT.
+    resource('aws_security_group', 'endpoints', {
+      name: `${m.name}-endpoints`,
+      description: 'VPC interface endpoints (STS): HTTPS from inside the VPC',
+      vpc_id: expr('var.vpc_id'),
+      ingress: nested({
+        description: 'HTTPS from the VPC',
+        from_port: 443,
+        to_port: 443,
+        protocol: 'tcp',
+        cidr_blocks: [expr('var.vpc_cidr')],
+      }),
+    }),
+    resource('aws_vpc_endpoint', 'sts', {
+      vpc_id: expr('var.vpc_id'),
+      service_name: tmpl('com.amazonaws.${var.region}.sts'),
+      vpc_endpoint_type: 'Interface',
+      private_dns_enabled: true,
+      subnet_ids: expr('var.private_subnet_ids'),
+      security_group_ids: [expr('aws_security_group.endpoints.id')],
+    }),
     resource('aws_iam_role', 'eks_cluster', {
       name: `${m.name}-eks-cluster`,
       assume_role_policy: jsonencode({
@@ -684,6 +706,31 @@ function cloudformation(m: Model, header: string[]): string {
       },
     };
   }
+  R.EndpointSecurityGroup = {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: 'VPC interface endpoints (STS): HTTPS from inside the VPC',
+      VpcId: ref('VpcId'),
+      SecurityGroupIngress: [
+        { Description: 'HTTPS from the VPC', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      SecurityGroupEgress: [
+        { Description: 'no egress needed', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      Tags: tags,
+    },
+  };
+  R.StsEndpoint = {
+    Type: 'AWS::EC2::VPCEndpoint',
+    Properties: {
+      VpcId: ref('VpcId'),
+      ServiceName: sub('com.amazonaws.${AWS::Region}.sts'),
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SubnetIds: ref('PrivateSubnetIds'),
+      SecurityGroupIds: [ref('EndpointSecurityGroup')],
+    },
+  };
   R.EksClusterRole = {
     Type: 'AWS::IAM::Role',
     Properties: {

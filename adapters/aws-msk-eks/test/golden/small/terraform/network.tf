@@ -21,3 +21,25 @@ resource "aws_security_group" "msk" {
     cidr_blocks = [var.vpc_cidr]
   }
 }
+
+resource "aws_security_group" "endpoints" {
+  name        = "small-feed-endpoints"
+  description = "VPC interface endpoints (STS): HTTPS from inside the VPC"
+  vpc_id      = var.vpc_id
+  ingress {
+    description = "HTTPS from the VPC"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = [var.vpc_cidr]
+  }
+}
+
+resource "aws_vpc_endpoint" "sts" {
+  vpc_id              = var.vpc_id
+  service_name        = "com.amazonaws.${var.region}.sts"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = var.private_subnet_ids
+  security_group_ids  = [aws_security_group.endpoints.id]
+}
