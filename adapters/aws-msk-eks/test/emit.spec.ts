@@ -116,6 +116,8 @@ describe('aws-msk-eks/emit', () => {
       ['topic', 'create', 'clickstream.dlq'],
     ]);
     expect(job.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--partitions', '80']));
+    // Dead letters are few: the dead-letter topic gets a handful of partitions, not the topic's 80.
+    expect(job.spec.template.spec.containers[1].args).toEqual(expect.arrayContaining(['--partitions', '4']));
   });
 
   it('gives the topic Job a NetworkPolicy that allows DNS, the brokers and STS (default deny blocks the rest)', () => {

@@ -62,6 +62,8 @@ interface Model {
   name: string;
   /** Dead-letter topic (`<topic>.dlq`). */
   dlq: string;
+  /** Partitions of the dead-letter topic: dead letters are few, so a handful (at most the topic's). */
+  dlqPartitions: number;
   scope: EmitScope;
   namespace: string;
   groups: string[];
@@ -88,6 +90,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   return {
     name: w.name,
     dlq: deadLetterTopicName(w.name),
+    dlqPartitions: Math.min(Number(c.partitions), 4),
     scope,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
@@ -273,14 +276,14 @@ function terraform(m: Model): HclBlock[] {
   if (!workloadScope) blocks.push(...platform(m, cluster));
   if (workloadScope) {
     // The cluster exists: Terraform creates the topic and its dead-letter topic (full scope: the topic Job does).
-    for (const [id, name] of [
-      ['this', m.name],
-      ['dead_letter', m.dlq],
+    for (const [id, name, partitions] of [
+      ['this', m.name, m.partitions],
+      ['dead_letter', m.dlq, m.dlqPartitions],
     ] as const) {
       blocks.push(
         resource('kafka_topic', id, {
           name,
-          partitions: m.partitions,
+          partitions,
           replication_factor: m.rf,
           config: topicConfig(m),
         }),
@@ -932,7 +935,7 @@ function mskEgress(m: Model): EgressRule[] {
   ];
 }
 
-function topicContainer(m: Model, name: string, topic: string, image: string): Record<string, unknown> {
+function topicContainer(m: Model, name: string, topic: string, partitions: number, image: string): Record<string, unknown> {
   return {
     name,
     image: pinnedImage(image),
@@ -945,7 +948,7 @@ function topicContainer(m: Model, name: string, topic: string, image: string): R
       '--stream',
       '$(SPEEDLAYER_STREAM)',
       '--partitions',
-      String(m.partitions),
+      String(partitions),
       '--retention-hours',
       String(Math.ceil(m.retentionMs / 3_600_000)),
     ],
@@ -1014,7 +1017,10 @@ function topicJob(m: Model, image: string): K8sObject[] {
             automountServiceAccountToken: false,
             restartPolicy: 'OnFailure',
             securityContext: structuredClone(POD_SECURITY_CONTEXT),
-            containers: [topicContainer(m, 'topic', m.name, image), topicContainer(m, 'dead-letter-topic', m.dlq, image)],
+            containers: [
+              topicContainer(m, 'topic', m.name, m.partitions, image),
+              topicContainer(m, 'dead-letter-topic', m.dlq, m.dlqPartitions, image),
+            ],
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
           },
         },

@@ -165,18 +165,19 @@ function workloadBlocks(m: Model): HclBlock[] {
   const issuer = full ? 'azurerm_kubernetes_cluster.this.oidc_issuer_url' : 'var.oidc_issuer_url';
   const kedaPrincipal = full ? 'azurerm_user_assigned_identity.keda.principal_id' : 'var.keda_principal_id';
   const worker = 'azurerm_user_assigned_identity.worker.principal_id';
-  const hub = (name: string, id: string) =>
+  const hub = (name: string, id: string, partitions: number) =>
     resource('azurerm_eventhub', id, {
       name,
       namespace_id: expr(ns.id),
-      partition_count: m.partitions,
+      partition_count: partitions,
       message_retention: m.retentionDays,
     });
   const grant = (id: string, scope: string, role: string, principal: string) =>
     resource('azurerm_role_assignment', id, { scope: expr(scope), role_definition_name: role, principal_id: expr(principal) });
   const blocks: HclBlock[] = [
-    hub(m.name, 'this'),
-    hub(m.dlq, 'dead_letter'),
+    hub(m.name, 'this', m.partitions),
+    // Dead letters are few: a handful of partitions, so the namespace's partition budget stays with the hub.
+    hub(m.dlq, 'dead_letter', Math.min(m.partitions, DEAD_LETTER_PARTITIONS)),
     resource('azurerm_eventhub_consumer_group', 'groups', {
       for_each: expr(`toset(${JSON.stringify(m.groups).replace(/,/g, ', ')})`),
       name: expr('each.value'),
@@ -262,7 +263,10 @@ function workloadBlocks(m: Model): HclBlock[] {
 function terraformWorkload(m: Model): HclBlock[] {
   return [
     ...preamble(m),
-    variable('resource_group_name', { type: expr('string'), description: 'Existing resource group of the workload identities.' }),
+    variable('resource_group_name', {
+      type: expr('string'),
+      description: 'Existing resource group of the Event Hubs namespace (the workload identities are created there too).',
+    }),
     variable('eventhub_namespace_id', { type: expr('string'), description: 'Existing Event Hubs namespace (resource id).' }),
     variable('eventhub_namespace_name', { type: expr('string'), description: 'Existing Event Hubs namespace (name).' }),
     variable('checkpoint_storage_account_id', {
@@ -554,6 +558,9 @@ function terraform(m: Model): HclBlock[] {
   );
   return blocks;
 }
+
+/** Partitions of the dead-letter hub (at most the hub's). */
+const DEAD_LETTER_PARTITIONS = 4;
 
 /** A justified checkov suppression: the checkpoint container's blob logging is on through a diagnostic setting. */
 const CHECKPOINT_LOGGING_SKIP = {

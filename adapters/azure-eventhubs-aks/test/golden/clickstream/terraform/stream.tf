@@ -110,7 +110,7 @@ resource "azurerm_eventhub" "this" {
 resource "azurerm_eventhub" "dead_letter" {
   name              = "clickstream.dlq"
   namespace_id      = azurerm_eventhub_namespace.this.id
-  partition_count   = 80
+  partition_count   = 4
   message_retention = 7
 }
 
