@@ -55,6 +55,8 @@ function deployArgs(o: {
     ...(o.namespace ? ['--namespace', o.namespace] : []),
     ...['--stream', o.stream, '--topic', o.topic],
     ...(o.set ?? []).flatMap((v) => ['--set', v]),
+    // Plans pin the image by digest (<repo>@${WORKER_IMAGE_DIGEST}) unless --image replaces it.
+    ...['--set', `WORKER_IMAGE_DIGEST=sha256:${'0'.repeat(64)}`],
     ...(o.extra ?? []),
   ];
 }
