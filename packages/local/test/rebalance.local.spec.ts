@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 /** A local:// log with a backlog of `TOTAL` keyed records on 4 partitions, and worker processes for it. */
-async function backlog(group: string) {
+async function backlog(group: string, sessionTimeoutMs = 2000) {
   const dir = tempDir();
   const uri = `local://${dir}`;
   const topic = unique(group);
@@ -33,7 +33,7 @@ async function backlog(group: string) {
   }
   await client.close();
   const record = join(dir, 'received.jsonl');
-  const options = { stream: uri, topic, group, handler: recordingHandlerPath(), sessionTimeoutMs: 2000 };
+  const options = { stream: uri, topic, group, handler: recordingHandlerPath(), sessionTimeoutMs };
   return {
     /** Starts a worker process (the recording handler appends every message it handles to `record`). */
     start(id: string): ChildProcess {
@@ -99,5 +99,21 @@ describe('local/consume/rebalance (processes)', () => {
     expect(new Set(values).size).toBe(TOTAL);
     // what the first worker handled was checkpointed on SIGTERM: the second starts after it
     expect(values.length - TOTAL, `${handledBeforeStop} handled before SIGTERM`).toBeLessThan(TOTAL * 0.02);
+  });
+
+  it('a worker restarted after kill -9 takes its partitions back at once, not after the session timeout', async () => {
+    // a session of 10 minutes: waiting for the dead worker's leases to expire would time this test out
+    const run = await backlog('restart', 600_000);
+    const first = run.start('first');
+    await waitUntil(() => run.count() > 0, 'the first worker to be draining', 60_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => (first.exitCode === null && first.signalCode === null ? first.once('exit', r) : r(null)));
+    const before = run.count();
+    const second = run.start('second');
+    await waitUntil(() => run.count() >= TOTAL, 'the restarted worker to finish the backlog', 60_000, 250);
+    await stop(second);
+    const values = run.lines().map((l) => l.value);
+    expect(new Set(values).size).toBe(TOTAL);
+    expect(run.lines().filter((l) => l.member === 'second').length).toBeGreaterThanOrEqual(TOTAL - before);
   });
 });
