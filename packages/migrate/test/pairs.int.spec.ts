@@ -8,7 +8,7 @@ import { type ConnectOptions, connect, isSpeedlayerError, type StreamClient, utf
 import { produceKeyed, uniqueName } from '@speedlayer/testing';
 import { injectPeers } from '@speedlayer/testing/peers/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate, prepareReader, readTopic } from '../src/index.js';
+import { MAX_HANDLER_ATTEMPTS, migrate, prepareReader, readTopic } from '../src/index.js';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -119,7 +119,7 @@ describe.skipIf(!peers.kafka || !streams.kafka || !streams.local)('migrate/pairs
       const consumed = new Set<string>();
       let stop = false;
       const sub = await from.subscribe(
-        { topic, group: 'app', maxAttempts: Number.MAX_SAFE_INTEGER, onError: () => {} },
+        { topic, group: 'app', maxAttempts: MAX_HANDLER_ATTEMPTS, onError: () => {} },
         async (m) => {
           if (consumed.size >= 60 || stop) {
             while (!stop) await new Promise((r) => setTimeout(r, 20));
