@@ -4,6 +4,11 @@
  * end-to-end latency measured from the send time it carries. Kinesis runs with no AWS credentials in the
  * environment (moto: the baseline uses fixed test credentials for a loopback endpoint).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { baselineFor, runWorkload, validateOmbWorkload } from '@speedlayer/bench';
 import { injectPeers } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,4 +80,53 @@ describe('bench baselines: raw vendor clients on the peers', () => {
       }
     });
   }
+});
+
+const bin = fileURLToPath(new URL('../../cli/bin/speedlayer.js', import.meta.url));
+const tiny = fileURLToPath(new URL('../../../examples/omb/tiny-1-topic-2-partitions-100b.yaml', import.meta.url));
+
+describe('bench cli: --peers', () => {
+  const streams = injectPeers().streams;
+  it.skipIf(Object.keys(streams).length < 6)(
+    'benchmarks all six peer streams from `peers status` with no credentials in the environment, and prices each cloud target',
+    () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'speedlayer-bench-peers-'));
+      const env = { ...process.env };
+      for (const k of Object.keys(env)) if (k.startsWith('AWS_') && k !== 'AWS_CA_BUNDLE') delete env[k];
+      delete env.PUBSUB_EMULATOR_HOST;
+      const r = spawnSync(
+        process.execPath,
+        [bin, 'bench', tiny, '--peers', '--duration', '1s', '--warmup', '0s', '--with-cost', '--json', '--out', join(cwd, 'out')],
+        { cwd, env, encoding: 'utf8', timeout: 170_000 },
+      );
+      if (r.status !== 0) throw new Error(`bench --peers failed (${r.status}): ${r.stderr}`);
+      const doc = JSON.parse(r.stdout) as {
+        targets: Array<{
+          stream: string;
+          target?: string;
+          error?: { message: string };
+          result?: { speedlayer: { avgPublishRate: number } };
+          cost?: { perMillionMessagesUsd?: number | null; regions?: string[]; pricesAsOf?: string[]; done?: false };
+        }>;
+      };
+      expect(doc.targets.map((t) => t.stream.split('://')[0])).toEqual([
+        'local',
+        'kafka',
+        'kinesis',
+        'pubsub',
+        'eventhubs',
+        'eventhubs+kafka',
+      ]);
+      for (const t of doc.targets) {
+        expect(t.error, t.stream).toBeUndefined();
+        expect(t.result?.speedlayer.avgPublishRate, t.stream).toBeGreaterThan(0);
+        if (t.target === 'local') expect(t.cost).toMatchObject({ done: false });
+        else {
+          expect(t.cost?.perMillionMessagesUsd, t.stream).toBeGreaterThan(0);
+          expect(t.cost?.regions?.length, t.stream).toBeGreaterThan(0);
+          expect(t.cost?.pricesAsOf?.[0], t.stream).toMatch(/^\d{4}-\d{2}-\d{2}/);
+        }
+      }
+    },
+  );
 });
