@@ -241,6 +241,15 @@ describe('cli shell: deploy --target local readiness', () => {
     expect(r.stdout).toBe(''); // never reported as deployed
   });
 
+  it('a replica that exits while loading, without a reason: deploy exits 1 naming it and its exit code', () => {
+    run(['topic', 'create', 'deploy-dies', '--stream', stream]);
+    const handler = join(cwd, 'dies.mjs');
+    writeFileSync(handler, 'process.exit(3);\n');
+    const r = run(deployLocal('deploy-dies', handler));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/replica deploy-dies-g-0 exited with code 3 before it was ready/);
+  });
+
   it('reports ready only once every replica loaded its handler and joined the group', async () => {
     run(['topic', 'create', 'deploy-ok', '--partitions', '2', '--stream', stream]);
     const handler = join(cwd, 'slow-load.mjs');

@@ -138,6 +138,9 @@ async function waitReady(
         throw f.exitCode === 2 ? new ConfigError(message, { field: 'handler' }) : new Error(message);
       }
     }
+    // a replica that died without saying why (killed, crashed before the worker started)
+    const dead = status.replicas.find((r) => r.state === 'failed' && !existsSync(join(dir, `${r.id}.ready`)));
+    if (dead) throw new Error(`replica ${dead.id} exited with code ${dead.exitCode ?? '?'} before it was ready`);
     const ready = ids.filter((id) => existsSync(join(dir, `${id}.ready`))).length;
     if (ids.length >= status.desiredReplicas && ready === ids.length) return { ...status, readyReplicas: ready };
     if (Date.now() > deadline)
