@@ -15,7 +15,7 @@ import { registerCompare, registerPlan } from './commands/plan.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTopic } from './commands/topic.js';
 import { registerWorker } from './commands/worker.js';
-import { jsonRequested } from './common.js';
+import { examples, jsonRequested } from './common.js';
 
 /** The verbs, in help order. Adding a verb = one line here. */
 const verbs: Array<(program: Command) => void> = [
@@ -54,6 +54,10 @@ export function buildProgram(): Command {
       },
     })
     .exitOverride();
+  program.addHelpText(
+    'after',
+    examples('speedlayer demo', 'speedlayer topic create orders --partitions 3 && speedlayer consume --topic orders --count 5'),
+  );
   for (const register of verbs) register(program);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
