@@ -51,7 +51,7 @@ describe('aws-kinesis-ecs/emit', () => {
     // Writes only to the dead-letter stream <stream>.dlq, which is provisioned beside the stream.
     const deadLetters = /Sid\s*=\s*"DeadLetters"[\s\S]*?Resource\s*=\s*\[([^\]]*)\]/.exec(policy)!;
     expect(deadLetters[0]).toContain('kinesis:PutRecords');
-    expect(deadLetters[1].trim()).toBe('aws_kinesis_stream.dead_letter.arn');
+    expect(deadLetters[1]!.trim()).toBe('aws_kinesis_stream.dead_letter.arn');
     expect(policy.match(/kinesis:PutRecords/g)).toHaveLength(1);
     expect(tf.resource.aws_kinesis_stream!.dead_letter![0]).toMatchObject({ name: 'clickstream.dlq', encryption_type: 'KMS' });
   });

@@ -34,7 +34,7 @@ describe('aws-msk-eks/emit', () => {
     expect(msk.broker_node_group_info[0].connectivity_info[0].public_access).toEqual([{ type: 'DISABLED' }]);
     // MSK is private: the topic Job creates the topics, Terraform configures no kafka provider it could not reach.
     expect(tf.resource.kafka_topic).toBeUndefined();
-    expect(JSON.stringify(tf.provider)).not.toContain('kafka');
+    expect(JSON.stringify((tf as Tf & { provider: unknown }).provider)).not.toContain('kafka');
   });
 
   it('creates EKS with the VPC CNI network policy agent on, so the NetworkPolicies are enforced', async () => {
@@ -109,7 +109,7 @@ describe('aws-msk-eks/emit', () => {
     expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe('${WORKER_ROLE_ARN}');
     const so = objs.filter((o) => o.kind === 'ScaledObject');
     expect(so.map((s) => s.spec.maxReplicaCount)).toEqual([80, 80]);
-    expect(so[0].spec.triggers[0].metadata).toMatchObject({ sasl: 'aws_msk_iam', tls: 'enable', topic: 'clickstream' });
+    expect(so[0]!.spec.triggers[0].metadata).toMatchObject({ sasl: 'aws_msk_iam', tls: 'enable', topic: 'clickstream' });
     const job = objs.find((o) => o.kind === 'Job')!;
     expect(job.spec.template.spec.containers.map((c: { args: string[] }) => c.args.slice(0, 3))).toEqual([
       ['topic', 'create', 'clickstream'],

@@ -59,7 +59,9 @@ describe('azure-eventhubs-aks/emit', () => {
       principal_id: '${azurerm_user_assigned_identity.keda.principal_id}',
     });
     expect(tf.resource.azurerm_role_assignment!.keda_checkpoints![0]!.role_definition_name).toBe('Storage Blob Data Reader');
-    expect(String(tf.terraform[0].required_providers[0].azurerm.version)).toBe('>= 4.42.0');
+    // biome-ignore lint/suspicious/noExplicitAny: parsed HCL is navigated freely in assertions
+    const versions = (tf as Tf & { terraform: any[] }).terraform[0].required_providers[0];
+    expect(String(versions.azurerm.version)).toBe('>= 4.42.0');
     // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is navigated freely in assertions
     const np = (parseK8sYaml(file('kubernetes/10-worker.yaml')) as Record<string, any>[]).find(
       (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'small-feed-worker',

@@ -33,7 +33,7 @@ async function plan(
       out,
       json: true,
       check: true,
-      conftest: extra.conftest ?? conftest,
+      conftest: extra.conftest ?? conftest ?? 'conftest',
       ...(extra.scope ? { scope: extra.scope } : {}),
     },
     { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
