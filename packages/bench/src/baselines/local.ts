@@ -32,7 +32,7 @@ class LocalBaseline implements BenchDriver {
   async createProducer(topic: string): Promise<BenchProducer> {
     return {
       send: async (key, value, headers) => {
-        this.log.append(topic, [key === undefined ? { value, headers } : { key, value, headers }]);
+        await this.log.append(topic, [key === undefined ? { value, headers } : { key, value, headers }]);
       },
       close: async () => {},
     };
