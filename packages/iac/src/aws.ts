@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { expr, type HclBlock, type HclValue, jsonencode, resource, tmpl } from './hcl.js';
+import { type CfnResource, ref } from './cfn.js';
+import { expr, type HclBlock, type HclValue, jsonencode, nested, resource, tmpl } from './hcl.js';
 
 /** Options of {@link awsKmsKey}. */
 export interface AwsKmsKeyOptions {
@@ -64,4 +65,42 @@ export function awsKmsKey(o: AwsKmsKeyOptions): HclBlock[] {
     }),
     resource('aws_kms_alias', 'this', { name: `alias/speedlayer-${o.name}`, target_key_id: expr('aws_kms_key.this.key_id') }),
   ];
+}
+
+/**
+ * The security group of a stack's VPC interface endpoints (`aws_security_group.endpoints`): HTTPS from the VPC
+ * (`var.vpc_cidr`) only.
+ * @param what the endpoints it guards, for its description, e.g. `STS`.
+ */
+export function awsEndpointSecurityGroup(name: string, what: string): HclBlock {
+  return resource('aws_security_group', 'endpoints', {
+    name: `${name}-endpoints`,
+    description: `VPC interface endpoints (${what}): HTTPS from inside the VPC`,
+    vpc_id: expr('var.vpc_id'),
+    ingress: nested({
+      description: 'HTTPS from the VPC',
+      from_port: 443,
+      to_port: 443,
+      protocol: 'tcp',
+      cidr_blocks: [expr('var.vpc_cidr')],
+    }),
+  });
+}
+
+/** {@link awsEndpointSecurityGroup} for CloudFormation (parameters `VpcId` and `VpcCidr`). */
+export function awsEndpointSecurityGroupCfn(what: string, tags: readonly { Key: string; Value: string }[]): CfnResource {
+  return {
+    Type: 'AWS::EC2::SecurityGroup',
+    Properties: {
+      GroupDescription: `VPC interface endpoints (${what}): HTTPS from inside the VPC`,
+      VpcId: ref('VpcId'),
+      SecurityGroupIngress: [
+        { Description: 'HTTPS from the VPC', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      SecurityGroupEgress: [
+        { Description: 'no egress needed', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
+      ],
+      Tags: [...tags],
+    },
+  };
 }

@@ -10,6 +10,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import {
   assertNoSecretValues,
+  awsEndpointSecurityGroup,
+  awsEndpointSecurityGroupCfn,
   awsKmsKey,
   block,
   type CfnResource,
@@ -363,18 +365,7 @@ function terraform(m: Model): HclBlock[] {
   );
   if (!workloadScope) {
     blocks.push(
-      resource('aws_security_group', 'endpoints', {
-        name: `${m.name}-endpoints`,
-        description: 'VPC interface endpoints: HTTPS from inside the VPC',
-        vpc_id: expr('var.vpc_id'),
-        ingress: nested({
-          description: 'HTTPS from the VPC',
-          from_port: 443,
-          to_port: 443,
-          protocol: 'tcp',
-          cidr_blocks: [expr('var.vpc_cidr')],
-        }),
-      }),
+      awsEndpointSecurityGroup(m.name, INTERFACE_ENDPOINTS.join(', ')),
       resource('aws_vpc_endpoint', 'interface', {
         for_each: expr(`toset(${JSON.stringify([...INTERFACE_ENDPOINTS]).replace(/,/g, ', ')})`),
         vpc_id: expr('var.vpc_id'),
@@ -645,20 +636,7 @@ function cloudformation(m: Model, header: string[]): string {
       Tags: tags,
     },
   };
-  R.EndpointSecurityGroup = {
-    Type: 'AWS::EC2::SecurityGroup',
-    Properties: {
-      GroupDescription: 'VPC interface endpoints: HTTPS from inside the VPC',
-      VpcId: ref('VpcId'),
-      SecurityGroupIngress: [
-        { Description: 'HTTPS from the VPC', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
-      ],
-      SecurityGroupEgress: [
-        { Description: 'no egress needed', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
-      ],
-      Tags: tags,
-    },
-  };
+  R.EndpointSecurityGroup = awsEndpointSecurityGroupCfn(INTERFACE_ENDPOINTS.join(', '), tags);
   for (const svc of INTERFACE_ENDPOINTS) {
     R[`Endpoint${pascal(svc)}`] = {
       Type: 'AWS::EC2::VPCEndpoint',

@@ -9,6 +9,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import {
   assertNoSecretValues,
+  awsEndpointSecurityGroup,
+  awsEndpointSecurityGroupCfn,
   awsKmsKey,
   block,
   type CfnResource,
@@ -500,18 +502,7 @@ function platform(m: Model, cluster: string): HclBlock[] {
   blocks.push(
     // IRSA exchanges the pod's token at STS; the workers' NetworkPolicy allows 443 inside the VPC only, so STS is
     // reached through this interface endpoint (private DNS), never through a NAT.
-    resource('aws_security_group', 'endpoints', {
-      name: `${m.name}-endpoints`,
-      description: 'VPC interface endpoints (STS): HTTPS from inside the VPC',
-      vpc_id: expr('var.vpc_id'),
-      ingress: nested({
-        description: 'HTTPS from the VPC',
-        from_port: 443,
-        to_port: 443,
-        protocol: 'tcp',
-        cidr_blocks: [expr('var.vpc_cidr')],
-      }),
-    }),
+    awsEndpointSecurityGroup(m.name, 'STS'),
     resource('aws_vpc_endpoint', 'sts', {
       vpc_id: expr('var.vpc_id'),
       service_name: tmpl('com.amazonaws.${var.region}.sts'),
@@ -709,20 +700,7 @@ function cloudformation(m: Model, header: string[]): string {
       },
     };
   }
-  R.EndpointSecurityGroup = {
-    Type: 'AWS::EC2::SecurityGroup',
-    Properties: {
-      GroupDescription: 'VPC interface endpoints (STS): HTTPS from inside the VPC',
-      VpcId: ref('VpcId'),
-      SecurityGroupIngress: [
-        { Description: 'HTTPS from the VPC', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
-      ],
-      SecurityGroupEgress: [
-        { Description: 'no egress needed', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: ref('VpcCidr') },
-      ],
-      Tags: tags,
-    },
-  };
+  R.EndpointSecurityGroup = awsEndpointSecurityGroupCfn('STS', tags);
   R.StsEndpoint = {
     Type: 'AWS::EC2::VPCEndpoint',
     Properties: {

@@ -17,7 +17,7 @@ resource "aws_security_group" "worker" {
 
 resource "aws_security_group" "endpoints" {
   name        = "small-feed-endpoints"
-  description = "VPC interface endpoints: HTTPS from inside the VPC"
+  description = "VPC interface endpoints (kinesis-streams, logs, sts, ecr.api, ecr.dkr, kms, monitoring): HTTPS from inside the VPC"
   vpc_id      = var.vpc_id
   ingress {
     description = "HTTPS from the VPC"
