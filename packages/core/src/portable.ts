@@ -68,7 +68,7 @@ export const subscribeOptionsSchema = z
     startFrom: z
       .union([z.literal('earliest'), z.literal('latest'), z.object({ timestamp: z.number().finite().min(0) }).strict()])
       .optional(),
-    maxAttempts: int(1, 1000).optional(),
+    maxAttempts: int(1, Number.MAX_SAFE_INTEGER).optional(),
     retryBackoff: z
       .object({
         initialMs: z.number().finite().min(0).optional(),

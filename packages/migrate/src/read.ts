@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumedMessage, StreamClient } from '@speedlayer/core';
 
 /**
- * Handler attempts of the migration's readers: the most core accepts. Their handlers fail only while stopping
+ * Handler attempts of the migration's readers: unbounded in practice. Their handlers fail only while stopping
  * (what is not copied stays unacknowledged), so in practice nothing reaches a dead letter.
  */
-export const MAX_HANDLER_ATTEMPTS = 1000;
+export const MAX_HANDLER_ATTEMPTS = Number.MAX_SAFE_INTEGER;
 
 /** Options of {@link readTopic}. */
 export interface ReadTopicOptions {
