@@ -41,6 +41,7 @@ import {
   type Subscription,
   type SubscriptionStats,
   silentLogger,
+  TimeoutError,
   sleep,
   type TopicInfo,
   ValidationError,
@@ -508,13 +509,31 @@ export class KafkaProducer implements Producer {
     const out: RecordMetadata[] = new Array(list.length);
     for (const bucket of rounds) {
       let result: Awaited<ReturnType<KafkaJsProducer['send']>>;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        result = await producer.send({ topic, messages: bucket.map((b) => b.message), acks: -1 });
+        const { sendTimeoutMs } = this.client.config;
+        result = await Promise.race([
+          producer.send({ topic, messages: bucket.map((b) => b.message), acks: -1 }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new TimeoutError(
+                    `send to ${topic}: no acknowledgement within sendTimeoutMs (${sendTimeoutMs} ms); the batch may or may not have been written`,
+                    { target: TARGET, field: 'sendTimeoutMs' },
+                  ),
+                ),
+              sendTimeoutMs,
+            );
+          }),
+        ]);
       } catch (e) {
         if (this.client.config.idempotent) this.replaceAfterFailure(producer);
         const mapped = this.client.error(e, `send to ${topic}`, topic);
         if (mapped.kind === 'not-found') this.client.forget(topic);
         throw mapped;
+      } finally {
+        clearTimeout(timer);
       }
       // next offset per partition: the batch's base offset, counted up in send order (exact below 2^53, else BigInt)
       const next = new Map<number, number | bigint>();

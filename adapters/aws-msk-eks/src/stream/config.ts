@@ -79,6 +79,13 @@ export const kafkaConfigSchema = z
     connectionTimeoutMs: z.number().int().positive().default(3000),
     /** Request timeout in ms. @default 30000 */
     requestTimeoutMs: z.number().int().positive().default(30_000),
+    /**
+     * Longest time one send waits for the brokers' acknowledgement, retries included (as Java's
+     * `delivery.timeout.ms`): past it the send fails with a retriable `TimeoutError` (the batch may or may not have
+     * been written) and the producer is replaced. Bounds how long a send blocks while the cluster is down.
+     * @default 30000
+     */
+    sendTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
     /** Retries of retriable errors inside the Kafka client (kafkajs `retry.retries`). @default 5 */
     retries: z.number().int().nonnegative().max(100).default(5),
     /** First retry delay in ms. @default 300 */
