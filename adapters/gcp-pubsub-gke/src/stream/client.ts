@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 
+import { createRequire } from 'node:module';
 import { Duration, type Message, type Subscription as PsSubscription, type Topic as PsTopic, PubSub } from '@google-cloud/pubsub';
 import {
   ClosedError,
@@ -57,6 +58,7 @@ import {
   validatePubsubTopic,
 } from './mapping.js';
 
+const require = createRequire(import.meta.url);
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 
@@ -485,6 +487,10 @@ class PubsubSubscription implements Subscription {
     this.options.onAssignment?.([0]);
     this.checkTimer = setInterval(() => void this.checkSubscription(), cfg.subscriptionCheckSeconds * 1000);
     this.checkTimer.unref();
+    // The client library opens its streaming pull asynchronously; a close() in the same turn as this start (a
+    // group registered and closed at once) can leave a pull open that leases the group's next messages to nobody
+    // until their ack deadline. One macrotask lets the library start its stream first, so close() ends it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Reports (once) a subscription or topic deleted under this member: Pub/Sub does not deliver to it any more. */
@@ -589,6 +595,61 @@ export interface PubsubClientOptions {
   logger?: Logger;
 }
 
+/** The client library's per-service call settings (timeouts, retry codes and backoff), as shipped. */
+const SERVICE_CONFIGS = ['publisher', 'subscriber', 'schema_service'].map(
+  (name) => require(`@google-cloud/pubsub/build/src/v1/${name}_client_config.json`) as GaxClientConfig,
+);
+
+/** The shape of a gax client config file, as far as {@link boundedClientConfig} needs it. */
+interface GaxClientConfig {
+  interfaces: Record<
+    string,
+    {
+      retry_codes?: Record<string, string[]>;
+      retry_params?: Record<string, Record<string, number>>;
+      methods?: Record<string, { timeout_millis?: number; retry_codes_name?: string; retry_params_name?: string }>;
+    }
+  >;
+}
+
+/** Long-lived streams keep the library's deadlines; every other call gets `timeoutMs`. */
+const STREAMING_METHODS = new Set(['StreamingPull']);
+
+/**
+ * The library's call settings with every unary call (each attempt and all retries together) bounded by
+ * `timeoutMs`, so an unreachable or silent endpoint fails in that time (the shipped totals are 60 s to 10 min).
+ */
+export function boundedClientConfig(timeoutMs: number): GaxClientConfig {
+  const out: GaxClientConfig = { interfaces: {} };
+  for (const file of SERVICE_CONFIGS) {
+    for (const [service, conf] of Object.entries(file.interfaces)) {
+      const retryParams: Record<string, Record<string, number>> = {};
+      for (const [name, p] of Object.entries(conf.retry_params ?? {})) {
+        retryParams[name] = { ...p };
+        retryParams[`${name}_bounded`] = {
+          ...p,
+          initial_rpc_timeout_millis: Math.min(p.initial_rpc_timeout_millis ?? timeoutMs, timeoutMs),
+          max_rpc_timeout_millis: Math.min(p.max_rpc_timeout_millis ?? timeoutMs, timeoutMs),
+          max_retry_delay_millis: Math.min(p.max_retry_delay_millis ?? timeoutMs, Math.max(100, Math.floor(timeoutMs / 4))),
+          total_timeout_millis: Math.min(p.total_timeout_millis ?? timeoutMs, timeoutMs),
+        };
+      }
+      const methods: NonNullable<GaxClientConfig['interfaces'][string]['methods']> = {};
+      for (const [name, m] of Object.entries(conf.methods ?? {})) {
+        methods[name] = STREAMING_METHODS.has(name)
+          ? { ...m }
+          : {
+              ...m,
+              timeout_millis: Math.min(m.timeout_millis ?? timeoutMs, timeoutMs),
+              ...(m.retry_params_name ? { retry_params_name: `${m.retry_params_name}_bounded` } : {}),
+            };
+      }
+      out.interfaces[service] = { retry_codes: { ...conf.retry_codes }, retry_params: retryParams, methods };
+    }
+  }
+  return out;
+}
+
 /**
  * Creates a client for `pubsub://<project>[?emulatorHost=host:port]`. Credentials come from Application Default
  * Credentials; with an emulator (`?emulatorHost=` or `PUBSUB_EMULATOR_HOST`) none are used.
@@ -599,6 +660,8 @@ export async function createPubsubStreamClient(uri: ParsedUri, options: PubsubCl
   const config = resolvePubsubConfig(options.config ?? {});
   const pubsub = new PubSub({
     projectId: endpoint.projectId,
+    // passed through to the generated clients (gax `ClientOptions.clientConfig`), which PubSub's type leaves out
+    ...({ clientConfig: boundedClientConfig(config.requestTimeoutMs) } as object),
     // With an emulator: insecure gRPC, and no credential lookup (the universe domain is given, so the GCE
     // metadata server is never probed).
     ...(endpoint.emulatorHost !== undefined

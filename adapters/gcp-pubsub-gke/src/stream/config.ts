@@ -54,6 +54,12 @@ export const pubsubConfigSchema = z
      * as a `NotFoundError` through `onError` (an emulator may keep a dead stream open silently). @default 30
      */
     subscriptionCheckSeconds: z.number().min(0.1).max(3600).default(30),
+    /**
+     * Deadline of every unary call (admin, publish, ack), retries included, in ms: an unreachable endpoint fails
+     * with a typed error after this long instead of the client library's 60-600 s. Streaming pull keeps its own
+     * long-lived deadline. @default 20000
+     */
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
     /** Publisher batching delay in ms. @default 5 */
     publishDelayMs: z.number().int().min(0).max(1000).default(5),
     /** Delay of the batched acks in ms (each ordering key waits for its ack). @default 2 */
