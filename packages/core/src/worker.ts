@@ -253,15 +253,32 @@ export async function runWorker(options: WorkerOptions): Promise<SubscriptionSta
           failingSince ??= lastErrorAt;
         },
       },
-      async (m: ConsumedMessage, context) => {
+      (m: ConsumedMessage, context) => {
         const token = {};
         inFlight.set(token, { m, since: Date.now() });
+        let result: ReturnType<MessageHandler>;
         try {
-          await mod.handler(m, context);
-          healthy();
-        } finally {
+          result = mod.handler(m, context);
+        } catch (e) {
           inFlight.delete(token);
+          throw e;
         }
+        if (!result || typeof (result as Promise<void>).then !== 'function') {
+          // a synchronous handler stays synchronous (the engine's fast path needs no promise)
+          inFlight.delete(token);
+          healthy();
+          return;
+        }
+        return (result as Promise<void>).then(
+          () => {
+            inFlight.delete(token);
+            healthy();
+          },
+          (e: unknown) => {
+            inFlight.delete(token);
+            throw e;
+          },
+        );
       },
     );
     options.onSubscribed?.(sub);
