@@ -40,6 +40,13 @@ export const kinesisConfigSchema = z
     produceBackoffMs: z.number().int().positive().default(100),
     /** Shortest time between two GetRecords calls on one shard when it has nothing new (AWS: 5 calls/s/shard). @default 200 */
     pollIntervalMs: z.number().int().positive().max(60_000).default(200),
+    /**
+     * Read-ahead bound in bytes per shard: fetching pauses while the records fetched but not yet handled hold
+     * about this many bytes (estimated from the average record size seen so far; the first call of a shard
+     * fetches at most 10 records to learn it). Bounds memory with a slow handler whatever the record size.
+     * @default 16777216 (16 MiB)
+     */
+    maxBufferedBytesPerShard: z.number().int().min(1024).default(16 * MiB),
     /** Records per GetRecords call. @default 1000 */
     getRecordsLimit: z.number().int().min(1).max(10_000).default(1000),
     /** Lease failover time when `subscribe` gives no `sessionTimeoutMs`, in ms (KCL `failoverTimeMillis`). @default 10000 */

@@ -301,15 +301,22 @@ export class KinesisSubscription implements Subscription {
     let iterator = await this.getIterator(h, lease, last);
     let ended = false;
     let failures = 0;
+    // byte-bounded read-ahead: records held ≈ buffered × average record size (learned from the first, small call)
+    let recordBytes = 0;
+    let recordCount = 0;
+    const countLimit = () =>
+      recordCount === 0
+        ? Math.min(maxBuffered, 10)
+        : Math.min(maxBuffered, Math.max(1, Math.floor(config.maxBufferedBytesPerShard / (recordBytes / recordCount))));
     while (!signal.aborted && iterator) {
-      await processor.waitForSpace(maxBuffered);
+      await processor.waitForSpace(countLimit());
       if (signal.aborted) break;
       let res: GetRecordsCommandOutput;
       try {
         res = await this.host.kinesis.send(
           new GetRecordsCommand({
             ShardIterator: iterator,
-            Limit: Math.max(1, Math.min(config.getRecordsLimit, maxBuffered - processor.buffered)),
+            Limit: Math.max(1, Math.min(config.getRecordsLimit, countLimit() - processor.buffered)),
           }),
         );
         failures = 0;
@@ -326,6 +333,8 @@ export class KinesisSubscription implements Subscription {
       }
       const records = res.Records ?? [];
       if (records.length > 0) {
+        for (const r of records) recordBytes += (r.Data?.byteLength ?? 0) + (r.PartitionKey?.length ?? 0);
+        recordCount += records.length;
         processor.enqueue(records.map((r) => this.toMessage(h, r)));
         last = records[records.length - 1]?.SequenceNumber ?? last;
       }
