@@ -5,7 +5,7 @@
  * The records fetched are counted on the wire, in the GetRecords responses moto returns.
  */
 import './env.js';
-import { parseUri, type StreamClient } from '@speedlayer/core';
+import { parseUri } from '@speedlayer/core';
 import { deferred, uniqueName, waitFor } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { fastConfig, motoUri } from './env.js';
 import { FaultInjectingHandler } from './fault-injection.js';
 
 describePeer('moto', 'aws-kinesis-ecs/stream read-ahead on moto', (moto) => {
-  const clients: StreamClient[] = [];
+  const clients: { close(): Promise<void> }[] = [];
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
   }, 30_000);
