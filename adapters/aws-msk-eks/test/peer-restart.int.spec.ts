@@ -106,7 +106,9 @@ describePeer('kafka', 'kafka peer: peers down / peers up keeps the data (private
     clients.pop();
 
     // the operator's restart
-    expect(await peersDown(['kafka'])).toEqual(['kafka']);
+    const downLog: string[] = [];
+    expect(await peersDown(['kafka'], { log: (l) => downLog.push(l) })).toEqual(['kafka']);
+    expect(downLog.join('\n')).toMatch(/kafka: stopping .*; data kept: log dirs, cluster id/);
     expect((await peersReport()).rows.find((r) => r.name === 'kafka')?.state).toBe('stopped');
     const up2 = await peersUp(['kafka']);
     expect(up2.started).toEqual(['kafka']);

@@ -316,7 +316,12 @@ export async function peersDown(names?: readonly string[], options: PeersDownOpt
     for (const name of [...wanted].reverse()) {
       const record = state.peers[name];
       if (!record) continue;
-      if (record.processes.length > 0) log(`${name}: stopping (process groups ${record.processes.map((p) => p.pid).join(', ')})`);
+      if (record.processes.length > 0) {
+        const { data } = PEERS[name];
+        log(
+          `${name}: stopping (process groups ${record.processes.map((p) => p.pid).join(', ')}); ${data.kept ? 'data kept' : 'data NOT kept'}: ${data.note}`,
+        );
+      }
       await stopRecord(record);
       delete state.peers[name];
       await writeState(state);
