@@ -95,12 +95,35 @@ const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
  */
 export function summaryTable(report: BenchReport): string {
   const t = report.targets;
-  if (!t.some((o) => o.overhead || o.cost)) return '';
+  if (!t.some((o) => o.overhead || o.cost || o.sweep?.raw)) return '';
   const lines = [
     '| target | stream | speedlayer publish (msg/s) | raw client | raw publish (msg/s) | publish ratio | consume ratio | publish p99 Δ (ms) | end-to-end p99 Δ (ms) | USD per million msgs | USD per GB |',
     '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const o of t) {
+    if (o.sweep?.raw) {
+      // --rates / --sweep with --overhead: the highest sustained rates stand in for the averages.
+      const rate = (r: number | null) => (r === null ? 'none sustained' : num(r, 0));
+      lines.push(
+        `| ${[
+          o.target ?? '?',
+          `\`${o.stream.replace(/\?.*/, '')}\``,
+          `${rate(o.sweep.speedlayer.maxSustainedRate)} (highest sustained)`,
+          o.sweep.raw.client,
+          `${rate(o.sweep.raw.maxSustainedRate)} (highest sustained)`,
+          o.sweep.maxSustainedRatio !== undefined ? num(o.sweep.maxSustainedRatio, 3) : '-',
+          '-',
+          '-',
+          '-',
+          ...(o.cost && !('done' in o.cost) && o.cost.feasible
+            ? [usd(o.cost.perMillionMessagesUsd), usd(o.cost.perGbUsd)]
+            : ['-', '-']),
+        ]
+          .map(esc)
+          .join(' | ')} |`,
+      );
+      continue;
+    }
     const ov = o.overhead?.done ? o.overhead : undefined;
     const c = o.cost && !('done' in o.cost) && o.cost.feasible ? o.cost : undefined;
     const sign = (n: number) => `${n >= 0 ? '+' : ''}${num(n, 2)}`;

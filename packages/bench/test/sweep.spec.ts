@@ -177,8 +177,18 @@ describe('bench/report: sweep and summary', () => {
     expect(html).toContain('data-series="aws-msk-eks raw-kafkajs" data-points="2"');
   });
 
+  it('gives the highest sustained rates and their ratio in the summary when both clients were swept', () => {
+    const md = summaryTable({
+      ...report,
+      targets: report.targets.map((t) => ({ ...t, overhead: { done: false, reason: 'swept' } })),
+    });
+    expect(md).toContain(
+      '| aws-msk-eks | `kafka://127.0.0.1:9092` | 2,000 (highest sustained) | raw-kafkajs | 4,000 (highest sustained) | 0.5 |',
+    );
+  });
+
   it('has no summary table without --overhead or --with-cost, and marks a failed target in it otherwise', () => {
-    expect(summaryTable(report)).toBe('');
+    expect(summaryTable({ ...report, targets: report.targets.filter((t) => !t.sweep) })).toBe('');
     const withOverhead: BenchReport = {
       ...report,
       targets: [...report.targets, { stream: 'pubsub://p-123456', overhead: { done: false, reason: 'stopped' } }],
