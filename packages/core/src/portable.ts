@@ -18,14 +18,7 @@ import type { StreamCapabilities } from './capabilities.js';
 import { fieldIssues, z } from './config.js';
 import type { DriverProducer, StreamDriver, StreamLimits } from './driver.js';
 import { limitsOf } from './driver.js';
-import {
-  ClosedError,
-  describeError,
-  isSpeedlayerError,
-  TimeoutError,
-  UnsupportedError,
-  ValidationError,
-} from './errors.js';
+import { ClosedError, describeError, isSpeedlayerError, TimeoutError, UnsupportedError, ValidationError } from './errors.js';
 import type { ConsumedMessage, ProducerRecord, RecordMetadata } from './message.js';
 import { activeMiddleware, composeHandle, composeSend, type Middleware, type SendCall, type SendNext } from './middleware.js';
 import type {

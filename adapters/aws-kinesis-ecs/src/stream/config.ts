@@ -46,7 +46,11 @@ export const kinesisConfigSchema = z
      * fetches at most 10 records to learn it). Bounds memory with a slow handler whatever the record size.
      * @default 16777216 (16 MiB)
      */
-    maxBufferedBytesPerShard: z.number().int().min(1024).default(16 * MiB),
+    maxBufferedBytesPerShard: z
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * MiB),
     /** Records per GetRecords call. @default 1000 */
     getRecordsLimit: z.number().int().min(1).max(10_000).default(1000),
     /** Lease failover time when `subscribe` gives no `sessionTimeoutMs`, in ms (KCL `failoverTimeMillis`). @default 10000 */

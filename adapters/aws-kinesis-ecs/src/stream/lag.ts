@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
   GetRecordsCommand,
@@ -12,7 +14,6 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PartitionLag } from '@speedlayer/core';
 import { classifyAwsError } from './errors.js';
 import { type Lease, LeaseTable, Sentinel } from './leases.js';
@@ -61,7 +62,9 @@ export async function kinesisLag(
         new GetShardIteratorCommand({
           StreamName: stream,
           ShardId: shard.shardId,
-          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
         }),
       );
       iterator = res.ShardIterator;
