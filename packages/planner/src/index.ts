@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export * from './access.js';
 export * from './compare.js';
 export * from './engine.js';
 export * from './helpers.js';

@@ -31,7 +31,7 @@ export interface WorkloadLoad {
   readonly monthlyBytesIn: number;
   /** Bytes held at any time for the retention window (sustained rate x retention). */
   readonly retainedBytes: number;
-  /** Consumer group names (`<name>-g1`, ...). */
+  /** Consumer group names: the groups of `access.consumers` first, then `<name>-g1`, ... up to `consumerGroups`. */
   readonly groups: readonly string[];
 }
 
@@ -60,8 +60,18 @@ export function deriveLoad(w: Workload): WorkloadLoad {
     monthlyRecords: sustained * SECONDS_PER_MONTH,
     monthlyBytesIn: sustained * bytes * SECONDS_PER_MONTH,
     retainedBytes: sustained * bytes * w.retentionHours * 3600,
-    groups: Array.from({ length: w.consumerGroups }, (_, i) => `${w.name}-g${i + 1}`),
+    groups: groupNames(w),
   };
+}
+
+/** The named groups of `access.consumers`, then generated `<name>-gN` names (skipping taken ones) up to `consumerGroups`. */
+function groupNames(w: Workload): string[] {
+  const out = (w.access?.consumers ?? []).map((c) => c.group);
+  for (let i = 1; out.length < w.consumerGroups; i++) {
+    const g = `${w.name}-g${i}`;
+    if (!out.includes(g)) out.push(g);
+  }
+  return out;
 }
 
 /** Bytes per second as MiB/s. */

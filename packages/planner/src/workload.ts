@@ -19,6 +19,101 @@ const positiveInt = (what: string) =>
     .int('must be a whole number')
     .refine((n) => n > 0, 'must be greater than 0');
 
+/**
+ * A principal's name: 1-32 characters, lower-case letters, digits and "-", starting with a letter and not ending
+ * with "-". It becomes `User:<principal>` in Kafka ACLs and part of identity names (IAM roles, managed
+ * identities, service accounts, KafkaUsers), so it is kept to what every target accepts.
+ */
+export const PRINCIPAL_PATTERN = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/**
+ * A consumer group's name: 2-50 characters, lower-case letters, digits, ".", "_" and "-", starting with a letter
+ * and ending with a letter or digit (the intersection of Kafka group ids, Event Hubs consumer groups, Pub/Sub
+ * subscription ids and DynamoDB lease-table names).
+ */
+export const GROUP_PATTERN = /^[a-z][a-z0-9._-]{0,48}[a-z0-9]$/;
+
+const principalName = z
+  .string({ error: (i) => (i.input === undefined ? 'required: a principal name' : 'must be a string') })
+  .regex(PRINCIPAL_PATTERN, 'must be 1-32 characters: lower-case letters, digits and "-", starting with a letter');
+
+/** Zod schema of the `access` block: who may produce to the workload's topic and who may consume it, in which group. */
+export const accessSchema = z
+  .strictObject(
+    {
+      /** Principals allowed to write to the topic. @default [] */
+      producers: z
+        .array(z.strictObject({ principal: principalName }, { error: 'must be an object { principal }' }), {
+          error: 'must be a list of { principal }',
+        })
+        .default([]),
+      /** Principals allowed to read the topic, each in its own consumer group. @default [] */
+      consumers: z
+        .array(
+          z.strictObject(
+            {
+              principal: principalName,
+              /** The consumer group it reads in. @default the principal's name */
+              group: z
+                .string({ error: 'must be a string' })
+                .regex(
+                  GROUP_PATTERN,
+                  'must be 2-50 characters: lower-case letters, digits, ".", "_" and "-", starting with a letter and ending with a letter or digit',
+                )
+                .optional(),
+            },
+            { error: 'must be an object { principal, group }' },
+          ),
+          { error: 'must be a list of { principal, group }' },
+        )
+        .default([]),
+    },
+    { error: 'must be an object { producers, consumers }' },
+  )
+  .superRefine((a, ctx) => {
+    const seen = (list: readonly { principal: string }[], key: 'producers' | 'consumers') => {
+      const first = new Map<string, number>();
+      list.forEach((e, i) => {
+        const at = first.get(e.principal);
+        if (at === undefined) first.set(e.principal, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, i, 'principal'],
+            message: `duplicate principal "${e.principal}" (already at ${key}[${at}])`,
+          });
+      });
+    };
+    seen(a.producers, 'producers');
+    seen(a.consumers, 'consumers');
+    const groups = new Map<string, number>();
+    a.consumers.forEach((c, i) => {
+      const g = c.group ?? c.principal;
+      const at = groups.get(g);
+      if (at === undefined) groups.set(g, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['consumers', i, 'group'],
+          message: `group "${g}" is already read by consumers[${at}]; one principal per group`,
+        });
+    });
+  })
+  .transform(
+    (a): Access => ({
+      producers: a.producers.map((p) => ({ principal: p.principal })),
+      consumers: a.consumers.map((c) => ({ principal: c.principal, group: c.group ?? c.principal })),
+    }),
+  );
+
+/** Who may produce to a workload's topic and who may consume it (validated, defaults applied). */
+export interface Access {
+  /** Principals that write to the topic. */
+  readonly producers: readonly { readonly principal: string }[];
+  /** Principals that read the topic, each in its own consumer group. */
+  readonly consumers: readonly { readonly principal: string; readonly group: string }[];
+}
+
 /** Zod schema of a workload file. Unknown fields are rejected so typos do not pass silently. */
 export const workloadSchema = z
   .strictObject({
@@ -47,12 +142,15 @@ export const workloadSchema = z
           i.input === undefined ? 'required: { recordsPerSecond, avgRecordBytes, peakFactor }' : 'must be an object',
       },
     ),
-    /** Independent consumer groups; each reads everything. @default 1 */
+    /**
+     * Independent consumer groups; each reads everything. At least the number of `access.consumers`.
+     * @default the number of `access.consumers`, or 1
+     */
     consumerGroups: z
       .number({ error: 'must be a whole number >= 1' })
       .int('must be a whole number')
       .refine((n) => n >= 1, 'must be >= 1')
-      .default(1),
+      .optional(),
     /** Consumer-side processing cost. */
     processing: z.strictObject(
       {
@@ -100,8 +198,21 @@ export const workloadSchema = z
      * validates its own entry; see the target's README.
      */
     targets: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /**
+     * Access as code: the principals that may produce and consume. Every target's plan turns it into
+     * least-privilege grants; absent, plans grant only the workers they deploy.
+     */
+    access: accessSchema.optional(),
   })
   .superRefine((w, ctx) => {
+    const consumers = w.access?.consumers.length ?? 0;
+    if (w.consumerGroups !== undefined && w.consumerGroups < consumers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consumerGroups'],
+        message: `must be >= the ${consumers} consumers named in access.consumers (got ${w.consumerGroups})`,
+      });
+    }
     if (w.maxRecordBytes !== undefined && w.maxRecordBytes < w.ingress.avgRecordBytes) {
       ctx.addIssue({
         code: 'custom',
@@ -115,9 +226,11 @@ export const workloadSchema = z
 export type WorkloadInput = z.input<typeof workloadSchema>;
 
 /** A validated workload with defaults applied. */
-export interface Workload extends Omit<z.output<typeof workloadSchema>, 'maxRecordBytes'> {
+export interface Workload extends Omit<z.output<typeof workloadSchema>, 'maxRecordBytes' | 'consumerGroups'> {
   /** Largest record in bytes (defaults to `ingress.avgRecordBytes`). */
   maxRecordBytes: number;
+  /** Independent consumer groups (defaults to the number of `access.consumers`, or 1). */
+  consumerGroups: number;
 }
 
 /** A workload file that failed validation; `issues` lists every field at fault. */
@@ -146,7 +259,11 @@ export function validateWorkload(input: unknown, source?: string): Workload {
   const result = workloadSchema.safeParse(input, { reportInput: true });
   if (!result.success) throw new WorkloadValidationError(issuesOf(result.error), source);
   const w = result.data;
-  return { ...w, maxRecordBytes: w.maxRecordBytes ?? w.ingress.avgRecordBytes };
+  return {
+    ...w,
+    maxRecordBytes: w.maxRecordBytes ?? w.ingress.avgRecordBytes,
+    consumerGroups: w.consumerGroups ?? Math.max(1, w.access?.consumers.length ?? 0),
+  };
 }
 
 /**
