@@ -170,7 +170,7 @@ export function sendModeTable(results: readonly SendModeResult[]): string {
   for (const r of results) {
     for (const run of r.runs) {
       lines.push(
-        `| ${r.target} | ${run.mode} | ${run.concurrency} | ${run.recordsPerCall} | ${Math.round(run.median).toLocaleString('en-US')} | ${run.ratio.toFixed(2)} | ${run.mode === 'batched' ? '' : `${r.loneSend.p50.toFixed(2)} / ${r.loneSend.p99.toFixed(2)}`} |`,
+        `| ${r.uri.split(':')[0]} (${r.target}) | ${run.mode} | ${run.concurrency} | ${run.recordsPerCall} | ${Math.round(run.median).toLocaleString('en-US')} | ${run.ratio.toFixed(2)} | ${run.mode === 'batched' ? '' : `${r.loneSend.p50.toFixed(2)} / ${r.loneSend.p99.toFixed(2)}`} |`,
       );
     }
   }
