@@ -7,7 +7,7 @@
  */
 
 import type { DriverProducer } from './driver.js';
-import { describeError, isSpeedlayerError } from './errors.js';
+import { DeadLetterError, describeError, isSpeedlayerError } from './errors.js';
 import { type ConsumedMessage, DeadLetterHeaders, type Headers } from './message.js';
 import { backoffDelay, sleep } from './retry.js';
 import type { BackoffOptions, HandlerContext, MessageHandler, StreamAdmin, SubscriptionStats } from './stream.js';
@@ -33,8 +33,15 @@ export interface PartitionProcessorOptions {
   backoff?: BackoffOptions;
   /** Messages in flight at once (serial per key). @default 1 */
   concurrency?: number;
-  /** Publishes a message that failed every attempt; must throw if it could not (it is retried, never skipped). */
+  /**
+   * Publishes a message that failed every attempt; must throw if it could not. A retriable failure is tried again
+   * up to `deadLetterAttempts` times; then (or at once for a non-retriable one) the partition stops: a
+   * {@link DeadLetterError} goes to `onError`, `stats.deadLetterFailures` counts it, and nothing after the message
+   * is handled or checkpointed until the subscription restarts. The message is never skipped.
+   */
   deadLetter: (message: ConsumedMessage, error: unknown, attempts: number) => Promise<void>;
+  /** Attempts to publish one dead letter before the partition stops. @default 10 */
+  deadLetterAttempts?: number;
   /** Writes a checkpoint covering `message` and everything before it in this partition. */
   commit: (message: ConsumedMessage) => Promise<void>;
   /**
@@ -499,22 +506,43 @@ export class PartitionProcessor {
       }
     }
     // Every attempt failed: publish to the dead-letter topic; never skip without it.
-    for (let attempt = 1; ; attempt++) {
+    const limit = this.options.deadLetterAttempts ?? DEFAULT_DEAD_LETTER_ATTEMPTS;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= limit; attempt++) {
       try {
         await this.options.deadLetter(message, lastError, attempts);
         stats.deadLettered++;
         return true;
       } catch (e) {
-        this.options.onError?.(e);
+        failure = e;
         if (this.stopped) return false;
-        await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), this.abort.signal);
+        if (isPermanent(e)) break; // the same dead letter cannot succeed on a retry (too large, bad name, denied)
+        this.options.onError?.(e);
+        if (attempt < limit) await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), this.abort.signal);
         if (this.stopped) return false;
       }
     }
+    // The dead letter cannot be published: stop this partition (explicit policy; never a silent loop or drop).
+    stats.deadLetterFailures = (stats.deadLetterFailures ?? 0) + 1;
+    const where = `${message.topic}/${message.partition}@${message.position}`;
+    this.options.onError?.(
+      new DeadLetterError(
+        `dead letter of ${where} (group ${this.options.group}) could not be published: ${describeError(failure)}; the partition is stopped until the subscription restarts (nothing after it is handled or checkpointed)`,
+        { topic: message.topic, partition: message.partition, position: message.position, policy: 'stop', cause: failure },
+      ),
+    );
+    await new Promise<void>((resolve) => {
+      if (this.abort.signal.aborted) resolve();
+      else this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return false;
   }
 }
 
+/** Attempts to publish one dead letter before the partition stops. */
+export const DEFAULT_DEAD_LETTER_ATTEMPTS = 10;
+
 /** Fresh zeroed counters. */
 export function newStats(): SubscriptionStats {
-  return { handled: 0, failures: 0, deadLettered: 0, commits: 0 };
+  return { handled: 0, failures: 0, deadLettered: 0, commits: 0, deadLetterFailures: 0 };
 }

@@ -210,6 +210,40 @@ export class StorageError extends SpeedlayerError {
   }
 }
 
+/** Where a {@link DeadLetterError} happened and what the consumer did next. */
+export interface DeadLetterErrorOptions extends SpeedlayerErrorOptions {
+  topic: string;
+  partition: number;
+  position: string;
+  /** `stop`: the partition stopped; `park`: the message was kept aside and the partition moved on (local). */
+  policy: 'stop' | 'park';
+}
+
+/**
+ * A message failed its handler and its dead letter could not be published either (after bounded attempts, or at
+ * once when the failure is not retriable). Reported to `onError` and the log; what happened next is `policy`.
+ * Not retriable.
+ */
+export class DeadLetterError extends SpeedlayerError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly position: string;
+  readonly policy: 'stop' | 'park';
+  constructor(message: string, options: DeadLetterErrorOptions) {
+    const { cause } = options;
+    super(isSpeedlayerError(cause) ? cause.kind : 'internal', message, {
+      ...options,
+      retriable: false,
+      field: options.field ?? 'deadLetterTopic',
+    });
+    this.name = 'DeadLetterError';
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.position = options.position;
+    this.policy = options.policy;
+  }
+}
+
 /** Removes anything that looks like a secret from a string before it goes into a message or log. */
 export function redact(text: string): string {
   return text

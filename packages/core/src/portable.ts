@@ -393,7 +393,7 @@ export class PortableSubscription implements Subscription {
   }
 
   stats(): SubscriptionStats {
-    return this.inner?.stats() ?? { handled: 0, failures: 0, deadLettered: 0, commits: 0 };
+    return this.inner?.stats() ?? { handled: 0, failures: 0, deadLettered: 0, commits: 0, deadLetterFailures: 0 };
   }
 
   /** Handlers running now: where each message is and how long it has run. */

@@ -174,6 +174,11 @@ export interface SubscriptionStats {
   deadLettered: number;
   /** Checkpoints written. */
   commits: number;
+  /**
+   * Messages whose dead letter could not be published after its attempts: each stopped its partition (or, on
+   * `local://` with `deadLetterFailure: park`, was parked). Absent on drivers that count none.
+   */
+  deadLetterFailures?: number;
 }
 
 /** A running consumer group member. */

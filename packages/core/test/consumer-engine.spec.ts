@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConnectionError,
   type ConsumedMessage,
+  DeadLetterError,
   DeadLetterHeaders,
   DeadLetterSink,
   deadLetterHeaders,
+  MessageTooLargeError,
   newStats,
   PartitionProcessor,
   type Producer,
@@ -130,6 +133,70 @@ describe('core/consumer-engine', () => {
     await p.idle();
     expect(dead).toEqual(['0']);
     expect(commits).toEqual(['0']);
+  });
+
+  it('stops the partition after bounded dead-letter attempts: typed error reported, counted, nothing skipped', async () => {
+    let tries = 0;
+    const errors: unknown[] = [];
+    const handled: string[] = [];
+    const stats = newStats();
+    const { p, commits } = processor(
+      (m) => {
+        if (m.position === '1') throw new Error('always');
+        handled.push(m.position);
+      },
+      {
+        maxAttempts: 1,
+        deadLetterAttempts: 3,
+        stats,
+        onError: (e) => errors.push(e),
+        deadLetter: async () => {
+          tries++;
+          throw new ConnectionError('dlq down', { retriable: true });
+        },
+      },
+    );
+    p.enqueue([msg(0), msg(1), msg(2)]);
+    const deadline = Date.now() + 5000;
+    while (stats.deadLetterFailures === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tries).toBe(3);
+    expect(stats.deadLetterFailures).toBe(1);
+    expect(handled).toEqual(['0']); // message 2 waits behind the stopped one
+    expect(commits).toEqual(['0']);
+    const failure = errors.at(-1);
+    expect(failure).toBeInstanceOf(DeadLetterError);
+    expect(failure).toMatchObject({ policy: 'stop', partition: 0, position: '1', retriable: false });
+    expect(String((failure as Error).message)).toMatch(/t\/0@1 .*partition is stopped/);
+    await p.stop(); // close is not wedged by the stopped partition
+    expect(commits).toEqual(['0']);
+  });
+
+  it('does not retry a dead letter that failed for a non-retriable reason', async () => {
+    let tries = 0;
+    const errors: unknown[] = [];
+    const stats = newStats();
+    const { p } = processor(
+      () => {
+        throw new Error('always');
+      },
+      {
+        maxAttempts: 1,
+        stats,
+        onError: (e) => errors.push(e),
+        deadLetter: async () => {
+          tries++;
+          throw new MessageTooLargeError(0, 2_000_000, 1_000_000);
+        },
+      },
+    );
+    p.enqueue([msg(0)]);
+    const deadline = Date.now() + 5000;
+    while (stats.deadLetterFailures === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(tries).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as DeadLetterError).cause).toBeInstanceOf(MessageTooLargeError);
+    await p.stop();
   });
 
   it('stop leaves a message that is waiting for a retry uncommitted', async () => {
