@@ -46,6 +46,8 @@ export interface StreamCapabilities {
   maxBatchBytes?: number;
   /** Largest number of headers per record, if capped. */
   maxHeaders?: number;
+  /** Most partitions (shards) per topic, if the target caps it (e.g. Event Hubs Standard: 32). */
+  maxPartitions?: number;
   /** Several OS processes can share one topic and group. */
   multiProcess: boolean;
   /** Data survives the process that wrote it. */

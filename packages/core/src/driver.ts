@@ -103,6 +103,8 @@ export interface StreamLimits {
   maxBatchBytes: number;
   /** Most headers per record, if capped. */
   maxHeaders?: number;
+  /** Most partitions (shards) one topic may have on this target, if capped; checked before any request. */
+  maxPartitions?: number;
 }
 
 /** Records per batch when the target declares no cap. */
@@ -125,5 +127,6 @@ export function limitsOf(caps: StreamCapabilities): StreamLimits {
     maxBatchRecords: caps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
     maxBatchBytes,
     ...(caps.maxHeaders !== undefined ? { maxHeaders: caps.maxHeaders } : {}),
+    ...(caps.maxPartitions !== undefined ? { maxPartitions: caps.maxPartitions } : {}),
   };
 }

@@ -123,10 +123,25 @@ export class PortableStreamClient implements StreamClient {
       return (...args: A): Promise<R> => (this.closed ? Promise.reject(new ClosedError('stream client')) : fn(...args));
     };
     const a = driver.admin;
+    const maxPartitions = this.limits.maxPartitions;
+    const checkPartitions = (partitions: number | undefined, field: string): void => {
+      if (maxPartitions !== undefined && partitions !== undefined && partitions > maxPartitions) {
+        throw new ValidationError(`${field}: ${this.target} allows at most ${maxPartitions} partitions per topic (got ${partitions})`, {
+          field,
+          target: this.target,
+        });
+      }
+    };
     this.admin = {
-      ensureTopic: guard((topic, options) => a.ensureTopic(topic, options)),
+      ensureTopic: guard(async (topic, options) => {
+        checkPartitions(options?.partitions, 'partitions');
+        return a.ensureTopic(topic, options);
+      }),
       describeTopic: guard((topic) => a.describeTopic(topic)),
-      growPartitions: guard((topic, partitions) => a.growPartitions(topic, partitions)),
+      growPartitions: guard(async (topic, partitions) => {
+        checkPartitions(partitions, 'partitions');
+        return a.growPartitions(topic, partitions);
+      }),
       deleteTopic: guard((topic) => a.deleteTopic(topic)),
       listTopics: guard(() => a.listTopics()),
     };

@@ -5,6 +5,7 @@ import {
   handlerTimeout,
   isSpeedlayerError,
   type Middleware,
+  PortableStreamClient,
   type PortableProducer,
   type ProducerRecord,
   type RecordMetadata,
@@ -296,5 +297,23 @@ describe('core/portable: the client connect() returns', () => {
     expect(calls).toBe(3);
     expect(isSpeedlayerError(new TimeoutError('x'))).toBe(true);
     await Promise.all([c.close(), c2.close()]);
+  });
+
+  it('refuses more partitions than the target allows before any request, naming the field', async () => {
+    const c = await connect(`memory://portable-maxparts-${Date.now()}`);
+    const inner = (c as PortableStreamClient).driverInstance;
+    const capped = new PortableStreamClient(
+      Object.assign(Object.create(inner) as typeof inner, { capabilities: { ...inner.capabilities, maxPartitions: 8 } }),
+    );
+    expect(capped.limits.maxPartitions).toBe(8);
+    const err = await capped.admin.ensureTopic('too-many', { partitions: 9 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({ field: 'partitions', retriable: false });
+    expect(String((err as Error).message)).toMatch(/at most 8 partitions.*got 9/);
+    expect((await c.admin.listTopics()).includes('too-many')).toBe(false); // nothing was created
+    await capped.admin.ensureTopic('eight', { partitions: 8 });
+    await expect(capped.admin.growPartitions('eight', 9)).rejects.toMatchObject({ field: 'partitions' });
+    expect((await c.admin.describeTopic('eight')).partitions).toBe(8);
+    await c.close();
   });
 });
