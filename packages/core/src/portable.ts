@@ -126,10 +126,13 @@ export class PortableStreamClient implements StreamClient {
     const maxPartitions = this.limits.maxPartitions;
     const checkPartitions = (partitions: number | undefined, field: string): void => {
       if (maxPartitions !== undefined && partitions !== undefined && partitions > maxPartitions) {
-        throw new ValidationError(`${field}: ${this.target} allows at most ${maxPartitions} partitions per topic (got ${partitions})`, {
-          field,
-          target: this.target,
-        });
+        throw new ValidationError(
+          `${field}: ${this.target} allows at most ${maxPartitions} partitions per topic (got ${partitions})`,
+          {
+            field,
+            target: this.target,
+          },
+        );
       }
     };
     this.admin = {
