@@ -1,5 +1,6 @@
 /**
- * The `kafka://` and `msk://` stream client on kafkajs.
+ * The shared Kafka stream driver on kafkajs: `kafka://`, and through a {@link KafkaDialect} every Kafka-protocol
+ * target (`msk://`, `eventhubs+kafka://`, ...).
  *
  * - Producer: kafkajs idempotent producer (acks=all); partitions chosen here with the Java client's murmur2 so every
  *   record's offset is known; batches are split per partition below `message.max.bytes`, in order.
@@ -64,10 +65,11 @@ import {
 } from 'kafkajs';
 import { type KafkaConfig, RECORD_OVERHEAD_BYTES, resolveKafkaConfig, TARGET } from './config.js';
 import { type ResolvedConnection, resolveConnection } from './connection.js';
+import type { KafkaDialect } from './dialect.js';
 import { mapKafkaError } from './errors.js';
 import { partitionForKey } from './partitioner.js';
 
-/** What the Kafka / MSK target can do. */
+/** What a Kafka cluster can do. */
 export function kafkaCapabilities(config: KafkaConfig): StreamCapabilities {
   return {
     nativeHeaders: true,
@@ -113,9 +115,9 @@ function kafkaJsLogCreator(logger: Logger) {
     };
 }
 
-/** The Kafka / MSK stream client. Create with {@link createKafkaStreamClient} or `connect('kafka://…')`. */
+/** The Kafka stream driver. Create with {@link createKafkaStreamClient} or `connect('kafka://…')`. */
 export class KafkaStreamClient implements StreamDriver {
-  readonly target = TARGET;
+  readonly target: string;
   readonly capabilities: StreamCapabilities;
   readonly admin: KafkaAdmin;
   /** Bootstrap brokers, `host:port`. */
@@ -139,7 +141,9 @@ export class KafkaStreamClient implements StreamDriver {
     readonly logger: Logger,
     adminClient: Admin,
     kafka: Kafka,
+    target: string = TARGET,
   ) {
+    this.target = target;
     this.brokers = [...connection.brokers];
     this.security = connection.security;
     this.#kafka = kafka;
@@ -160,12 +164,12 @@ export class KafkaStreamClient implements StreamDriver {
 
   /** Throws `ClosedError` after close. */
   check(what = 'stream client'): void {
-    if (this.closed) throw new ClosedError(what, { target: TARGET });
+    if (this.closed) throw new ClosedError(what, { target: this.target });
   }
 
   /** Maps a vendor error with this client's brokers. */
   error(e: unknown, op: string, topic?: string) {
-    return mapKafkaError(e, { op, brokers: this.brokers, ...(topic !== undefined ? { topic } : {}) });
+    return mapKafkaError(e, { op, brokers: this.brokers, target: this.target, ...(topic !== undefined ? { topic } : {}) });
   }
 
   /** Partition count of a topic, cached for `metadataMaxAgeMs`. @throws `NotFoundError`. */
@@ -193,12 +197,13 @@ export class KafkaStreamClient implements StreamDriver {
     this.check();
     validateTopicName(options.topic);
     if (typeof options.group !== 'string' || options.group.trim() === '') {
-      throw new ConfigError('group must be a non-empty string', { field: 'group', target: TARGET });
+      throw new ConfigError('group must be a non-empty string', { field: 'group', target: this.target });
     }
-    if (typeof handler !== 'function') throw new ConfigError('handler must be a function', { field: 'handler', target: TARGET });
+    if (typeof handler !== 'function')
+      throw new ConfigError('handler must be a function', { field: 'handler', target: this.target });
     const start = options.startFrom ?? 'earliest';
     if (typeof start === 'object' && (typeof start.timestamp !== 'number' || !Number.isFinite(start.timestamp))) {
-      throw new ConfigError('startFrom.timestamp must be epoch milliseconds', { field: 'startFrom', target: TARGET });
+      throw new ConfigError('startFrom.timestamp must be epoch milliseconds', { field: 'startFrom', target: this.target });
     }
     if (options.sessionTimeoutMs !== undefined) validatePositiveInt(options.sessionTimeoutMs, 'sessionTimeoutMs');
     await this.partitionCount(options.topic, true); // NotFoundError for a missing topic
@@ -352,7 +357,7 @@ export class KafkaAdmin implements StreamAdmin {
     if (partitions < current) {
       throw new ValidationError(
         `partitions: topic ${topic} has ${current} partitions; Kafka partitions only grow, so ${partitions} is refused`,
-        { field: 'partitions', target: TARGET },
+        { field: 'partitions', target: this.client.target },
       );
     }
     if (partitions > current) {
@@ -443,15 +448,17 @@ export class KafkaProducer implements Producer {
   }
 
   async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.closed) throw new ClosedError('producer', { target: TARGET });
+    if (this.closed) throw new ClosedError('producer', { target: this.client.target });
     this.client.check();
     validateTopicName(topic);
     const limit = this.client.config.messageMaxBytes - BATCH_HEADER_BYTES;
     const sizes: number[] = [];
-    const list = validateBatch(records, this.client.capabilities, TARGET, (r, i) => {
+    const list = validateBatch(records, this.client.capabilities, this.client.target, (r, i) => {
       const framed = framedBytes(r);
       if (framed > limit)
-        throw new MessageTooLargeError(i, framed + BATCH_HEADER_BYTES, this.client.config.messageMaxBytes, { target: TARGET });
+        throw new MessageTooLargeError(i, framed + BATCH_HEADER_BYTES, this.client.config.messageMaxBytes, {
+          target: this.client.target,
+        });
       sizes[i] = framed;
     });
     if (list.length === 0) return [];
@@ -470,7 +477,7 @@ export class KafkaProducer implements Producer {
       if (r.partition !== undefined && r.partition >= partitions) {
         throw new ValidationError(
           `records[${i}].partition is ${r.partition} but topic ${topic} has ${partitions} partitions (0-${partitions - 1}); nothing of the batch was sent`,
-          { field: `records[${i}].partition`, target: TARGET },
+          { field: `records[${i}].partition`, target: this.client.target },
         );
       }
     });
@@ -520,7 +527,7 @@ export class KafkaProducer implements Producer {
                 reject(
                   new TimeoutError(
                     `send to ${topic}: no acknowledgement within sendTimeoutMs (${sendTimeoutMs} ms); the batch may or may not have been written`,
-                    { target: TARGET, field: 'sendTimeoutMs' },
+                    { target: this.client.target, field: 'sendTimeoutMs' },
                   ),
                 ),
               sendTimeoutMs,
@@ -942,22 +949,30 @@ export class KafkaSubscription implements Subscription {
   }
 }
 
-/** Creates a client for `kafka://host:port[,host:port]` or `msk://<cluster-arn>`. */
-export async function createKafkaStreamClient(
+/**
+ * Creates a client for `kafka://host:port[,host:port]`, or for a dialect's URI (`msk://<cluster-arn>`, ...).
+ * @throws `ConfigError` (bad URI or config), `AuthError`, `ConnectionError` (unreachable, TLS).
+ */
+export async function createKafkaStreamClient<C extends KafkaConfig = KafkaConfig>(
   uri: ParsedUri,
   options: { config?: Record<string, unknown>; logger?: Logger } = {},
+  dialect?: KafkaDialect<C>,
 ): Promise<KafkaStreamClient> {
   const logger = options.logger ?? silentLogger;
-  const config = resolveKafkaConfig(uri, options.config ?? {});
-  const connection = await resolveConnection(uri, config, logger);
+  const target = dialect?.target ?? TARGET;
+  const config = resolveKafkaConfig(uri, options.config ?? {}, {
+    target,
+    ...(dialect?.schema ? { schema: dialect.schema } : {}),
+  }) as C;
+  const connection = await resolveConnection(uri, config, logger, dialect);
   const kafka = new Kafka({ ...connection.kafkajs, logLevel: logLevel.WARN, logCreator: kafkaJsLogCreator(logger) });
   const admin = kafka.admin({ retry: { retries: config.retries, initialRetryTime: config.initialRetryMs } });
   try {
     await admin.connect();
   } catch (e) {
     await admin.disconnect().catch(() => {});
-    throw mapKafkaError(e, { op: `connect (${connection.security})`, brokers: connection.brokers });
+    throw mapKafkaError(e, { op: `connect (${connection.security})`, brokers: connection.brokers, target });
   }
   logger.debug('kafka client connected', { brokers: connection.brokers, security: connection.security });
-  return new KafkaStreamClient(uri.raw, config, connection, logger, admin, kafka);
+  return new KafkaStreamClient(uri.raw, config, connection, logger, admin, kafka, target);
 }

@@ -1,23 +1,18 @@
 /**
- * Config of the Kafka / MSK stream adapter: one zod schema (also printed as JSON Schema), fed from the URI
- * query and from `connect(uri, { config })` (the config object wins). Secrets are references only
- * (`env:VAR`, `file:/path`): a literal password is refused.
+ * Config of the shared Kafka driver: one zod schema (also printed as JSON Schema), fed from the URI query and from
+ * `connect(uri, { config })` (the config object wins). Secrets are references only (`env:VAR`, `file:/path`): a
+ * literal password is refused. A Kafka-protocol target extends the schema with its own fields (MSK: `region`,
+ * `bootstrapBrokers`, the `aws-msk-iam` mechanism) and passes it in its {@link KafkaDialect}.
  *
  * @packageDocumentation
  */
-import {
-  ConfigError,
-  configJsonSchema,
-  fieldType,
-  type ParsedUri,
-  parseHostList,
-  queryValue,
-  resolveConfig,
-  z,
-} from '@speedlayer/core';
+import { configJsonSchema, fieldType, type ParsedUri, parseHostList, queryValue, resolveConfig, z } from '@speedlayer/core';
 
-/** Target id of this adapter. */
-export const TARGET = 'aws-msk-eks';
+/**
+ * Target id of a plain `kafka://` client made with this package alone. Targets built on the driver pass their own
+ * in their {@link KafkaDialect} (`kafka://` through the registry is the `aws-msk-eks` target).
+ */
+export const TARGET = 'kafka';
 
 /** The broker's default `message.max.bytes` (1 MiB + 12 bytes of batch framing). */
 export const BROKER_MESSAGE_MAX_BYTES = 1_048_588;
@@ -28,9 +23,13 @@ export const BROKER_MESSAGE_MAX_BYTES = 1_048_588;
  */
 export const RECORD_OVERHEAD_BYTES = 512;
 
-const secretRef = z.string().regex(/^(env:.+|file:.+)$/, 'must be a secret reference "env:VAR" or "file:/path", never a literal');
+/** A secret reference: `env:VAR` or `file:/path`, never a literal. */
+export const secretRef = z
+  .string()
+  .regex(/^(env:.+|file:.+)$/, 'must be a secret reference "env:VAR" or "file:/path", never a literal');
 
-const saslPassword = z.object({
+/** SASL PLAIN / SCRAM with a password by reference. */
+export const saslPassword = z.object({
   /** SASL mechanism. */
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
   /** SASL username. */
@@ -39,7 +38,8 @@ const saslPassword = z.object({
   password: secretRef,
 });
 
-const saslOauth = z.object({
+/** SASL OAUTHBEARER with a token by reference (or an unsecured development JWT). */
+export const saslOauth = z.object({
   mechanism: z.literal('oauthbearer'),
   /**
    * Bearer token by reference (`env:VAR` or `file:/path`), read again at every authentication so a rotated
@@ -55,14 +55,7 @@ const saslOauth = z.object({
   unsecuredJwtLifetimeSeconds: z.number().int().positive().default(3600),
 });
 
-const saslIam = z.object({
-  /** MSK IAM: SASL/OAUTHBEARER with a token signed by `aws-msk-iam-sasl-signer-js` from the AWS credential chain. */
-  mechanism: z.literal('aws-msk-iam'),
-  /** AWS region of the cluster. @default the region of the msk:// ARN, else AWS_REGION */
-  region: z.string().min(1).optional(),
-});
-
-/** Config of the Kafka / MSK target (`connect('kafka://…', { config })`). */
+/** Config of the Kafka driver (`connect('kafka://…', { config })`). */
 export const kafkaConfigSchema = z
   .object({
     /** Client id sent to the brokers. @default "speedlayer" */
@@ -74,7 +67,7 @@ export const kafkaConfigSchema = z
     /** TLS server name to verify, when it differs from the broker host. */
     tlsServerName: z.string().min(1).optional(),
     /** SASL authentication. */
-    sasl: z.discriminatedUnion('mechanism', [saslPassword, saslOauth, saslIam]).optional(),
+    sasl: z.discriminatedUnion('mechanism', [saslPassword, saslOauth]).optional(),
     /** Connect timeout per broker in ms. @default 3000 */
     connectionTimeoutMs: z.number().int().positive().default(3000),
     /** Request timeout in ms. @default 30000 */
@@ -95,6 +88,12 @@ export const kafkaConfigSchema = z
      * @default 1048588 (Kafka's default)
      */
     messageMaxBytes: z.number().int().min(4096).default(BROKER_MESSAGE_MAX_BYTES),
+    /**
+     * Largest produce request in bytes (all partitions of a send together), where the service limits it below
+     * Kafka's `socket.request.max.bytes` (Event Hubs: 1,046,528). A larger send goes out in several requests, in
+     * order. @default no limit beyond `messageMaxBytes` per partition
+     */
+    maxRequestBytes: z.number().int().min(4096).optional(),
     /** Idempotent producer (acks=all, one request in flight, de-duplicated retries). @default true */
     idempotent: z.boolean().default(true),
     /** Replication factor of topics created by `ensureTopic`. @default -1 (the broker's default.replication.factor) */
@@ -111,19 +110,20 @@ export const kafkaConfigSchema = z
     rebalanceTimeoutMs: z.number().int().positive().default(30_000),
     /** Shortest time between two checkpoint writes per partition, in ms. @default 200 */
     commitIntervalMs: z.number().int().nonnegative().default(200),
-    /** msk:// only: AWS region. @default the region in the cluster ARN */
-    region: z.string().min(1).optional(),
-    /** msk:// only: MSK control-plane endpoint. @default AWS_ENDPOINT_URL_KAFKA / AWS_ENDPOINT_URL / the AWS endpoint */
-    endpoint: z.string().url().optional(),
-    /** msk:// only: bootstrap brokers to use instead of calling GetBootstrapBrokers, `host:port[,host:port]`. */
-    bootstrapBrokers: z.string().min(1).optional(),
   })
   .strict();
 
 /** Input config (what callers pass). */
 export type KafkaConfigInput = z.input<typeof kafkaConfigSchema>;
-/** Resolved config (defaults applied). */
-export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
+/** A SASL mechanism the driver itself knows. */
+export type KafkaSasl = NonNullable<z.output<typeof kafkaConfigSchema>['sasl']>;
+/**
+ * Resolved config (defaults applied). `sasl` may name a mechanism a dialect adds (MSK's `aws-msk-iam`), which its
+ * {@link KafkaDialect.sasl} hook turns into kafkajs options.
+ */
+export type KafkaConfig = Omit<z.output<typeof kafkaConfigSchema>, 'sasl'> & {
+  sasl?: KafkaSasl | { mechanism: string } | undefined;
+};
 
 /** JSON Schema of {@link kafkaConfigSchema}, for docs and editors. */
 export function kafkaConfigJsonSchema(): Record<string, unknown> {
@@ -134,7 +134,7 @@ export function kafkaConfigJsonSchema(): Record<string, unknown> {
  * Turns URI query parameters into config input: `?tls=true&caFile=/ca.pem&sasl=scram-sha-512&username=u&password=env:PW`.
  * `sasl.*` fields may also be spelled `sasl.username` etc. Values are strings; numbers and booleans are converted.
  */
-export function configFromQuery(params: URLSearchParams): Record<string, unknown> {
+export function configFromQuery(params: URLSearchParams, schema: z.ZodType = kafkaConfigSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const sasl: Record<string, unknown> = {};
   for (const [rawKey, value] of params) {
@@ -142,50 +142,28 @@ export function configFromQuery(params: URLSearchParams): Record<string, unknown
     if (rawKey === 'sasl' || rawKey === 'sasl.mechanism' || rawKey === 'mechanism') sasl.mechanism = value;
     else if (['username', 'password', 'token', 'unsecuredJwtSubject'].includes(key)) sasl[key] = value;
     else if (key === 'unsecuredJwtLifetimeSeconds') sasl[key] = Number(value);
-    else out[rawKey] = queryValue(fieldType(kafkaConfigSchema, [rawKey]), value);
+    else out[rawKey] = queryValue(fieldType(schema, [rawKey]), value);
   }
   if (Object.keys(sasl).length > 0) out.sasl = sasl;
   return out;
 }
 
-/** Resolves config from URI query + explicit config. @throws `ConfigError` naming the field. */
-export function resolveKafkaConfig(uri: ParsedUri, config: Record<string, unknown> = {}): KafkaConfig {
-  const fromQuery = configFromQuery(uri.params);
+/**
+ * Resolves config from URI query + explicit config, with the driver's schema or a dialect's extension of it.
+ * @throws `ConfigError` naming the field.
+ */
+export function resolveKafkaConfig<S extends z.ZodType = typeof kafkaConfigSchema>(
+  uri: ParsedUri,
+  config: Record<string, unknown> = {},
+  options: { schema?: S; target?: string } = {},
+): z.output<S> {
+  const schema = (options.schema ?? kafkaConfigSchema) as S;
+  const fromQuery = configFromQuery(uri.params, schema);
   const merged: Record<string, unknown> = { ...fromQuery, ...config };
   if (fromQuery.sasl && config.sasl && typeof config.sasl === 'object') {
     merged.sasl = { ...(fromQuery.sasl as object), ...(config.sasl as object) };
   }
-  return resolveConfig(kafkaConfigSchema, merged, { target: TARGET });
-}
-
-/** The parts of an MSK cluster ARN. */
-export interface MskClusterArn {
-  /** The ARN as given. */
-  arn: string;
-  /** Region in the ARN. */
-  region: string;
-  /** Account id. */
-  account: string;
-  /** Cluster name. */
-  name: string;
-}
-
-const ARN_RE = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):(\d{12}):(?:serverless-)?cluster\/([^/]+)(?:\/[A-Za-z0-9-]+)?$/;
-
-/**
- * Parses the location of an `msk://<cluster-arn>` URI.
- * @throws `ConfigError` (field `uri`) when it is not an MSK cluster ARN.
- */
-export function parseMskArn(location: string): MskClusterArn {
-  const arn = decodeURIComponent(location.replace(/\/+$/, ''));
-  const m = ARN_RE.exec(arn);
-  if (!m) {
-    throw new ConfigError(
-      `uri: msk:// needs an MSK cluster ARN such as msk://arn:aws:kafka:us-east-1:123456789012:cluster/name/uuid, got "${arn}"`,
-      { field: 'uri', target: TARGET },
-    );
-  }
-  return { arn, region: m[1] ?? '', account: m[2] ?? '', name: m[3] ?? '' };
+  return resolveConfig(schema, merged, { target: options.target ?? TARGET });
 }
 
 /** Brokers named by a `kafka://host:port[,host:port]` URI. @throws `ConfigError` (field `uri`). */

@@ -1,5 +1,5 @@
 /**
- * Classifies kafkajs (and TLS / socket) errors into speedlayer's typed errors at the adapter boundary.
+ * Classifies kafkajs (and TLS / socket) errors into speedlayer's typed errors at the driver boundary.
  * Messages never carry credentials: they are redacted, and SASL details are reduced to the mechanism.
  *
  * @packageDocumentation
@@ -38,6 +38,8 @@ export interface ErrorContext {
   brokers: readonly string[];
   /** Topic involved, if any. */
   topic?: string;
+  /** Target id put on the error. @default `kafka` */
+  target?: string;
 }
 
 const AUTHZ = new Set([
@@ -102,7 +104,7 @@ export function mapKafkaError(error: unknown, ctx: ErrorContext): SpeedlayerErro
   if (isSpeedlayerError(error)) return error;
   const e = root(error);
   const brokers = ctx.brokers.join(',');
-  const base = { cause: error, target: TARGET };
+  const base = { cause: error, target: ctx.target ?? TARGET };
   const msg = text(e);
   const name = e.name ?? '';
   const type = e.type ?? '';

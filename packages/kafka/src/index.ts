@@ -1,5 +1,8 @@
 /**
- * The Kafka / MSK stream adapter: `kafka://host:port[,host:port]` and `msk://<cluster-arn>` on kafkajs.
+ * `@speedlayer/kafka`: the one Kafka stream driver on kafkajs, shared by every Kafka-protocol target. On its own it
+ * serves `kafka://host:port[,host:port]`; a target (MSK, Event Hubs' Kafka endpoint, Strimzi, Confluent) adds what
+ * differs through a {@link KafkaDialect}: its target id, URI schemes and broker discovery, config fields, SASL
+ * mechanisms. Depends on `@speedlayer/core` and `kafkajs` only.
  *
  * @packageDocumentation
  */
@@ -16,23 +19,28 @@ export {
 } from './client.js';
 export {
   BROKER_MESSAGE_MAX_BYTES,
+  brokersFromKafkaUri,
   configFromQuery,
   type KafkaConfig,
   type KafkaConfigInput,
+  type KafkaSasl,
   kafkaConfigJsonSchema,
   kafkaConfigSchema,
-  type MskClusterArn,
-  parseMskArn,
   RECORD_OVERHEAD_BYTES,
   resolveKafkaConfig,
+  saslOauth,
+  saslPassword,
+  secretRef,
   TARGET,
 } from './config.js';
-export { mskBootstrapBrokers, type ResolvedConnection, resolveConnection, saslOptions, unsecuredJwt } from './connection.js';
+export { type ResolvedConnection, resolveConnection, saslOptions, unsecuredJwt } from './connection.js';
+export type { KafkaDialect, KafkaSaslProvided } from './dialect.js';
 export { type ErrorContext, mapKafkaError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 
 /**
- * The stream factory the registry loads for `kafka://` and `msk://` URIs.
+ * A stream factory for plain `kafka://` URIs (target id `kafka`). Through the registry, `kafka://` is served by the
+ * `aws-msk-eks` adapter, which builds on this driver.
  *
  * @example
  * ```ts

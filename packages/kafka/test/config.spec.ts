@@ -1,18 +1,18 @@
 import { parseUri } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
 import {
+  type KafkaDialect,
   kafkaCapabilities,
   kafkaConfigJsonSchema,
-  parseMskArn,
   resolveConnection,
   resolveKafkaConfig,
   saslOptions,
   unsecuredJwt,
-} from '../src/stream/index.js';
+} from '../src/index.js';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-describe('aws-msk-eks/stream/config', () => {
+describe('kafka/config', () => {
   it('applies defaults: 1 MiB-class records, idempotent producer, honest capabilities', () => {
     const config = resolveKafkaConfig(parseUri('kafka://127.0.0.1:9092'));
     expect(config.messageMaxBytes).toBe(1_048_588);
@@ -74,17 +74,6 @@ describe('aws-msk-eks/stream/config', () => {
     );
   });
 
-  it('parses MSK cluster ARNs and refuses anything else', () => {
-    expect(
-      parseMskArn('arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab-2'),
-    ).toMatchObject({
-      region: 'eu-west-1',
-      account: '123456789012',
-      name: 'orders',
-    });
-    expect(() => parseMskArn('my-cluster')).toThrow(expect.objectContaining({ kind: 'config', field: 'uri' }));
-  });
-
   it('refuses a kafka:// URI without host:port', async () => {
     const config = resolveKafkaConfig(parseUri('kafka://broker'));
     await expect(resolveConnection(parseUri('kafka://broker'), config, logger)).rejects.toMatchObject({
@@ -127,27 +116,53 @@ describe('aws-msk-eks/stream/config', () => {
     expect((await sasl.oauthBearerProvider()).value.endsWith('.')).toBe(true);
   });
 
-  it('signs MSK IAM tokens with the AWS signer (SASL/OAUTHBEARER over TLS) from the credential chain', async () => {
-    const saved = { ...process.env };
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    try {
-      const uri = parseUri('msk://arn:aws:kafka:us-east-1:123456789012:cluster/orders/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab-2');
-      const config = resolveKafkaConfig(uri, { sasl: { mechanism: 'aws-msk-iam' }, bootstrapBrokers: 'b-1.orders:9098' });
-      const conn = await resolveConnection(uri, config, logger);
-      expect(conn.brokers).toEqual(['b-1.orders:9098']);
-      expect(conn.kafkajs.ssl).toBe(true);
-      expect(conn.security).toBe('SASL_SSL/OAUTHBEARER(MSK IAM)');
-      const sasl = conn.kafkajs.sasl as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
-      expect(sasl.mechanism).toBe('oauthbearer');
-      const url = Buffer.from((await sasl.oauthBearerProvider()).value, 'base64url').toString();
-      expect(url).toContain('kafka.us-east-1.amazonaws.com');
-      expect(url).toContain('Action=kafka-cluster%3AConnect');
-      expect(url).toContain('X-Amz-Signature=');
-    } finally {
-      process.env = saved;
-    }
+  it('refuses a SASL mechanism it does not know, naming sasl.mechanism, unless a dialect provides it', async () => {
+    const config = { ...resolveKafkaConfig(parseUri('kafka://b:9092')), sasl: { mechanism: 'my-token' } };
+    await expect(resolveConnection(parseUri('kafka://b:9092'), config, logger)).rejects.toMatchObject({
+      kind: 'config',
+      field: 'sasl.mechanism',
+    });
+    const dialect: KafkaDialect = {
+      target: 'my-kafka',
+      sasl: async (sasl) =>
+        sasl.mechanism === 'my-token'
+          ? {
+              options: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: 't' }) },
+              label: 'MY-TOKEN',
+              tls: true,
+            }
+          : undefined,
+    };
+    const conn = await resolveConnection(parseUri('kafka://b:9092'), config, logger, dialect);
+    expect(conn.security).toBe('SASL_SSL/MY-TOKEN');
+    expect(conn.kafkajs.ssl).toBe(true);
+    expect((conn.kafkajs.sasl as { mechanism: string }).mechanism).toBe('oauthbearer');
+    // `tls: false` given explicitly still wins over the mechanism's default
+    const plain = await resolveConnection(parseUri('kafka://b:9092'), { ...config, tls: false }, logger, dialect);
+    expect(plain.kafkajs.ssl).toBeUndefined();
+  });
+
+  it("serves only the dialect's schemes, and asks the dialect for the brokers of its own", async () => {
+    const config = resolveKafkaConfig(parseUri('kafka://b:9092'));
+    await expect(resolveConnection(parseUri('other://x'), config, logger)).rejects.toMatchObject({
+      kind: 'config',
+      field: 'uri',
+      target: 'kafka',
+    });
+    const dialect: KafkaDialect = {
+      target: 'my-kafka',
+      schemes: ['kafka', 'mine'],
+      brokers: async (uri) => ({ brokers: [`${uri.location}.example.net:9093`], tls: true }),
+    };
+    const conn = await resolveConnection(parseUri('mine://orders'), config, logger, dialect);
+    expect(conn.brokers).toEqual(['orders.example.net:9093']);
+    expect(conn.security).toBe('SSL');
+    const kafka = await resolveConnection(parseUri('kafka://b:9092'), config, logger, dialect);
+    expect(kafka).toMatchObject({ brokers: ['b:9092'], security: 'PLAINTEXT' });
+    await expect(resolveConnection(parseUri('other://x'), config, logger, dialect)).rejects.toMatchObject({
+      field: 'uri',
+      target: 'my-kafka',
+      message: expect.stringContaining('kafka:// and mine://'),
+    });
   });
 });

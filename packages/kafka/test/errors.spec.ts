@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapKafkaError } from '../src/stream/index.js';
+import { mapKafkaError } from '../src/index.js';
 
 const ctx = { op: 'describe topic t', brokers: ['b1:9092', 'b2:9092'], topic: 't' };
 
@@ -7,7 +7,7 @@ function kafkajsError(name: string, props: Record<string, unknown> = {}): Error 
   return Object.assign(new Error(String(props.message ?? name)), { name, ...props });
 }
 
-describe('aws-msk-eks/stream/errors', () => {
+describe('kafka/errors', () => {
   it('maps connection failures to a retriable ConnectionError naming the brokers', () => {
     const inner = kafkajsError('KafkaJSConnectionError', {
       message: 'Connection error: connect ECONNREFUSED 127.0.0.1:1',
@@ -15,7 +15,9 @@ describe('aws-msk-eks/stream/errors', () => {
       retriable: true,
     });
     const e = mapKafkaError(kafkajsError('KafkaJSNumberOfRetriesExceeded', { cause: inner, retriable: false }), ctx);
-    expect(e).toMatchObject({ kind: 'connection', retriable: true, target: 'aws-msk-eks' });
+    expect(e).toMatchObject({ kind: 'connection', retriable: true, target: 'kafka' });
+    // a target built on the driver puts its own id on the error
+    expect(mapKafkaError(inner, { ...ctx, target: 'aws-msk-eks' })).toMatchObject({ target: 'aws-msk-eks' });
     expect(e.message).toContain('b1:9092,b2:9092');
   });
 

@@ -1,8 +1,8 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { murmur2, partitionForKey } from '../src/stream/index.js';
+import { murmur2, partitionForKey } from '../src/index.js';
 
-describe('aws-msk-eks/stream/partitioner', () => {
+describe('kafka/partitioner', () => {
   // Kafka's own UtilsTest.testMurmur2 vectors (the same ones packages/local/test/store.spec.ts uses).
   it.each([
     ['21', -973932308],
