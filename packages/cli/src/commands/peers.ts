@@ -29,6 +29,8 @@ function endpointsOf(name: PeerName, status: PeersStatus): string {
       return status.kafka
         ? `bootstrap ${status.kafka.bootstrap}, SASL_SSL ${status.kafka.saslSsl}, OAUTHBEARER ${status.kafka.oauthbearer}`
         : '';
+    case 'kafkaAuth':
+      return status.kafkaAuth ? `SASL_SSL/SCRAM-SHA-512 ${status.kafkaAuth.bootstrap} (ACLs enforced)` : '';
     case 'moto':
       return status.moto ? `endpoint ${status.moto.endpoint}` : '';
     case 'pubsub':

@@ -21,6 +21,12 @@
 export { CommandError, cacheRoot, PeerError, PortInUseError } from './common.js';
 export { type PrivateKafka, type PrivateKafkaOptions, startPrivateKafka } from './kafka.js';
 export {
+  ensureKafkaAuthUser,
+  type KafkaAuthUser,
+  kafkaToolsClasspath,
+  writeKafkaAuthClientProperties,
+} from './kafka-auth.js';
+export {
   PEERS,
   type PeerReportRow,
   PeersUpError,
@@ -35,6 +41,7 @@ export {
   type AzuriteStatus,
   type EventHubsStandInStatus,
   isPeerName,
+  type KafkaAuthStatus,
   type KafkaPlainUser,
   type KafkaStatus,
   type KubernetesStatus,

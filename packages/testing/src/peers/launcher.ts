@@ -33,6 +33,7 @@ import {
 } from './common.js';
 import { eventhubsStandinPeer } from './eventhubs-standin.js';
 import { kafkaPeer } from './kafka.js';
+import { kafkaAuthPeer } from './kafka-auth.js';
 import { kubernetesPeer } from './kubernetes.js';
 import { motoPeer } from './moto.js';
 import { otelcolPeer } from './otelcol.js';
@@ -55,6 +56,7 @@ import { validatorsPeer } from './validators.js';
 /** Every peer, by name. */
 export const PEERS: Readonly<Record<PeerName, PeerDefinition>> = {
   kafka: kafkaPeer,
+  kafkaAuth: kafkaAuthPeer,
   moto: motoPeer,
   pubsub: pubsubPeer,
   azurite: azuritePeer,

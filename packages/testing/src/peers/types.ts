@@ -11,6 +11,7 @@
  */
 export const PEER_NAMES = [
   'kafka',
+  'kafkaAuth',
   'moto',
   'pubsub',
   'azurite',
@@ -55,6 +56,30 @@ export interface KafkaStatus {
    * It is the password of the PLAIN user `$ConnectionString` on the SASL_SSL listener, as on Event Hubs' Kafka endpoint.
    */
   connectionStringFile: string;
+}
+
+/**
+ * A second Kafka broker that enforces authentication and ACLs: SASL_SSL with SCRAM-SHA-512 only,
+ * `StandardAuthorizer`, `allow.everyone.if.no.acl.found=false`, `admin` the only super user.
+ */
+export interface KafkaAuthStatus {
+  /** Broker version, e.g. `3.9.1`. */
+  version: string;
+  /** SASL_SSL bootstrap, `127.0.0.1:<port>` (the only client listener). */
+  bootstrap: string;
+  /** PEM file of the CA that signed the broker's certificate (for `caFile` / `ssl.truststore.location`). */
+  caFile: string;
+  /** SASL mechanism, as in a `kafka://` URI's `sasl=` parameter. */
+  mechanism: 'scram-sha-512';
+  /** The super user's name. */
+  adminUser: string;
+  /** File (mode 0600) holding the super user's password; the password itself is never in the status. */
+  adminPasswordFile: string;
+  /**
+   * Java classpath of Kafka's own tools of the same version (`kafka.admin.ConfigCommand`, `kafka.admin.AclCommand`,
+   * `kafka.tools.ConsoleProducer`, `org.apache.kafka.tools.consumer.ConsoleConsumer`).
+   */
+  toolsClasspath: string;
 }
 
 /** moto server: one endpoint for Kinesis, DynamoDB, ECS, MSK (kafka), EKS, CloudFormation, IAM, STS. */
@@ -158,6 +183,8 @@ export interface ValidatorsStatus {
   tofu: string;
   /** conftest executable (OPA/Rego policies over Terraform, CloudFormation and Kubernetes files). */
   conftest: string;
+  /** Prometheus `promtool` executable (`check rules`, `test rules`). */
+  promtool: string;
   /** Environment to run the validators with (offline switches). */
   env: Record<string, string>;
 }
@@ -171,6 +198,8 @@ export type StreamUris = Partial<Record<string, string>>;
 export interface PeersStatus {
   /** Apache Kafka, when up. */
   kafka?: KafkaStatus;
+  /** The Kafka broker with SASL_SSL/SCRAM and ACLs enforced, when up. */
+  kafkaAuth?: KafkaAuthStatus;
   /** moto server, when up. */
   moto?: MotoStatus;
   /** pstest, when up. */
