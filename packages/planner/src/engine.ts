@@ -1,11 +1,12 @@
 /**
  * The target-neutral engine: validates nothing itself (see {@link parseWorkload}), derives the load once,
- * asks each target for its plan and, for feasible plans, its files.
+ * asks each target for its plan and, for feasible plans, its files plus the shared alert rules and dashboard.
  *
  * @packageDocumentation
  */
 import { ValidationError } from '@speedlayer/core';
 import { deriveLoad, type WorkloadLoad } from './load.js';
+import { observabilityFiles } from './observability.js';
 import type { EmitContext, EmittedFile, PlannerTarget, TargetPlan } from './target.js';
 import { validateWorkload, type Workload } from './workload.js';
 
@@ -61,7 +62,11 @@ export function planWorkload(workload: Workload, targets: readonly PlannerTarget
   const context = options.context ?? { generator: 'speedlayer' };
   const results = targets.map((t) => {
     const plan = t.plan(input);
-    const files = plan.feasible && options.emit !== false ? t.emit(plan, input, context) : [];
+    // every target's files, then the same Prometheus alert rules and Grafana dashboard (observability.ts)
+    const files =
+      plan.feasible && options.emit !== false
+        ? [...t.emit(plan, input, context), ...observabilityFiles(plan, workload, load, context)]
+        : [];
     return { plan, files };
   });
   return { workload, load, results };

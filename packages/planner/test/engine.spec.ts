@@ -80,7 +80,12 @@ describe('planner/engine', () => {
     expect(big!.plan.partitions).toBe(10);
     expect(big!.plan.replicas).toEqual({ min: 5, max: 10 });
     expect(big!.plan.monthlyCostUsd).toBe(7300);
-    expect(big!.files.map((f) => f.path)).toEqual(['main.tf']);
+    // the target's files, then the shared alert rules and dashboard (observability.ts)
+    expect(big!.files.map((f) => f.path)).toEqual([
+      'main.tf',
+      'observability/orders.rules.yaml',
+      'observability/orders.dashboard.json',
+    ]);
     expect(() => assertSomeFeasible(result)).not.toThrow();
   });
 
@@ -104,7 +109,7 @@ describe('planner/engine', () => {
       partitions: 10,
       replicas: { min: 5, max: 10 },
       monthlyCostUsd: 7300,
-      files: ['main.tf'],
+      files: ['main.tf', 'observability/orders.rules.yaml', 'observability/orders.dashboard.json'],
     });
     expect(p.cost[0]).toMatchObject({ unitPriceUsd: 1, priceAsOf: '2026-01-01', source: 'https://example.test/prices' });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);

@@ -30,18 +30,24 @@ export async function goBuild(
   outDir: string,
   ctx: InstallContext,
   extraLdflags: string[] = [],
+  tags: string[] = [],
 ): Promise<void> {
   await mkdir(outDir, { recursive: true });
   ctx.log(`${ctx.peer}: downloading Go modules for ${packages.join(' ')}`);
   await run('go', ['mod', 'download'], { cwd, env: goEnv(), logFile: ctx.logFile, timeoutMs: 30 * 60_000 });
   await goBuildSlot.use(async () => {
     ctx.log(`${ctx.peer}: compiling ${packages.join(' ')} (the first build can take many minutes)`);
-    await run('go', ['build', `-ldflags=${['-s', '-w', ...extraLdflags].join(' ')}`, '-o', `${outDir}/`, ...packages], {
-      cwd,
-      env: goEnv(),
-      logFile: ctx.logFile,
-      timeoutMs: 75 * 60_000,
-    });
+    const tagArgs = tags.length > 0 ? ['-tags', tags.join(',')] : [];
+    await run(
+      'go',
+      ['build', ...tagArgs, `-ldflags=${['-s', '-w', ...extraLdflags].join(' ')}`, '-o', `${outDir}/`, ...packages],
+      {
+        cwd,
+        env: goEnv(),
+        logFile: ctx.logFile,
+        timeoutMs: 75 * 60_000,
+      },
+    );
   });
 }
 
@@ -65,6 +71,7 @@ export function wrapperModuleUnit(id: string, module: string, packages: string[]
 /**
  * An install unit for an upstream Go module that cannot be `go install`ed (its go.mod has replace
  * directives): `go mod download` it, copy the module directory, and build there so it is the main module.
+ * `tags` are Go build tags (e.g. Prometheus's `remove_all_sd`).
  */
 export function upstreamModuleUnit(
   id: string,
@@ -73,10 +80,13 @@ export function upstreamModuleUnit(
   pkg: string,
   binName: string,
   ldflags: string[] = [],
+  tags: string[] = [],
 ): InstallUnit {
   return {
     id,
-    fingerprint: () => fingerprint([id, modulePath, version, pkg, binName, 'CGO_ENABLED=0', ...ldflags]),
+    // build tags join the fingerprint only when given, so existing units keep theirs
+    fingerprint: () =>
+      fingerprint([id, modulePath, version, pkg, binName, 'CGO_ENABLED=0', ...ldflags, ...tags.map((t) => `tag:${t}`)]),
     async install(dir, ctx) {
       ctx.log(`${ctx.peer}: downloading ${modulePath}@${version}`);
       const json = await run('go', ['mod', 'download', '-json', `${modulePath}@${version}`], {
@@ -92,7 +102,7 @@ export function upstreamModuleUnit(
       await run('chmod', ['-R', 'u+w', work], { logFile: ctx.logFile });
       const bin = join(dir, 'bin');
       await mkdir(bin, { recursive: true });
-      await goBuild(work, [pkg], bin, ctx, ldflags);
+      await goBuild(work, [pkg], bin, ctx, ldflags, tags);
       // The module source is only needed for the build.
       await removeTree(work);
       const built = pkg.split('/').pop() ?? binName;
