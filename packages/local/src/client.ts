@@ -48,7 +48,8 @@ import {
   validateUtf8,
   z,
 } from '@speedlayer/core';
-import { DEFAULT_RETENTION_HOURS, type LocalLog, openLog, releaseLog } from './store.js';
+import { type MemoryLog, openMemoryLog } from './memory.js';
+import { DEFAULT_RETENTION_HOURS, type EngineLog, LocalLog, openLog, releaseLog } from './store.js';
 
 /** Config of the local target (`connect(uri, { config })`, or the URI's query: `local://./data?pollIntervalMs=5`). */
 export const localConfigSchema = z
@@ -248,7 +249,8 @@ export class LocalStreamClient implements StreamDriver {
 
   constructor(
     readonly uri: string,
-    readonly log: LocalLog,
+    /** The log: LMDB ({@link LocalLog}) for `local://`, in memory (`MemoryLog`) for `memory://`. */
+    readonly log: EngineLog,
     readonly config: LocalConfig,
     readonly logger: Logger,
     durable: boolean,
@@ -274,9 +276,9 @@ export class LocalStreamClient implements StreamDriver {
     if (this.closed) throw new ClosedError(what, { target: this.target });
   }
 
-  /** The LMDB log under this driver (`client.as<LocalLog>()`). */
-  native(): LocalLog {
-    return this.log;
+  /** The log under this driver: a {@link LocalLog} (LMDB) for `local://`, a `MemoryLog` for `memory://`. */
+  native(): LocalLog | MemoryLog {
+    return this.log as LocalLog | MemoryLog;
   }
 
   /** Lag of `group` on `topic`: per partition, the high watermark minus the group's checkpoint (or the low watermark). */
@@ -371,7 +373,7 @@ export class LocalStreamClient implements StreamDriver {
       await Promise.all([...this.subscriptions].map((s) => s.close()));
       await Promise.all([...this.producers].map((p) => p.close()));
       await this.retentionRun;
-      await releaseLog(this.log);
+      if (this.log instanceof LocalLog) await releaseLog(this.log);
     })();
     return this.closing;
   }
@@ -911,8 +913,15 @@ export async function createLocalStreamClient(
 ): Promise<LocalStreamClient> {
   const input = { ...configFromQuery(localConfigSchema, uri.params), ...(options.config ?? {}) };
   const config = resolveConfig(localConfigSchema, input, { target: 'local' });
-  const { dir, ephemeral } = dataDirFor(uri);
-  if (ephemeral) ephemeralDirs.add(dir);
-  const log = openLog(dir, { durable: !ephemeral });
-  return new LocalStreamClient(uri.raw, log, config, options.logger ?? silentLogger, !ephemeral);
+  if (uri.scheme === 'memory') {
+    return new LocalStreamClient(
+      uri.raw,
+      openMemoryLog(uri.location || 'default'),
+      config,
+      options.logger ?? silentLogger,
+      false,
+    );
+  }
+  const { dir } = dataDirFor(uri);
+  return new LocalStreamClient(uri.raw, openLog(dir), config, options.logger ?? silentLogger, true);
 }

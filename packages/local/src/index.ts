@@ -1,7 +1,8 @@
 /**
  * `@speedlayer/local`: the embedded default target. `local://<dir>` is a durable, multi-process partitioned
- * log on LMDB with consumer groups, checkpoints and dead-lettering; `memory://<name>` is the same engine on
- * a temporary directory scoped to one process (for unit tests). Local compute runs one OS process per replica.
+ * log on LMDB with consumer groups, checkpoints and dead-lettering; `memory://<name>` is the same driver on an
+ * in-memory log scoped to one process (tests, pipelines that need no durability). Local compute runs one OS process
+ * per replica.
  *
  * @packageDocumentation
  */
@@ -21,14 +22,17 @@ export {
   MAX_GROUP_CHARS,
 } from './client.js';
 export { createLocalCompute, LocalCompute, type LocalComputeOptions } from './compute.js';
+export { MemoryLog, openMemoryLog } from './memory.js';
 export {
   checkDataFile,
   DEFAULT_RETENTION_HOURS,
+  type EngineLog,
   LocalLog,
   murmur2,
   openLog,
   type ParkedMessage,
   partitionForKey,
+  type ReadRow,
   releaseLog,
   type StoredMessage,
 } from './store.js';

@@ -8,15 +8,18 @@
  * - `['hw', topic, p]`                     next offset of partition p
  * - `['lo', topic, p]`                     first retained offset of partition p
  * - `['sz', topic, p]`                     bytes retained in partition p (keys, values, headers)
- * - `['m', topic, p, offset]`              a message: `[key, value, headers, timestamp, crc32]`
+ * - in the `speedlayer.batches` database, `[topic, p, first offset]`: a record batch, the binary frames of about
+ *   256 KiB of consecutive records, each with its CRC-32 (`frames.ts`): one key per batch, not per record
+ * - `['m', topic, p, offset]`              a message stored alone (logs written before record batches; read, trimmed)
  * - `['ck', group, topic, p]`              committed next offset
  * - `['mem', group, topic, memberId]`      live group member (expiry)
  * - `['ls', group, topic, p]`              partition lease (owner, epoch, expiry)
  * - `['pk', group, topic, p, offset]`      a parked message: its dead letter could not be published
  *
- * Writes of records go through lmdb-js's asynchronous batches: every `append()` made in one event-loop turn runs
- * in one write transaction, committed and fsynced once on lmdb-js's write thread (group commit); each `append()`
- * resolves only once its records are durable, and is atomic on its own (a child transaction).
+ * Writes of records go through lmdb-js's asynchronous transactions: every `append()` queued until the write
+ * transaction starts runs in it, committed and fsynced once on lmdb-js's write thread (group commit); the records
+ * of all of them are written as a few record batches per partition; each `append()` resolves only once its records
+ * are durable, and is atomic on its own (a refused append writes nothing).
  *
  * Files are checked before LMDB maps them (size, magic, version, page size, last page), so a truncated, empty
  * or foreign file gives a {@link StorageError} naming it rather than a SIGBUS or an empty log; each record
@@ -35,9 +38,17 @@ import {
   type ProducerRecord,
   type RecordMetadata,
   StorageError,
-  valueBytes,
 } from '@speedlayer/core';
-import { open, type RootDatabase } from 'lmdb';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import {
+  CorruptFrameError,
+  countFrames,
+  decodeFrames,
+  type EncodedAppend,
+  type EncodedPart,
+  encodeAppend,
+  splitFrames,
+} from './frames.js';
 
 /** Stored topic metadata. */
 export interface TopicMeta {
@@ -52,6 +63,13 @@ export interface StoredMessage {
   v: Uint8Array;
   h: Record<string, string> | null;
   ts: number;
+}
+
+/** A message read back with its offset and the bytes it holds for retention and prefetch bounds. */
+export interface ReadRow {
+  offset: number;
+  msg: StoredMessage;
+  bytes: number;
 }
 
 /** A group member record. */
@@ -90,12 +108,24 @@ const END = '\uffff';
 interface PendingAppend {
   topic: string;
   records: readonly ProducerRecord[];
-  encoded: Encoded[];
+  encoded: EncodedAppend;
+  now: number;
   resolve: (metadata: RecordMetadata[]) => void;
   reject: (error: unknown) => void;
   result: RecordMetadata[] | undefined;
   error: unknown;
 }
+
+/** Records of one partition written by one transaction: where they start and end, their frames and bytes. */
+interface PartitionTail {
+  first?: number;
+  next: number;
+  bytes: number;
+  parts: EncodedPart[];
+}
+
+/** Target size of one stored record batch (one LMDB value, on overflow pages: little slack per page). */
+const BATCH_BYTES = 256 * 1024;
 
 /** Default retention when none is asked: 7 days, as Kafka's default. */
 export const DEFAULT_RETENTION_HOURS = 168;
@@ -312,27 +342,113 @@ export function murmur2(data: Uint8Array): number {
 
 /** Kafka's default partition for a key: `toPositive(murmur2(key)) % partitions`. */
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return (murmur2Key(key) & 0x7fffffff) % partitions;
+}
+
+/** {@link murmur2} of a string's UTF-8 bytes; an ASCII key is hashed from its char codes (no encoding). */
+function murmur2Key(key: string): number {
+  const length = key.length;
+  if (length > 256) return murmur2(Buffer.from(key, 'utf8'));
+  for (let i = 0; i < length; i++) if (key.charCodeAt(i) > 0x7f) return murmur2(Buffer.from(key, 'utf8'));
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = key.charCodeAt(i4) + (key.charCodeAt(i4 + 1) << 8) + (key.charCodeAt(i4 + 2) << 16) + (key.charCodeAt(i4 + 3) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const rest = length & 3;
+  const base = length & ~3;
+  if (rest === 3) h ^= key.charCodeAt(base + 2) << 16;
+  if (rest >= 2) h ^= key.charCodeAt(base + 1) << 8;
+  if (rest >= 1) {
+    h ^= key.charCodeAt(base);
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/**
+ * True when group member `memberId` is known dead: its process on this host has exited, or it has our pid but is
+ * not one of `localMembers` (a former process with our pid, or a subscription that closed without leaving).
+ */
+export function deadMember(localMembers: ReadonlySet<string>, memberId: string, member: MemberRecord): boolean {
+  if (member.host !== hostname()) return false;
+  if (member.pid === process.pid) return !localMembers.has(memberId);
+  try {
+    process.kill(member.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'ESRCH';
+  }
+}
+
+/** What a membership round gives back: leases held, partitions to release, live members, partitions waited for. */
+export interface RoundResult {
+  held: Map<number, number>;
+  release: number[];
+  members: number;
+  waiting: number;
+}
+
+/**
+ * The partition assignment of one membership round, shared by the LMDB and in-memory logs: partition p belongs to
+ * the live member at `p % members` (ids sorted). Takes `mine` partitions whose lease is free or held by a member
+ * that is no longer live (calling `take(p, epoch)`), and lists held ones now assigned elsewhere.
+ */
+export function assignRound(
+  partitions: number,
+  live: string[],
+  memberId: string,
+  leases: ReadonlyMap<number, LeaseRecord>,
+  take: (p: number, epoch: number) => void,
+): RoundResult {
+  live.sort();
+  const liveSet = new Set(live);
+  const index = live.indexOf(memberId);
+  const held = new Map<number, number>();
+  const release: number[] = [];
+  let waiting = 0;
+  for (let p = 0; p < partitions; p++) {
+    const mine = live.length > 0 && p % live.length === index;
+    const lease = leases.get(p);
+    if (lease && lease.owner === memberId) {
+      held.set(p, lease.epoch);
+      if (!mine) release.push(p);
+    } else if (mine && (!lease || !liveSet.has(lease.owner))) {
+      const epoch = (lease?.epoch ?? 0) + 1;
+      take(p, epoch);
+      held.set(p, epoch);
+    } else if (mine) {
+      waiting++;
+    }
+  }
+  return { held, release, members: live.length, waiting };
+}
+
+/** Headers as a flat `[name, value, ...]` list (own enumerable names, in order). */
+export function flatHeaders(headers: Readonly<Record<string, string>> | undefined): string[] | null {
+  if (!headers) return null;
+  let h: string[] | null = null;
+  for (const name of Object.keys(headers)) {
+    h ??= [];
+    h.push(name, headers[name] as string);
+  }
+  return h;
 }
 
 /** CRC-32 of a record's fields, stored beside it and verified on read. */
 function checksum(k: string | null, v: Uint8Array, h: string[] | null, ts: number): number {
   const meta = `${k === null ? '\u0001' : `k${k}`}\u0000${ts}${h ? `\u0000${h.join('\u0000')}` : ''}`;
   return crc32(meta, crc32(v));
-}
-
-function encode(r: ProducerRecord, now: number): Encoded {
-  const k = r.key ?? null;
-  const v = valueBytes(r.value);
-  let h: string[] | null = null;
-  if (r.headers) {
-    for (const name of Object.keys(r.headers)) {
-      h ??= [];
-      h.push(name, r.headers[name] as string);
-    }
-  }
-  const ts = r.timestamp ?? now;
-  return [k, v, h, ts, checksum(k, v, h, ts)];
 }
 
 /** Bytes a record holds in its partition (for byte retention). */
@@ -344,7 +460,7 @@ function encodedBytes(e: Encoded): number {
 }
 
 /** Headers as an object with own properties only: `__proto__` and friends are data, never a prototype. */
-function headersOf(flat: string[] | null): Record<string, string> | null {
+export function headersOf(flat: string[] | null): Record<string, string> | null {
   if (!flat || flat.length === 0) return null;
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -353,9 +469,46 @@ function headersOf(flat: string[] | null): Record<string, string> | null {
   return out;
 }
 
+/**
+ * What the driver needs of a log: the LMDB {@link LocalLog} behind `local://` and the in-memory `MemoryLog`
+ * behind `memory://` both provide it.
+ */
+export type EngineLog = Pick<
+  LocalLog,
+  | 'path'
+  | 'localMembers'
+  | 'topic'
+  | 'requireTopic'
+  | 'ensureTopic'
+  | 'growPartitions'
+  | 'deleteTopic'
+  | 'listTopics'
+  | 'highWatermark'
+  | 'lowWatermark'
+  | 'partitionBytes'
+  | 'highWatermarks'
+  | 'append'
+  | 'read'
+  | 'offsetForTimestamp'
+  | 'trim'
+  | 'checkpoint'
+  | 'commit'
+  | 'initCheckpoint'
+  | 'membershipRound'
+  | 'releaseLease'
+  | 'leave'
+  | 'leases'
+  | 'park'
+  | 'parked'
+>;
+
 /** Synchronous reads and batched durable writes on one LMDB environment. */
 export class LocalLog {
   readonly db: RootDatabase<unknown, Key>;
+  /** Record batches, keyed `[topic, partition, first offset]`: frames back to back (see `frames.ts`). */
+  readonly batches: Database<Buffer, Key>;
+  /** True when the log holds records stored one key each (written before record batches); they are read too. */
+  private readonly legacy: boolean;
   private roundRobin = 0;
   /** Appends waiting for the next write transaction (group commit). */
   private readonly pendingAppends: PendingAppend[] = [];
@@ -382,6 +535,8 @@ export class LocalLog {
       // leaves lmdb-js's flush promise unsettled (close() hangs, an unhandled rejection ends the process)
       overlappingSync: false,
     });
+    this.batches = this.db.openDB<Buffer, Key>({ name: 'speedlayer.batches', encoding: 'binary', compression: false });
+    this.legacy = [...this.db.getKeys({ start: ['m'], end: ['m', END], limit: 1 })].length > 0;
   }
 
   /** Runs `fn`, mapping disk and LMDB failures to a {@link StorageError} naming this log. */
@@ -451,6 +606,7 @@ export class LocalLog {
         for (const prefix of ['m', 'hw', 'lo', 'sz']) {
           for (const key of this.db.getKeys({ start: [prefix, topic], end: [prefix, topic, END] })) this.db.removeSync(key);
         }
+        for (const key of this.batches.getKeys({ start: [topic], end: [topic, END] })) this.batches.removeSync(key);
         // group state is keyed by group first: scan it and keep other topics'
         for (const prefix of ['ck', 'mem', 'ls', 'pk']) {
           for (const key of this.db.getKeys({ start: [prefix], end: [prefix, END] })) {
@@ -481,13 +637,16 @@ export class LocalLog {
 
   /**
    * Appends a whole batch atomically (all of it is stored, or none). Appends of one event-loop turn share one
-   * write transaction and one fsync, off the main thread; resolves once the records are durable.
+   * write transaction and one fsync, off the main thread; resolves once the records are durable. The records are
+   * encoded here, before the transaction, while the previous one commits; in the transaction the frames of every
+   * append of the turn are written as a few record batches per partition.
    */
   async append(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     const now = Date.now();
-    const encoded = records.map((r) => encode(r, now));
+    const meta = this.requireTopic(topic);
+    const encoded = encodeAppend(records, meta.partitions, this.placer(topic, meta), now);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      this.pendingAppends.push({ topic, records, encoded, resolve, reject, result: undefined, error: undefined });
+      this.pendingAppends.push({ topic, records, encoded, now, resolve, reject, result: undefined, error: undefined });
       if (this.appendTxn) return;
       // one write transaction takes every append queued until it starts (group commit); each append is checked
       // whole before any of it is written, so a refused append leaves nothing and does not fail its neighbours
@@ -495,14 +654,7 @@ export class LocalLog {
       const txn = this.db.transaction(() => {
         this.appendTxn = undefined;
         taken = this.pendingAppends.splice(0);
-        for (const a of taken) {
-          try {
-            a.result = this.appendInTxn(a.topic, a.records, a.encoded);
-          } catch (e) {
-            if (!isSpeedlayerError(e)) throw e; // a disk or LMDB fault aborts the transaction: all of it fails
-            a.error = e;
-          }
-        }
+        this.appendAllInTxn(taken);
       });
       this.appendTxn = txn;
       txn.then(
@@ -525,82 +677,183 @@ export class LocalLog {
     });
   }
 
-  private appendInTxn(topic: string, records: readonly ProducerRecord[], encoded: Encoded[]): RecordMetadata[] {
-    const meta = this.db.get(['t', topic]) as TopicMeta | undefined;
-    if (!meta) throw new NotFoundError(`topic ${topic} does not exist in ${this.path}`, { field: 'topic', target: 'local' });
-    // place every record first: nothing is written unless the whole append can be
-    const parts = new Array<number>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as ProducerRecord;
-      const key = (encoded[i] as Encoded)[0];
+  /** Partition of a record: its explicit partition, its key's hash, or round robin. */
+  private placer(topic: string, meta: TopicMeta): (r: ProducerRecord) => number {
+    return (r) => {
       if (r.partition !== undefined) {
         if (r.partition >= meta.partitions) {
           throw new NotFoundError(`topic ${topic} has no partition ${r.partition}`, { field: 'partition', target: 'local' });
         }
-        parts[i] = r.partition;
-      } else if (key !== null) {
-        parts[i] = partitionForKey(key, meta.partitions);
-      } else {
-        parts[i] = this.roundRobin++ % meta.partitions;
+        return r.partition;
       }
-    }
-    const next = new Map<number, number>();
-    const bytes = new Map<number, number>();
-    const out: RecordMetadata[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const p = parts[i] as number;
-      const e = encoded[i] as Encoded;
-      const offset = next.get(p) ?? (this.db.get(['hw', topic, p]) as number | undefined) ?? 0;
-      this.db.putSync(['m', topic, p, offset], e);
-      next.set(p, offset + 1);
-      bytes.set(p, (bytes.get(p) ?? 0) + encodedBytes(e));
-      out[i] = { partition: p, position: String(offset) };
-    }
-    for (const [p, hw] of next) this.db.putSync(['hw', topic, p], hw);
-    for (const [p, n] of bytes)
-      this.db.putSync(['sz', topic, p], ((this.db.get(['sz', topic, p]) as number | undefined) ?? 0) + n);
-    return out;
+      if (r.key !== undefined && r.key !== null) return partitionForKey(r.key, meta.partitions);
+      return this.roundRobin++ % meta.partitions;
+    };
   }
 
   /**
-   * Reads messages of a partition from `from` (inclusive): at most `max` of them and, beyond the first, at most
-   * `maxBytes` bytes. Each record's checksum is verified: a read stops before a corrupt record, and throws when
-   * it is the first one.
+   * Writes the appends of one transaction: offsets are given in queue order, and the frames of each partition are
+   * written as record batches of about {@link BATCH_BYTES} (one key each). A refused append (no such topic or
+   * partition) gets its error and writes nothing; a disk or LMDB fault aborts the whole transaction.
+   */
+  private appendAllInTxn(taken: PendingAppend[]): void {
+    const metas = new Map<string, TopicMeta | undefined>();
+    const tails = new Map<string, Map<number, PartitionTail>>();
+    for (const a of taken) {
+      try {
+        let meta = metas.get(a.topic);
+        if (!metas.has(a.topic)) {
+          meta = this.db.get(['t', a.topic]) as TopicMeta | undefined;
+          metas.set(a.topic, meta);
+        }
+        if (!meta)
+          throw new NotFoundError(`topic ${a.topic} does not exist in ${this.path}`, { field: 'topic', target: 'local' });
+        // partitions grown by another process since the records were placed: place them again
+        const enc =
+          a.encoded.partitions === meta.partitions
+            ? a.encoded
+            : encodeAppend(a.records, meta.partitions, this.placer(a.topic, meta), a.now);
+        let byPartition = tails.get(a.topic);
+        if (!byPartition) {
+          byPartition = new Map();
+          tails.set(a.topic, byPartition);
+        }
+        const bases = new Map<number, number>();
+        for (const [p, part] of enc.parts) {
+          let tail = byPartition.get(p);
+          if (!tail) {
+            tail = { next: (this.db.get(['hw', a.topic, p]) as number | undefined) ?? 0, bytes: 0, parts: [] };
+            tail.first = tail.next;
+            byPartition.set(p, tail);
+          }
+          bases.set(p, tail.next);
+          tail.next += part.count;
+          tail.bytes += part.bytes;
+          tail.parts.push(part);
+        }
+        const out: RecordMetadata[] = new Array(a.records.length);
+        for (let i = 0; i < out.length; i++) {
+          const p = enc.partitionOf[i] as number;
+          out[i] = { partition: p, position: String((bases.get(p) as number) + (enc.indexInPart[i] as number)) };
+        }
+        a.result = out;
+      } catch (e) {
+        if (!isSpeedlayerError(e)) throw e; // a disk or LMDB fault aborts the transaction: all of it fails
+        a.error = e;
+      }
+    }
+    for (const [topic, byPartition] of tails) {
+      for (const [p, tail] of byPartition) {
+        let offset = tail.first as number;
+        let pieces: Buffer[] = [];
+        let size = 0;
+        let count = 0;
+        const flush = () => {
+          if (count === 0) return;
+          this.batches.putSync([topic, p, offset], pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, size));
+          offset += count;
+          pieces = [];
+          size = 0;
+          count = 0;
+        };
+        for (const part of tail.parts) {
+          const chunks =
+            part.buf.length > 2 * BATCH_BYTES ? splitFrames(part.buf, BATCH_BYTES) : [{ buf: part.buf, count: part.count }];
+          for (const chunk of chunks) {
+            pieces.push(chunk.buf);
+            size += chunk.buf.length;
+            count += chunk.count;
+            if (size >= BATCH_BYTES) flush();
+          }
+        }
+        flush();
+        this.db.putSync(['hw', topic, p], tail.next);
+        this.db.putSync(['sz', topic, p], ((this.db.get(['sz', topic, p]) as number | undefined) ?? 0) + tail.bytes);
+      }
+    }
+  }
+
+  /**
+   * Reads messages of a partition from `from` (inclusive, and at least the low watermark): at most `max` of them
+   * and, beyond the first, at most `maxBytes` bytes. Each record's checksum is verified: a read stops before a
+   * corrupt record, and throws when it is the first one.
    * @throws {@link StorageError} for a record whose checksum does not match (naming topic, partition, offset).
    */
-  read(
-    topic: string,
-    p: number,
-    from: number,
-    max: number,
-    maxBytes = Number.POSITIVE_INFINITY,
-  ): Array<{ offset: number; msg: StoredMessage; bytes: number }> {
+  read(topic: string, p: number, from: number, max: number, maxBytes = Number.POSITIVE_INFINITY): ReadRow[] {
     return this.guard(`reading ${topic}/${p}`, () => {
-      const out: Array<{ offset: number; msg: StoredMessage; bytes: number }> = [];
+      const lo = (this.db.get(['lo', topic, p]) as number | undefined) ?? 0;
+      const start = Math.max(from, lo);
+      if (this.legacy && this.db.get(['m', topic, p, start]) !== undefined)
+        return this.readLegacy(topic, p, start, max, maxBytes);
+      const out: ReadRow[] = [];
       let total = 0;
-      for (const { key, value } of this.db.getRange({
-        start: ['m', topic, p, from],
-        end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
-        limit: max,
+      let full = false;
+      for (const { key, value } of this.batches.getRange({
+        start: [topic, p, this.batchBase(topic, p, start)],
+        end: [topic, p, END],
       })) {
-        const offset = key[3] as number;
-        let decoded: { msg: StoredMessage; bytes: number };
         try {
-          decoded = this.decode(value, topic, p, offset);
+          decodeFrames(value, key[2] as number, start, (offset, r) => {
+            if (out.length >= max || (out.length > 0 && total + r.bytes > maxBytes)) {
+              full = true;
+              return false;
+            }
+            total += r.bytes;
+            out.push({ offset, msg: { k: r.k, v: r.v, h: headersOf(r.h), ts: r.ts }, bytes: r.bytes });
+            return true;
+          });
         } catch (e) {
+          if (!(e instanceof CorruptFrameError)) throw e;
           if (out.length > 0) break; // hand over the intact records first; the next read starts at the bad one
-          throw e;
+          throw this.corrupt(topic, p, e.index);
         }
-        const { msg, bytes } = decoded;
-        if (out.length > 0 && total + bytes > maxBytes) break;
-        total += bytes;
-        out.push({ offset, msg, bytes });
+        if (full || out.length >= max) break;
       }
       return out;
     });
   }
 
-  private decode(value: unknown, topic: string, p: number, offset: number): { msg: StoredMessage; bytes: number } {
+  /** First offset of the stored batch holding `offset` (`offset` itself when none does). */
+  private batchBase(topic: string, p: number, offset: number): number {
+    for (const key of this.batches.getKeys({ start: [topic, p, offset], end: [topic, p], reverse: true, limit: 1 })) {
+      return key[2] as number;
+    }
+    return offset;
+  }
+
+  private corrupt(topic: string, p: number, offset: number): StorageError {
+    return new StorageError(
+      `record ${topic}/${p}@${offset} in ${join(this.path, 'data.mdb')} is corrupt (checksum mismatch); restore the log from a backup, or move the group's checkpoint past it`,
+      { path: join(this.path, 'data.mdb'), target: 'local', field: `${topic}/${p}@${offset}` },
+    );
+  }
+
+  /** Reads records stored one key each (logs written before record batches). */
+  private readLegacy(topic: string, p: number, from: number, max: number, maxBytes: number): ReadRow[] {
+    const out: ReadRow[] = [];
+    let total = 0;
+    for (const { key, value } of this.db.getRange({
+      start: ['m', topic, p, from],
+      end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+      limit: max,
+    })) {
+      const offset = key[3] as number;
+      let decoded: { msg: StoredMessage; bytes: number };
+      try {
+        decoded = this.decodeLegacy(value, topic, p, offset);
+      } catch (e) {
+        if (out.length > 0) break;
+        throw e;
+      }
+      const { msg, bytes } = decoded;
+      if (out.length > 0 && total + bytes > maxBytes) break;
+      total += bytes;
+      out.push({ offset, msg, bytes });
+    }
+    return out;
+  }
+
+  private decodeLegacy(value: unknown, topic: string, p: number, offset: number): { msg: StoredMessage; bytes: number } {
     if (Array.isArray(value) && value.length === 5) {
       const e = value as Encoded;
       const [k, v, h, ts, c] = e;
@@ -615,10 +868,7 @@ export class LocalLog {
       const m = value as StoredMessage;
       return { msg: m, bytes: m.v.byteLength };
     }
-    throw new StorageError(
-      `record ${topic}/${p}@${offset} in ${join(this.path, 'data.mdb')} is corrupt (checksum mismatch); restore the log from a backup, or move the group's checkpoint past it`,
-      { path: join(this.path, 'data.mdb'), target: 'local', field: `${topic}/${p}@${offset}` },
-    );
+    throw this.corrupt(topic, p, offset);
   }
 
   /** First offset whose timestamp is at or after `ts` (the high watermark when none). */
@@ -651,20 +901,51 @@ export class LocalLog {
           let lo = (this.db.get(loKey) as number | undefined) ?? 0;
           let size = (this.db.get(['sz', topic, p]) as number | undefined) ?? 0;
           const startLo = lo;
-          for (const { key, value } of this.db.getRange({
-            start: ['m', topic, p, lo],
-            end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
-            limit: budget - removed,
-          })) {
-            const e = value as Encoded | StoredMessage;
-            const ts = Array.isArray(e) ? e[3] : e.ts;
-            const bytes = Array.isArray(e) ? encodedBytes(e) : e.v.byteLength;
+          const drop = (ts: number, bytes: number): boolean => {
             const overBytes = options.retentionBytes !== undefined && size > options.retentionBytes;
-            if (ts >= cutoff && !overBytes) break;
-            this.db.removeSync(key);
-            lo = (key[3] as number) + 1;
+            if (ts >= cutoff && !overBytes) return false;
+            lo++;
             size = Math.max(0, size - bytes);
             removed++;
+            return true;
+          };
+          let done = false;
+          if (this.legacy) {
+            // records stored one key each, before record batches
+            for (const { key, value } of this.db.getRange({
+              start: ['m', topic, p, lo],
+              end: ['m', topic, p, Number.MAX_SAFE_INTEGER],
+              limit: budget - removed,
+            })) {
+              if ((key[3] as number) !== lo) break;
+              const e = value as Encoded | StoredMessage;
+              if (!drop(Array.isArray(e) ? e[3] : e.ts, Array.isArray(e) ? encodedBytes(e) : e.v.byteLength)) {
+                done = true;
+                break;
+              }
+              this.db.removeSync(key);
+            }
+          }
+          for (const { key, value } of done
+            ? []
+            : this.batches.getRange({ start: [topic, p, this.batchBase(topic, p, lo)], end: [topic, p, END] })) {
+            const base = key[2] as number;
+            if (removed < budget) {
+              try {
+                // timestamps and sizes only: a corrupt record is reported by reads, not by retention
+                const each = (_: number, r: { ts: number; bytes: number }): boolean => {
+                  if (drop(r.ts, r.bytes)) return removed < budget;
+                  done = true;
+                  return false;
+                };
+                decodeFrames(value, base, lo, each, false);
+              } catch (e) {
+                if (!(e instanceof CorruptFrameError)) throw e;
+                done = true;
+              }
+            }
+            if (base + countFrames(value) <= lo) this.batches.removeSync(key);
+            if (done || removed >= budget) break;
           }
           if (lo !== startLo) {
             this.db.putSync(loKey, lo);
@@ -742,18 +1023,6 @@ export class LocalLog {
     });
   }
 
-  /** True when `member` is known dead: its process on this host has exited, or it is a former process with our pid. */
-  private deadMember(memberId: string, member: MemberRecord): boolean {
-    if (member.host !== hostname()) return false;
-    if (member.pid === process.pid) return !this.localMembers.has(memberId);
-    try {
-      process.kill(member.pid, 0);
-      return false;
-    } catch (e) {
-      return (e as { code?: string }).code === 'ESRCH';
-    }
-  }
-
   /**
    * One membership round in a single synchronous write transaction — liveness must not wait behind queued
    * asynchronous batches (whose callbacks need free turns of a busy event loop): renews this member, drops
@@ -770,8 +1039,8 @@ export class LocalLog {
     memberId: string,
     sessionTimeoutMs: number,
     record: Omit<MemberRecord, 'expires'>,
-  ): Promise<{ held: Map<number, number>; release: number[]; members: number; waiting: number }> {
-    let result: { held: Map<number, number>; release: number[]; members: number; waiting: number } | undefined;
+  ): Promise<RoundResult> {
+    let result: RoundResult | undefined;
     try {
       this.db.transactionSync(() => {
         const now = Date.now();
@@ -782,34 +1051,16 @@ export class LocalLog {
         for (const { key, value } of this.db.getRange({ start: ['mem', group, topic], end: ['mem', group, topic, END] })) {
           const id = String(key[3]);
           const member = value as MemberRecord;
-          if (id !== memberId && (member.expires < now || this.deadMember(id, member))) this.db.removeSync(key);
+          if (id !== memberId && (member.expires < now || deadMember(this.localMembers, id, member))) this.db.removeSync(key);
           else live.push(id);
         }
-        live.sort();
-        const liveSet = new Set(live);
-        const index = live.indexOf(memberId);
         const leases = new Map<number, LeaseRecord>();
         for (const { key, value } of this.db.getRange({ start: ['ls', group, topic], end: ['ls', group, topic, END] })) {
           leases.set(key[3] as number, value as LeaseRecord);
         }
-        const held = new Map<number, number>();
-        const release: number[] = [];
-        let waiting = 0;
-        for (let p = 0; p < meta.partitions; p++) {
-          const mine = live.length > 0 && p % live.length === index;
-          const lease = leases.get(p);
-          if (lease && lease.owner === memberId) {
-            held.set(p, lease.epoch);
-            if (!mine) release.push(p);
-          } else if (mine && (!lease || !liveSet.has(lease.owner))) {
-            const epoch = (lease?.epoch ?? 0) + 1;
-            this.db.putSync(['ls', group, topic, p], { owner: memberId, epoch, expires: now + sessionTimeoutMs });
-            held.set(p, epoch);
-          } else if (mine) {
-            waiting++;
-          }
-        }
-        result = { held, release, members: live.length, waiting };
+        result = assignRound(meta.partitions, live, memberId, leases, (p, epoch) =>
+          this.db.putSync(['ls', group, topic, p], { owner: memberId, epoch, expires: now + sessionTimeoutMs }),
+        );
       });
     } catch (e) {
       throw storageError(e, `renewing group membership in ${this.path}`, this.path);

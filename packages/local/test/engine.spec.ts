@@ -132,7 +132,7 @@ describe('local/consume/dead-letter', () => {
     expect(failure?.position).toBe('0');
     expect(isSpeedlayerError(failure?.cause) && failure.cause.kind).toBe('message-too-large');
     expect(sub.stats()).toMatchObject({ deadLetterFailures: 1, deadLettered: 0 });
-    const parked = (client.log as LocalLog).parked('g', topic);
+    const parked = client.log.parked('g', topic);
     expect(parked).toHaveLength(1);
     expect(parked[0]).toMatchObject({ partition: 0, position: '0', key: 'big' });
     expect(parked[0]?.value.byteLength).toBe(2000);
@@ -191,13 +191,15 @@ describe('local/consume/bounds', () => {
 
 describe('local/produce', () => {
   it('concurrent sends share write transactions (group commit) and each gets its own position', async () => {
-    const client = await local();
+    const client = await driver(`local://${tempDir()}`);
+    open.push(client);
+    const log = client.log as LocalLog;
     const topic = unique('t');
     await client.admin.ensureTopic(topic, { partitions: 1 });
     const producer = client.producer();
-    const before = (client.log.db.getStats() as { lastTxnId: number }).lastTxnId;
+    const before = (log.db.getStats() as { lastTxnId: number }).lastTxnId;
     const results = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send(topic, { value: `v${i}` })));
-    const txns = (client.log.db.getStats() as { lastTxnId: number }).lastTxnId - before;
+    const txns = (log.db.getStats() as { lastTxnId: number }).lastTxnId - before;
     expect(new Set(results.map((r) => r[0]?.position)).size).toBe(500);
     expect(txns).toBeLessThan(20);
     expect(client.log.highWatermark(topic, 0)).toBe(500);

@@ -2,14 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { ConsumedMessage } from '@speedlayer/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LocalStreamClient } from '../src/index.js';
-import { driver, fill, spin, unique, waitUntil } from './support.js';
+import type { LocalLog, LocalStreamClient } from '../src/index.js';
+import { driver, fill, spin, tempDir, unique, waitUntil } from './support.js';
 
 const clients: LocalStreamClient[] = [];
 async function open(name: string, config: Record<string, unknown> = {}): Promise<LocalStreamClient> {
   const c = await driver(`memory://${name}`, config);
   clients.push(c);
   return c;
+}
+/** A `local://` log in a fresh directory (for steps that plant another process's records in LMDB). */
+async function openLocal(): Promise<{ client: LocalStreamClient; log: LocalLog }> {
+  const client = await driver(`local://${tempDir()}`);
+  clients.push(client);
+  return { client, log: client.log as LocalLog };
 }
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -67,12 +73,11 @@ describe('local/consume/fairness', () => {
   });
 
   it('a restarted worker takes the lease of its exited former process at once, not after the session timeout', async () => {
-    const client = await open(unique('restart'));
+    const { client, log } = await openLocal();
     const topic = unique('t');
     await client.admin.ensureTopic(topic, { partitions: 2 });
     // a former worker process that has exited, still holding live-looking leases for a minute
     const dead = spawnSync(process.execPath, ['-e', 'process.pid'], { stdio: 'ignore' }).pid as number;
-    const log = client.log;
     const expires = Date.now() + 60_000;
     const former = `${hostname()}-${dead}-former`;
     await log.db.transaction(() => {
@@ -86,10 +91,9 @@ describe('local/consume/fairness', () => {
   });
 
   it('a lease of a live member of another process is not taken before it expires', async () => {
-    const client = await open(unique('live'));
+    const { client, log } = await openLocal();
     const topic = unique('t');
     await client.admin.ensureTopic(topic, { partitions: 1 });
-    const log = client.log;
     const expires = Date.now() + 60_000;
     // the parent of this process is alive: a member there keeps its lease
     const other = `${hostname()}-${process.ppid}-other`;
