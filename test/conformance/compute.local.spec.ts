@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeConformance } from '@speedlayer/testing';
+import { computeConformance } from '@speedlayer/testing/conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-compute-'));
 

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-conf-'));
 
@@ -19,7 +19,7 @@ streamConformance({
 
 streamConformance({
   name: 'memory',
-  nativeClient: 'MemoryLog',
+  nativeClient: 'LocalLog',
   uri: 'memory://conformance',
   subscribeDefaults: { sessionTimeoutMs: 1500 },
   skip: {

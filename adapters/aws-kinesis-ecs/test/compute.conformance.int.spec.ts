@@ -3,7 +3,7 @@
  * a task, so the entry declares `runsReplicas: false` and the suite checks that nothing claims to be ready.
  * `alignReplicas` reads the shard count of a Kinesis stream on the same moto.
  */
-import { computeConformance } from '@speedlayer/testing';
+import { computeConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { motoUri } from './env.js';
 

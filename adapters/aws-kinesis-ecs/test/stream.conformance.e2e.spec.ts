@@ -3,7 +3,7 @@
  * the standard AWS chain; the region from `AWS_REGION` (default us-east-1). Creates and deletes `conf-*` streams and
  * `speedlayer-conf-*` lease tables (PAY_PER_REQUEST; the tables are left behind: delete them after a run).
  */
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describe } from 'vitest';
 
 const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';

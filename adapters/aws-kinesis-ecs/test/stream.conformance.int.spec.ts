@@ -2,7 +2,7 @@
  * The stream conformance suite against moto's Kinesis and DynamoDB (one matrix entry). With
  * `SPEEDLAYER_CLOUD=aws` the same entry runs from `stream.conformance.e2e.spec.ts` against real AWS.
  */
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { fastConfig, motoUri } from './env.js';
 

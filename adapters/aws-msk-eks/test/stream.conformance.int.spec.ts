@@ -3,7 +3,7 @@
  * once over PLAINTEXT, once over SASL_SSL (PLAIN, user alice, password by file reference, the peer's CA).
  */
 
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 
 describePeer('kafka', 'aws-msk-eks stream', (kafka) => {

@@ -9,7 +9,7 @@
  * where the event lands. Whether the real service agrees is checked by the cloud profile (`amqp.e2e.spec.ts`).
  */
 
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describePeer, injectPeers } from '@speedlayer/testing/peers/vitest';
 import { afterAll } from 'vitest';
 import { peerTarget, type StandInTarget, startStandInTarget } from './amqp-standin.js';

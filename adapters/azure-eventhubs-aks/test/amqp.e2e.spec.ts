@@ -16,7 +16,7 @@
  *   10 per namespace, so use a Premium or Dedicated namespace.
  */
 import { connect } from '@speedlayer/core';
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { afterAll, describe, it } from 'vitest';
 
 const env = process.env;

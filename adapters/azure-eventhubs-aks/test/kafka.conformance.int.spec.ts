@@ -5,7 +5,7 @@
  * `speedlayer peers status --json` lists under `streams["eventhubs+kafka"]`. Default tier (standard): partition
  * growth is declared absent, so the growth step asserts the `UnsupportedError`.
  */
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { expect, it } from 'vitest';
 

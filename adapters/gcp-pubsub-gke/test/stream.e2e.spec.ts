@@ -4,7 +4,7 @@
  * Default Credentials and `SPEEDLAYER_GCP_PROJECT` naming a project the credentials may create topics and
  * subscriptions in (roles/pubsub.editor). Topics and subscriptions are unique per run and deleted by the steps.
  */
-import { streamConformance } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describe, it } from 'vitest';
 
 const project = process.env.SPEEDLAYER_GCP_PROJECT;

@@ -8,7 +8,8 @@
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { type ConsumedMessage, connect, DeadLetterHeaders, type StreamClient, utf8 } from '@speedlayer/core';
-import { Collector, produceKeyed, streamConformance, uniqueName, waitFor } from '@speedlayer/testing';
+import { Collector, produceKeyed, uniqueName, waitFor } from '@speedlayer/testing';
+import { streamConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { subscriptionName } from '../src/index.js';

@@ -11,7 +11,8 @@ import { ApiextensionsV1Api, AppsV1Api, CustomObjectsApi, KubeConfig } from '@ku
 import { connect, createCompute } from '@speedlayer/core';
 import { eventHubKedaTrigger } from '@speedlayer/iac';
 import { kedaCrds, kubeServerDryRun } from '@speedlayer/iac/validate';
-import { computeConformance, uniqueName } from '@speedlayer/testing';
+import { uniqueName } from '@speedlayer/testing';
+import { computeConformance } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { KubernetesCompute } from '../src/index.js';

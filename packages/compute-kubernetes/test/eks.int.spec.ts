@@ -4,11 +4,12 @@
  * API server behind it, so the last step proves the route up to the connection, not a Kubernetes call.
  */
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { describeEksCluster } from '@speedlayer/aws-msk-eks/eks';
 import { createCompute } from '@speedlayer/core';
 import { uniqueName } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEksCluster, eksKubeConfig } from '../src/eks.js';
+import { eksKubeConfig } from '../src/eks.js';
 
 describePeer('moto', 'compute-kubernetes: EKS access through the EKS API (moto)', (moto) => {
   const saved = { ...process.env };

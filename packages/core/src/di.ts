@@ -16,9 +16,9 @@
  * @packageDocumentation
  */
 import { ContainerModule, type ServiceIdentifier } from 'inversify';
-import type { ComputeClient } from './compute.js';
-import { connect, createCompute } from './registry.js';
-import type { ConnectOptions, StreamClient } from './stream.js';
+import type { ComputeClient, ComputeFactory } from './compute.js';
+import { connect, createCompute, registerComputeTarget, registerStreamTarget } from './registry.js';
+import type { ConnectOptions, StreamClient, StreamFactory } from './stream.js';
 
 /** Symbol tokens of the core bindings. */
 export const TYPES = {
@@ -32,7 +32,44 @@ export const TYPES = {
   ComputeUri: Symbol.for('speedlayer.ComputeUri') as ServiceIdentifier<string>,
   /** The compute client (singleton). */
   ComputeClient: Symbol.for('speedlayer.ComputeClient') as ServiceIdentifier<ComputeClient>,
+  /** One {@link TargetBindings} per loaded adapter module (`container.getAll(TYPES.Target)`). */
+  Target: Symbol.for('speedlayer.Target') as ServiceIdentifier<TargetBindings>,
 } as const;
+
+/** What an adapter's DI module (on its `./di` subpath) contributes: its schemes wired to its factories. */
+export interface TargetBindings {
+  /** Target id, e.g. `aws-kinesis-ecs`. */
+  readonly target: string;
+  /** The adapter's package name. */
+  readonly module: string;
+  /** Stream URI schemes served by {@link TargetBindings.streamFactory}. */
+  readonly streamSchemes?: readonly string[];
+  /** The adapter's stream factory. */
+  readonly streamFactory?: StreamFactory;
+  /** Compute URI schemes served by {@link TargetBindings.computeFactory}. */
+  readonly computeSchemes?: readonly string[];
+  /** The adapter's compute factory. */
+  readonly computeFactory?: ComputeFactory;
+}
+
+/**
+ * The container module of one adapter: binds its {@link TargetBindings} under {@link TYPES.Target} and registers
+ * its factories in-process, so `TYPES.StreamClient` / `TYPES.ComputeClient` for its schemes use the adapter the
+ * container loaded (no import by package name at connect time; works in bundles).
+ */
+export function targetModule(bindings: TargetBindings): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TYPES.Target).toConstantValue(bindings);
+    const { target, module, streamFactory, computeFactory } = bindings;
+    if (streamFactory) {
+      for (const scheme of bindings.streamSchemes ?? []) registerStreamTarget(scheme, { target, module, factory: streamFactory });
+    }
+    if (computeFactory) {
+      for (const scheme of bindings.computeSchemes ?? [])
+        registerComputeTarget(scheme, { target, module, factory: computeFactory });
+    }
+  });
+}
 
 /** Binds StreamClient and ComputeClient with factory functions (no decorators on our classes). */
 export const coreModule = new ContainerModule(({ bind, isBound }) => {

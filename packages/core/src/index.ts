@@ -18,6 +18,7 @@ export * from './middleware.js';
 export * from './portable.js';
 export * from './registry.js';
 export * from './retry.js';
+export * from './sourced.js';
 export * from './stream.js';
 export * from './telemetry.js';
 export * from './uri.js';

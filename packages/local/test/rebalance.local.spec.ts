@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { recordingHandlerPath, workerMainPath } from '@speedlayer/testing';
+import { recordingHandlerPath, workerMainPath } from '@speedlayer/testing/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { driver, tempDir, unique, waitUntil } from './support.js';
 

@@ -5,22 +5,10 @@
  * @packageDocumentation
  */
 
-/** How a number was established (legend of vendor-facts.md). */
-export type SourceStatus = 'official' | 'official (copy)' | 'derived' | 'secondary' | 'assumption' | 'unconfirmed';
+import type { Sourced, SourceStatus } from '@speedlayer/core';
 
-/** A vendor limit or fact with the URL it comes from. */
-export interface Sourced<T = number> {
-  /** The value. */
-  readonly value: T;
-  /** Unit of the value, e.g. `MiB/s`, `partitions`, `hours`. */
-  readonly unit: string;
-  /** URL of the vendor page (or fixture) the value was read from. */
-  readonly source: string;
-  /** How the value was established. */
-  readonly status: SourceStatus;
-  /** Extra context: the derivation, a caveat. */
-  readonly note?: string;
-}
+// The sourced-fact type and `fact` live in core so adapters' runtime code reads limits without the planner.
+export { fact, type Sourced, type SourceStatus } from '@speedlayer/core';
 
 /** A unit price with its "price as of" stamp. */
 export interface Price extends Sourced<number> {
@@ -28,17 +16,6 @@ export interface Price extends Sourced<number> {
   readonly asOf: string;
   /** Region the price applies to. */
   readonly region: string;
-}
-
-/**
- * Declares a sourced fact.
- * @example
- * ```ts
- * const PER_SHARD_WRITE = fact(1, 'MiB/s', 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html');
- * ```
- */
-export function fact<T>(value: T, unit: string, source: string, status: SourceStatus = 'official', note?: string): Sourced<T> {
-  return note === undefined ? { value, unit, source, status } : { value, unit, source, status, note };
 }
 
 /** Declares a sourced unit price. */

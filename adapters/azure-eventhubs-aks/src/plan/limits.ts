@@ -3,7 +3,11 @@
  *
  * @packageDocumentation
  */
-import { fact, MB, type Sourced } from '@speedlayer/planner';
+import { fact, type Sourced } from '@speedlayer/core';
+
+// Read at run time by the Kafka-endpoint client (batch limits per tier), so no import from @speedlayer/planner here.
+/** Bytes in a decimal MB: Event Hubs quotas in "MB" are applied as decimal MB, as the planner's `MB`. */
+const MB = 1_000_000;
 
 const QUOTAS = 'https://learn.microsoft.com/en-us/azure/event-hubs/event-hubs-quotas';
 const SCALE = 'https://learn.microsoft.com/en-us/azure/event-hubs/event-hubs-scalability';

@@ -10,7 +10,7 @@ function decode(token: string): URL {
   return new URL(Buffer.from(b64, 'base64url').toString('utf8'));
 }
 
-describe('compute-kubernetes/eks token', () => {
+describe('aws-msk-eks/eks token', () => {
   it('is k8s-aws-v1. + base64url of a presigned STS GetCallerIdentity URL signing x-k8s-aws-id, valid 60 s', async () => {
     const url = decode(
       await eksToken('prod-cluster', { region: 'eu-west-1', credentials, signingDate: new Date('2026-01-02T03:04:05Z') }),

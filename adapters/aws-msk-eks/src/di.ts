@@ -1,0 +1,28 @@
+/**
+ * Inversify bindings of the `aws-msk-eks` target: Kafka / MSK (`kafka://`, `msk://`). The main entry stays plain; only this subpath imports
+ * inversify (an optional peer dependency of `@speedlayer/core`). Loading the module registers this adapter's
+ * factories for its schemes, so the core bindings resolve them from the adapter the container loaded.
+ *
+ * @example
+ * ```ts
+ * import { Container } from 'inversify';
+ * import { TYPES, coreModule } from '@speedlayer/core/di';
+ * import { mskModule } from '@speedlayer/aws-msk-eks/di';
+ * const container = new Container();
+ * container.bind(TYPES.StreamUri).toConstantValue('msk://arn:aws:kafka:eu-west-1:123456789012:cluster/prod/0a1b2c3d');
+ * await container.load(coreModule, mskModule);
+ * const client = await container.getAsync(TYPES.StreamClient);
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { targetModule } from '@speedlayer/core/di';
+import { streamFactory } from './index.js';
+
+/** The `aws-msk-eks` container module (see {@link targetModule}). */
+export const mskModule = targetModule({
+  target: 'aws-msk-eks',
+  module: '@speedlayer/aws-msk-eks',
+  streamSchemes: ['kafka', 'msk'],
+  streamFactory,
+});

@@ -1,0 +1,28 @@
+/**
+ * Inversify bindings of the `azure-eventhubs-aks` target: Event Hubs over AMQP (`eventhubs://`) and its Kafka endpoint (`eventhubs+kafka://`). The main entry stays plain; only this subpath imports
+ * inversify (an optional peer dependency of `@speedlayer/core`). Loading the module registers this adapter's
+ * factories for its schemes, so the core bindings resolve them from the adapter the container loaded.
+ *
+ * @example
+ * ```ts
+ * import { Container } from 'inversify';
+ * import { TYPES, coreModule } from '@speedlayer/core/di';
+ * import { eventHubsModule } from '@speedlayer/azure-eventhubs-aks/di';
+ * const container = new Container();
+ * container.bind(TYPES.StreamUri).toConstantValue('eventhubs://my-namespace');
+ * await container.load(coreModule, eventHubsModule);
+ * const client = await container.getAsync(TYPES.StreamClient);
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { targetModule } from '@speedlayer/core/di';
+import { streamFactory } from './index.js';
+
+/** The `azure-eventhubs-aks` container module (see {@link targetModule}). */
+export const eventHubsModule = targetModule({
+  target: 'azure-eventhubs-aks',
+  module: '@speedlayer/azure-eventhubs-aks',
+  streamSchemes: ['eventhubs', 'eventhubs+kafka'],
+  streamFactory,
+});
