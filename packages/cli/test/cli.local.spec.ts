@@ -176,11 +176,11 @@ describe('cli: worker health endpoints', () => {
       }
       expect(ready).toBe(200);
       let metrics = '';
-      for (let i = 0; i < 100 && !/speedlayer_worker_messages_handled\{[^}]*\} 2/.test(metrics); i++) {
+      for (let i = 0; i < 100 && !/speedlayer_worker_messages_handled_total\{[^}]*\} 2/.test(metrics); i++) {
         metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(metrics).toMatch(/speedlayer_worker_messages_handled\{[^}]*topic="health"[^}]*\} 2/);
+      expect(metrics).toMatch(/speedlayer_worker_messages_handled_total\{[^}]*topic="health"[^}]*\} 2/);
       expect(metrics).toMatch(/speedlayer_worker_assigned_partitions\{[^}]*\} 1/);
     } finally {
       worker.kill('SIGTERM');

@@ -40,7 +40,9 @@ export function registerWorker(program: Command): void {
         const logger = stderrLogger(o.logLevel as 'info');
         const port = healthPort(o.healthPort as number | undefined);
         const health =
-          port === undefined ? undefined : await startHealthServer(port, { topic: o.topic as string, group: o.group as string });
+          port === undefined
+            ? undefined
+            : await startHealthServer(port, { topic: o.topic as string, group: o.group as string }, logger);
         if (health) logger.info('health endpoints', { port: health.port });
         const signal = stopSignal();
         // Under `deploy --target local`: tell the deploying process this replica is ready or why it failed.
@@ -64,6 +66,8 @@ export function registerWorker(program: Command): void {
           ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs as number } : {}),
           ...(process.env.SPEEDLAYER_WORKER_ID ? { workerId: process.env.SPEEDLAYER_WORKER_ID } : {}),
           logger,
+          // a consumer that keeps failing (topic deleted, credentials revoked) turns /readyz to 503 after the bound
+          onReadiness: (ready: boolean, reason?: string) => health?.readiness(ready, reason),
           onSubscribed: (sub: Subscription) => {
             health?.ready(sub);
             report('ready', {});
