@@ -2,20 +2,27 @@
 /**
  * Throughput of the embedded target, measured side by side in one run (`npm run bench -w @speedlayer/local`):
  *
- * - durable `local://` batched sends of 500 records of 1 KB, through the portable client (`connect()`);
+ * - durable `local://` batched sends of 500 records of 1 KB through the portable client (`connect()`), with 4 and 16
+ *   batches in flight;
  * - one-record sends from 64, 256 and 1024 concurrent callers through the same client (the portable batcher
  *   coalesces them) and straight into the local driver (the store's group commit alone), as ratios of batched;
- * - `memory://` batched sends, and a consumer draining a backlog.
+ * - `memory://` (the in-memory engine) batched, and one-record sends from 64, 256 and 1024 callers as ratios of it;
+ * - a consumer draining a backlog, and the size of the data file against the bytes of the records written.
  *
+ * Every scenario reports wall-clock msg/s and msg per CPU-second of this process (all threads: the main thread and
+ * LMDB's write thread), which moves less than wall time on a machine shared with other work.
  * Figures depend on the machine (its fsync latency above all); ratios measured in the same run are what compare.
- * Options: `--records N` (per scenario, default 200000), `--json` (one JSON object on stdout).
+ * Options: `--records N` (per batched scenario, default 200000), `--one-record N` (default 100000), `--repeat N`
+ * (rounds, default 1; the summary gives each scenario's median), `--json` (one JSON object on stdout),
+ * `--engine <dir>` (another build of this package's `dist`, e.g. of an earlier commit, to compare before/after).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { connect, parseUri } from '@speedlayer/core';
-import { createLocalStreamClient } from '@speedlayer/local';
+import { pathToFileURL } from 'node:url';
+import { connect, parseUri, registerStreamTarget } from '@speedlayer/core';
+import * as thisBuild from '@speedlayer/local';
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -24,17 +31,33 @@ const arg = (name, fallback) => {
 };
 const RECORDS = arg('records', 200_000);
 const ONE_RECORD = arg('one-record', Math.min(RECORDS, 100_000));
+const REPEAT = arg('repeat', 1);
+const JSON_OUT = args.includes('--json');
+const engineAt = args.indexOf('--engine') >= 0 ? args[args.indexOf('--engine') + 1] : undefined;
+const engine = engineAt ? await import(pathToFileURL(resolve(engineAt, 'index.js')).href) : thisBuild;
+const { createLocalStreamClient } = engine;
+if (engineAt) {
+  for (const scheme of ['local', 'memory']) {
+    registerStreamTarget(scheme, { target: scheme, module: '@speedlayer/local', factory: engine.streamFactory });
+  }
+}
 const VALUE = new Uint8Array(1024).fill(0x61);
 const PARTITIONS = 8;
+const keyOf = (i) => `k${i % 1024}`;
 
-const rssMb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
-// RSS counts the pages of the memory-mapped log; the JS heap is what prefetch and batching hold
 const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+const say = (text) => {
+  if (!JSON_OUT) process.stderr.write(text);
+};
 
+/** Runs `fn`, returning wall seconds and CPU seconds of this process. */
 async function timed(fn) {
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** `n` records in batches of `batch`, `inFlight` batches at a time. */
@@ -46,7 +69,7 @@ async function batched(producer, topic, n, batch, inFlight) {
       if (from >= n) return;
       next += batch;
       const records = [];
-      for (let i = from; i < Math.min(n, from + batch); i++) records.push({ key: `k${i % 1024}`, value: VALUE });
+      for (let i = from; i < Math.min(n, from + batch); i++) records.push({ key: keyOf(i), value: VALUE });
       await producer.send(topic, records);
     }
   };
@@ -60,140 +83,196 @@ async function oneRecord(producer, topic, n, callers) {
     for (;;) {
       const i = next++;
       if (i >= n) return;
-      await producer.send(topic, { key: `k${i % 1024}`, value: VALUE });
+      await producer.send(topic, { key: keyOf(i), value: VALUE });
     }
   };
   await Promise.all(Array.from({ length: callers }, worker));
 }
 
-const results = [];
-function record(scenario, n, seconds, extra = {}) {
-  const row = {
-    scenario,
-    records: n,
-    seconds: Number(seconds.toFixed(3)),
-    msgPerSec: Math.round(n / seconds),
-    rssMb: rssMb(),
-    heapMb: heapMb(),
-    ...extra,
-  };
-  results.push(row);
-  if (!args.includes('--json')) {
-    process.stderr.write(
-      `${scenario.padEnd(58)} ${String(row.msgPerSec).padStart(9)} msg/s  ${row.seconds}s  heap ${row.heapMb} MB${row.maxLoopDelayMs !== undefined ? `  max event-loop delay ${row.maxLoopDelayMs} ms` : ''}\n`,
-    );
-  }
-  return row;
+/** Bytes of the records of `n` sends as the log counts them (key and value). */
+function payloadBytes(n) {
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += VALUE.byteLength + Buffer.byteLength(keyOf(i));
+  return bytes;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-bench-'));
-try {
-  const uri = `local://${dir}`;
-  const client = await connect(uri);
-  const topicOf = async (name) => {
-    const topic = `${name}-${Date.now().toString(36)}`;
-    await client.admin.ensureTopic(topic, { partitions: PARTITIONS });
-    return topic;
+/** One round of every scenario; returns its rows by scenario name, plus the data file and payload sizes. */
+async function round() {
+  const rows = new Map();
+  const row = (scenario, n, time, extra = {}) => {
+    const r = {
+      scenario,
+      records: n,
+      seconds: Number(time.seconds.toFixed(3)),
+      msgPerSec: Math.round(n / time.seconds),
+      msgPerCpuSec: Math.round(n / time.cpuSeconds),
+      heapMb: heapMb(),
+      ...extra,
+    };
+    rows.set(scenario, r);
+    say(
+      `${scenario.padEnd(56)} ${String(r.msgPerSec).padStart(9)} msg/s ${String(r.msgPerCpuSec).padStart(9)} msg/CPU-s  ${r.seconds}s${r.maxLoopDelayMs !== undefined ? `  max event-loop delay ${r.maxLoopDelayMs} ms` : ''}\n`,
+    );
+    return r;
   };
-  const producer = client.producer();
+  const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-bench-'));
+  let written = 0;
+  try {
+    const uri = `local://${dir}`;
+    const client = await connect(uri);
+    const topicOf = async (c, name) => {
+      const topic = `${name}-${Date.now().toString(36)}`;
+      await c.admin.ensureTopic(topic, { partitions: PARTITIONS });
+      return topic;
+    };
+    const producer = client.producer();
+    const sent = (n) => {
+      written += payloadBytes(n);
+      return n;
+    };
 
-  // warm-up (page cache, lmdb write thread)
-  await batched(producer, await topicOf('warm'), 20_000, 500, 4);
+    // warm-up (page cache, lmdb write thread)
+    await batched(producer, await topicOf(client, 'warm'), sent(20_000), 500, 4);
+    for (const inFlight of [4, 16]) {
+      const topic = await topicOf(client, `b${inFlight}`);
+      row(
+        `local:// durable, batches of 500, ${inFlight} in flight`,
+        sent(RECORDS),
+        await timed(() => batched(producer, topic, RECORDS, 500, inFlight)),
+      );
+    }
+    for (const callers of [64, 256, 1024]) {
+      const topic = await topicOf(client, `one${callers}`);
+      row(
+        `local:// durable, 1-record sends, ${callers} callers (portable)`,
+        sent(ONE_RECORD),
+        await timed(() => oneRecord(producer, topic, ONE_RECORD, callers)),
+      );
+    }
+    // the driver alone: concurrent one-record sends meet only the store's group commit
+    const driver = await createLocalStreamClient(parseUri(uri));
+    const dp = driver.producer();
+    for (const callers of [64, 1024]) {
+      const topic = await topicOf(client, `drv${callers}`);
+      row(
+        `local:// durable, 1-record sends, ${callers} callers (driver only)`,
+        sent(ONE_RECORD),
+        await timed(() => oneRecord(dp, topic, ONE_RECORD, callers)),
+      );
+    }
+    await driver.close();
 
-  const b1 = record(
-    'local:// durable, batches of 500, 1 in flight',
-    RECORDS,
-    await timed(async () => batched(producer, await topicOf('b1'), RECORDS, 500, 1)),
-  );
-  const b4 = record(
-    'local:// durable, batches of 500, 4 in flight',
-    RECORDS,
-    await timed(async () => batched(producer, await topicOf('b4'), RECORDS, 500, 4)),
-  );
-  const batchedBest = Math.max(b1.msgPerSec, b4.msgPerSec);
-
-  const ones = [];
-  for (const callers of [64, 256, 1024]) {
-    const topic = await topicOf(`one${callers}`);
-    const row = record(
-      `local:// durable, 1-record sends, ${callers} callers (portable)`,
-      ONE_RECORD,
-      await timed(() => oneRecord(producer, topic, ONE_RECORD, callers)),
-    );
-    row.ratioToBatched = Number((row.msgPerSec / batchedBest).toFixed(2));
-    ones.push(row);
-  }
-
-  // the driver alone: concurrent one-record sends meet only the store's group commit
-  const driver = await createLocalStreamClient(parseUri(uri));
-  const dp = driver.producer();
-  for (const callers of [64, 1024]) {
-    const topic = await topicOf(`drv${callers}`);
-    const row = record(
-      `local:// durable, 1-record sends, ${callers} callers (driver only)`,
-      ONE_RECORD,
-      await timed(() => oneRecord(dp, topic, ONE_RECORD, callers)),
-    );
-    row.ratioToBatched = Number((row.msgPerSec / batchedBest).toFixed(2));
-    ones.push(row);
-  }
-  await driver.close();
-
-  // consume: a backlog drained by a synchronous handler
-  const backlogTopic = await topicOf('drain');
-  await batched(producer, backlogTopic, RECORDS, 500, 4);
-  let handled = 0;
-  let done;
-  const finished = new Promise((r) => {
-    done = r;
-  });
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  const drainSeconds = await timed(async () => {
-    const sub = await client.subscribe({ topic: backlogTopic, group: 'bench' }, () => {
-      if (++handled === RECORDS) done();
+    // consume: a backlog drained by a synchronous handler
+    const backlogTopic = await topicOf(client, 'drain');
+    await batched(producer, backlogTopic, sent(RECORDS), 500, 4);
+    let handled = 0;
+    let done;
+    const finished = new Promise((r) => {
+      done = r;
     });
-    await finished;
-    await sub.close();
-  });
-  delay.disable();
-  record('local:// consume a backlog (sync handler)', RECORDS, drainSeconds, { maxLoopDelayMs: Math.round(delay.max / 1e6) });
-  await producer.close();
-  await client.close();
-  const diskMb = Math.round(statSync(join(dir, 'data.mdb')).size / 1024 / 1024);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const drain = await timed(async () => {
+      const sub = await client.subscribe({ topic: backlogTopic, group: 'bench' }, () => {
+        if (++handled === RECORDS) done();
+      });
+      await finished;
+      await sub.close();
+    });
+    delay.disable();
+    row('local:// consume a backlog (sync handler)', RECORDS, drain, { maxLoopDelayMs: Math.round(delay.max / 1e6) });
+    await producer.close();
+    await client.close();
+    const fileBytes = statSync(join(dir, 'data.mdb')).size;
 
-  // memory:// (no fsync)
-  const mem = await connect(`memory://bench-${process.pid}`);
-  await mem.admin.ensureTopic('m', { partitions: PARTITIONS });
-  const mp = mem.producer();
-  await batched(mp, 'm', 20_000, 500, 4);
-  const m = record('memory:// batches of 500, 4 in flight', RECORDS, await timed(() => batched(mp, 'm', RECORDS, 500, 4)));
-  await mem.admin.ensureTopic('m1', { partitions: PARTITIONS });
-  const m1 = record(
-    'memory:// 1-record sends, 1024 callers (portable)',
-    ONE_RECORD,
-    await timed(() => oneRecord(mp, 'm1', ONE_RECORD, 1024)),
-  );
-  await mp.close();
-  await mem.close();
-
-  const summary = {
-    node: process.version,
-    recordBytes: VALUE.byteLength,
-    partitions: PARTITIONS,
-    durableBatchedMsgPerSec: batchedBest,
-    oneRecordToBatched: Object.fromEntries(ones.map((r) => [r.scenario, r.ratioToBatched])),
-    memoryBatchedMsgPerSec: m.msgPerSec,
-    memoryOneRecordMsgPerSec: m1.msgPerSec,
-    diskMbAfterRun: diskMb,
-    results,
-  };
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    process.stderr.write(`\ndurable batched best: ${batchedBest} msg/s of 1 KB; memory:// batched: ${m.msgPerSec} msg/s\n`);
-    for (const r of ones) process.stderr.write(`  ${r.scenario}: ${r.ratioToBatched}x of batched\n`);
-    process.stderr.write(`data file after the run: ${diskMb} MB\n`);
+    // memory:// (the in-memory engine)
+    const mem = await connect(`memory://bench-${process.pid}-${Date.now()}`);
+    const mp = mem.producer();
+    await batched(mp, await topicOf(mem, 'mwarm'), 20_000, 500, 4);
+    const mTopic = await topicOf(mem, 'm');
+    row('memory:// batches of 500, 4 in flight', RECORDS, await timed(() => batched(mp, mTopic, RECORDS, 500, 4)));
+    for (const callers of [64, 256, 1024]) {
+      const topic = await topicOf(mem, `m1-${callers}`);
+      row(
+        `memory:// 1-record sends, ${callers} callers (portable)`,
+        ONE_RECORD,
+        await timed(() => oneRecord(mp, topic, ONE_RECORD, callers)),
+      );
+    }
+    await mp.close();
+    await mem.close();
+    return { rows, fileBytes, payloadBytes: written };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+};
+
+const rounds = [];
+for (let i = 0; i < REPEAT; i++) {
+  say(`round ${i + 1} of ${REPEAT}\n`);
+  rounds.push(await round());
+}
+const names = [...rounds[0].rows.keys()];
+const med = Object.fromEntries(
+  names.map((name) => [
+    name,
+    {
+      msgPerSec: median(rounds.map((r) => r.rows.get(name).msgPerSec)),
+      msgPerCpuSec: median(rounds.map((r) => r.rows.get(name).msgPerCpuSec)),
+      runs: rounds.map((r) => r.rows.get(name).msgPerSec),
+    },
+  ]),
+);
+const ratioOf = (name, base) => {
+  // per round, then the median: both figures come from the same round
+  const ratios = rounds.map((r) => r.rows.get(name).msgPerSec / r.rows.get(base).msgPerSec);
+  return Number((median(ratios.map((x) => Math.round(x * 1000))) / 1000).toFixed(2));
+};
+const bestBatched = (r) =>
+  Math.max(
+    r.rows.get('local:// durable, batches of 500, 4 in flight').msgPerSec,
+    r.rows.get('local:// durable, batches of 500, 16 in flight').msgPerSec,
+  );
+const localBest = 'local:// durable, batches of 500, 4 in flight';
+const memBatched = 'memory:// batches of 500, 4 in flight';
+const ratios = {};
+for (const name of names) {
+  if (name.startsWith('local:// durable, 1-record')) ratios[name] = ratioOf(name, localBest);
+  if (name.startsWith('memory:// 1-record')) ratios[name] = ratioOf(name, memBatched);
+}
+const diskRatios = rounds.map((r) => r.fileBytes / r.payloadBytes);
+const summary = {
+  node: process.version,
+  recordBytes: VALUE.byteLength,
+  partitions: PARTITIONS,
+  rounds: REPEAT,
+  durableBatchedMsgPerSec: median(rounds.map(bestBatched)),
+  memoryBatchedMsgPerSec: med[memBatched].msgPerSec,
+  memoryToDurableBatched: ratioOf(memBatched, localBest),
+  oneRecordToBatched: ratios,
+  dataFileMb: Math.round(median(rounds.map((r) => r.fileBytes)) / 1048576),
+  payloadMb: Math.round(median(rounds.map((r) => r.payloadBytes)) / 1048576),
+  dataFileToPayload: Number(median(diskRatios.map((x) => Math.round(x * 1000))) / 1000),
+  medians: med,
+};
+if (JSON_OUT) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+else {
+  say(`\nmedians of ${REPEAT} round(s) (msg/s wall, msg per CPU-second; runs):\n`);
+  for (const name of names) {
+    const m = med[name];
+    say(
+      `  ${name.padEnd(56)} ${String(m.msgPerSec).padStart(9)} ${String(m.msgPerCpuSec).padStart(9)}  [${m.runs.join(', ')}]\n`,
+    );
+  }
+  say(`durable batched (best of 4/16 in flight): ${summary.durableBatchedMsgPerSec} msg/s of 1 KB\n`);
+  say(
+    `memory:// batched: ${summary.memoryBatchedMsgPerSec} msg/s (${summary.memoryToDurableBatched}x of durable, 4 in flight)\n`,
+  );
+  for (const [name, ratio] of Object.entries(ratios)) say(`  ${name}: ${ratio}x of batched (same engine, same round)\n`);
+  say(`data file ${summary.dataFileMb} MB for ${summary.payloadMb} MB of records written: ${summary.dataFileToPayload}x\n`);
 }

@@ -22,45 +22,66 @@ import {
   partitionForKey,
   type ReadRow,
   type RoundResult,
-  type StoredMessage,
   type TopicMeta,
 } from './store.js';
 
-interface MemRecord {
-  k: string | null;
-  /** The value: `len` bytes at `at` of `slab` (a view is made when read). */
-  slab: Uint8Array;
-  at: number;
-  len: number;
-  h: string[] | null;
-  ts: number;
-  bytes: number;
-}
-
-/** One partition: retained records from `records[head]`, which has offset `lo`. */
+/**
+ * One partition: retained records from index `head` of its columns, which has offset `lo`. Records are kept as
+ * columns (one array per field) rather than one object each: hundreds of thousands of retained records are then
+ * a few arrays of numbers and references for the garbage collector, not as many objects.
+ */
 class MemPartition {
-  records: MemRecord[] = [];
+  keys: Array<string | null> = [];
+  /** Each value is `lens[i]` bytes at `ats[i]` of `slabs[i]` (the buffer of its append; a view is made when read). */
+  slabs: Uint8Array[] = [];
+  ats: number[] = [];
+  lens: number[] = [];
+  headers: Array<string[] | null> = [];
+  timestamps: number[] = [];
+  /** Bytes each record holds for retention (key, value, headers). */
+  sizes: number[] = [];
   head = 0;
   lo = 0;
   bytes = 0;
 
   get hw(): number {
-    return this.lo + this.records.length - this.head;
+    return this.lo + this.keys.length - this.head;
+  }
+
+  push(k: string | null, slab: Uint8Array, at: number, len: number, h: string[] | null, ts: number, size: number): void {
+    this.keys.push(k);
+    this.slabs.push(slab);
+    this.ats.push(at);
+    this.lens.push(len);
+    this.headers.push(h);
+    this.timestamps.push(ts);
+    this.sizes.push(size);
+    this.bytes += size;
   }
 
   /** Drops the first retained record. */
   shift(): void {
-    const r = this.records[this.head] as MemRecord;
-    this.records[this.head] = undefined as unknown as MemRecord;
+    const i = this.head;
+    this.bytes -= this.sizes[i] as number;
+    this.slabs[i] = EMPTY;
+    this.headers[i] = null;
     this.head++;
     this.lo++;
-    this.bytes -= r.bytes;
-    if (this.head > 1024 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.keys.length) {
+      const from = this.head;
+      this.keys = this.keys.slice(from);
+      this.slabs = this.slabs.slice(from);
+      this.ats = this.ats.slice(from);
+      this.lens = this.lens.slice(from);
+      this.headers = this.headers.slice(from);
+      this.timestamps = this.timestamps.slice(from);
+      this.sizes = this.sizes.slice(from);
       this.head = 0;
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 interface MemTopic {
   meta: TopicMeta;
@@ -207,27 +228,25 @@ export class MemoryLog implements EngineLog {
     const out: RecordMetadata[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = records[i] as ProducerRecord;
-      let rec: MemRecord;
       const k = r.key ?? null;
       const h = r.headers ? flatHeaders(r.headers) : null;
-      const ts = r.timestamp ?? now;
-      if (typeof r.value === 'string') {
-        const v = Buffer.from(r.value, 'utf8');
-        rec = { k, slab: v, at: 0, len: v.byteLength, h, ts, bytes: 0 };
-      } else {
-        const len = r.value.byteLength;
-        slab.set(r.value, at);
-        rec = { k, slab, at, len, h, ts, bytes: 0 };
-        at += len;
-      }
-      let bytes = rec.len;
-      if (k !== null) bytes += utf8Length(k);
-      if (h) for (const s of h) bytes += utf8Length(s);
+      let bytes: number;
       const p = parts[i] as number;
       const part = t.partitions[p] as MemPartition;
       const offset = part.hw;
-      rec.bytes = bytes;
-      part.records.push(rec);
+      if (typeof r.value === 'string') {
+        const v = Buffer.from(r.value, 'utf8');
+        bytes = v.byteLength;
+        part.push(k, v, 0, bytes, h, r.timestamp ?? now, 0);
+      } else {
+        bytes = r.value.byteLength;
+        slab.set(r.value, at);
+        part.push(k, slab, at, bytes, h, r.timestamp ?? now, 0);
+        at += bytes;
+      }
+      if (k !== null) bytes += utf8Length(k);
+      if (h) for (const s of h) bytes += utf8Length(s);
+      part.sizes[part.sizes.length - 1] = bytes;
       part.bytes += bytes;
       out[i] = { partition: p, position: String(offset) };
     }
@@ -241,11 +260,17 @@ export class MemoryLog implements EngineLog {
     let total = 0;
     const end = Math.min(part.hw, Math.max(from, part.lo) + max);
     for (let offset = Math.max(from, part.lo); offset < end; offset++) {
-      const r = part.records[part.head + offset - part.lo] as MemRecord;
-      if (out.length > 0 && total + r.bytes > maxBytes) break;
-      total += r.bytes;
-      const v = r.slab.subarray(r.at, r.at + r.len);
-      out.push({ offset, msg: { k: r.k, v, h: headersOf(r.h), ts: r.ts }, bytes: r.bytes });
+      const i = part.head + offset - part.lo;
+      const bytes = part.sizes[i] as number;
+      if (out.length > 0 && total + bytes > maxBytes) break;
+      total += bytes;
+      const at = part.ats[i] as number;
+      const v = (part.slabs[i] as Uint8Array).subarray(at, at + (part.lens[i] as number));
+      out.push({
+        offset,
+        msg: { k: part.keys[i] ?? null, v, h: headersOf(part.headers[i] ?? null), ts: part.timestamps[i] as number },
+        bytes,
+      });
     }
     return out;
   }
@@ -253,8 +278,8 @@ export class MemoryLog implements EngineLog {
   offsetForTimestamp(topic: string, p: number, ts: number): number {
     const part = this.partition(topic, p);
     if (!part) return 0;
-    for (let i = part.head; i < part.records.length; i++) {
-      if ((part.records[i] as MemRecord).ts >= ts) return part.lo + i - part.head;
+    for (let i = part.head; i < part.keys.length; i++) {
+      if ((part.timestamps[i] as number) >= ts) return part.lo + i - part.head;
     }
     return part.hw;
   }
@@ -267,10 +292,9 @@ export class MemoryLog implements EngineLog {
     const cutoff = (options.now ?? Date.now()) - t.meta.retentionHours * 3_600_000;
     let removed = 0;
     for (const part of t.partitions) {
-      while (removed < budget && part.head < part.records.length) {
-        const r = part.records[part.head] as MemRecord;
+      while (removed < budget && part.head < part.keys.length) {
         const overBytes = options.retentionBytes !== undefined && part.bytes > options.retentionBytes;
-        if (r.ts >= cutoff && !overBytes) break;
+        if ((part.timestamps[part.head] as number) >= cutoff && !overBytes) break;
         part.shift();
         removed++;
       }
