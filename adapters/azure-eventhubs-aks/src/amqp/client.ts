@@ -265,11 +265,16 @@ export class EventHubsAmqpClient implements StreamDriver {
             checkpointStore,
             consumerOptions,
           );
-    const sub: EventHubsSubscription = new EventHubsSubscription(this, consumer, options, handler, () =>
-      this.subscriptions.delete(sub),
+    const sub: EventHubsSubscription = new EventHubsSubscription(
+      this,
+      consumer,
+      options,
+      handler,
+      () => this.subscriptions.delete(sub),
+      { store: checkpointStore, expirationMs: expiration },
     );
     this.subscriptions.add(sub);
-    sub.start();
+    await sub.start();
     return sub;
   }
 

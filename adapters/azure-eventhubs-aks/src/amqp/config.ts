@@ -119,10 +119,30 @@ export const eventHubsAmqpConfigSchema = z
     /** ARM-shaped management endpoint for topic (event hub) and consumer-group administration. */
     management: managementSchema.optional(),
     /**
-     * Partition claiming of the SDK's load balancer: `balanced` claims one partition per cycle, `greedy` claims
-     * every partition it needs at once (faster rebalances, more contention). @default "balanced"
+     * Partition claiming of the SDK's load balancer: `greedy` claims every partition it needs in one cycle (a fresh
+     * group reads all its partitions at once; a joining member takes its share in one cycle), `balanced` claims one
+     * partition per `updateIntervalMs` (a fresh group reads its second partition only a cycle later). Taking a
+     * partition from a live member is settled either way (`handoverMs`). @default "greedy"
      */
-    loadBalancing: z.enum(['balanced', 'greedy']).default('balanced'),
+    loadBalancing: z.enum(['balanced', 'greedy']).default('greedy'),
+    /**
+     * Hand-over of a partition taken from a live member, in ms: the old owner sees the claim (it polls ownership
+     * every quarter of this), stops starting handlers, lets running ones finish and checkpoints within the first
+     * half; the new owner reads only after the whole of it, skipping what that checkpoint covers. So a member
+     * joining a busy group causes no duplicate deliveries (unless a handler outlives the first half). 0 disables
+     * the settling (the new owner reads at once from the checkpoint it found). @default 3000
+     */
+    handoverMs: z.number().int().min(0).max(600_000).default(3000),
+    /**
+     * Read-ahead bound in bytes per partition: receiving pauses while the events received but not yet handled
+     * hold about this many bytes (from the average event size seen). The link's credit adds at most one receive
+     * batch (`maxBatchSize` events) on top. @default 16777216 (16 MiB)
+     */
+    maxBufferedBytesPerPartition: z
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
     /** How often a member claims, renews and balances partition ownership, in ms. @default 10000 */
     updateIntervalMs: z.number().int().min(50).default(10_000),
     /**
