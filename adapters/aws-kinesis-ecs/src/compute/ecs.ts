@@ -43,6 +43,7 @@ import {
   z,
 } from '@speedlayer/core';
 import { classifyAwsError, TARGET } from '../stream/errors.js';
+import { deployEcsPlan, type EcsPlanDeployment, type EcsPlanFile } from './plan-deploy.js';
 
 /** Config of the ECS compute adapter. */
 export const ecsConfigSchema = z
@@ -314,6 +315,22 @@ export class EcsCompute implements ComputeClient {
   alignReplicas(stream: StreamClient, topic: string, name: string): Promise<WorkloadStatus> {
     this.check();
     return alignReplicasToPartitions(this, stream, topic, name);
+  }
+
+  /** The region this client calls (from `ecs://<region>/<cluster>`). */
+  region(): Promise<string> {
+    return this.ecs.config.region();
+  }
+
+  /**
+   * Registers a Kinesis + ECS plan's task definitions and services in this client's cluster ({@link deployEcsPlan},
+   * what `speedlayer deploy <workload> --target aws-kinesis-ecs` runs); creates the cluster first when `createCluster`.
+   * `values` fill the `${VAR}` placeholders (the caller gives `ECS_CLUSTER`: usually {@link EcsCompute.cluster}).
+   */
+  async deployPlan(files: readonly EcsPlanFile[], values: Readonly<Record<string, string>>): Promise<EcsPlanDeployment[]> {
+    this.check();
+    await this.ensureCluster();
+    return deployEcsPlan(this.ecs, files, values);
   }
 
   async close(): Promise<void> {

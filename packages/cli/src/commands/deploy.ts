@@ -153,6 +153,8 @@ async function waitReady(
 
 /** Kubernetes targets `deploy <workload>` can apply the planner's manifests to. */
 const KUBERNETES_TARGETS = ['aws-msk-eks', 'azure-eventhubs-aks', 'gcp-pubsub-gke'];
+/** The ECS target: `deploy <workload>` registers the planner's task definitions and services ({@link deployEcsWorkload}). */
+const ECS_TARGET = 'aws-kinesis-ecs';
 
 /** Options of {@link deployWorkload}. */
 export interface DeployWorkloadOptions {
@@ -212,7 +214,7 @@ export async function deployWorkload(path: string, o: DeployWorkloadOptions): Pr
   const ck = await import('@speedlayer/compute-kubernetes');
   if (!KUBERNETES_TARGETS.includes(o.target)) {
     throw new ConfigError(
-      `--target "${o.target}": deploy <workload> applies Kubernetes manifests; use one of ${KUBERNETES_TARGETS.join(', ')}`,
+      `--target "${o.target}": deploy <workload> applies Kubernetes manifests or ECS definitions; use one of ${[...KUBERNETES_TARGETS, ECS_TARGET].join(', ')}`,
       { field: 'target' },
     );
   }
@@ -293,6 +295,126 @@ export async function deployWorkload(path: string, o: DeployWorkloadOptions): Pr
   }
 }
 
+/** What {@link deployEcsWorkload} did. */
+export interface DeployEcsResult {
+  target: 'aws-kinesis-ecs';
+  /** The `ecs://<region>/<cluster>` compute URI (`null`: offline dry run). */
+  compute: string | null;
+  cluster: string | null;
+  topic: string;
+  /** Shard count read from the stream (`null`: not read; the plan's). */
+  partitions: number | null;
+  replicaSource: 'stream partitions' | 'plan';
+  mode: 'applied' | 'offline';
+  /** One ECS service per consumer group; desired count = shards. */
+  services: { service: string; taskDefinitionArn: string | null; desiredCount: number; created: boolean | null }[];
+  /** With an offline dry run: the filled RegisterTaskDefinition / CreateService inputs. */
+  inputs?: unknown[];
+}
+
+/**
+ * `deploy <workload> --target aws-kinesis-ecs`: plans the workload, fills the placeholders of the planned ECS task
+ * definitions and services (`--set`, then the `ecs://<region>/<cluster>` compute URI for `ECS_CLUSTER` and
+ * `AWS_REGION`, then the environment), sets every service's desired count to the stream's shard count when `--stream`
+ * is given (the plan's otherwise), and registers them: one task definition and one service per consumer group.
+ * `--image` replaces the planned `<repository>@<digest>` image. An offline dry run only prints the filled inputs.
+ * @throws `ConfigError` naming a missing placeholder (`--set`) or a missing `--compute`.
+ */
+export async function deployEcsWorkload(path: string, o: DeployWorkloadOptions): Promise<DeployEcsResult> {
+  const { loadWorkload, checkTargetKeys, planWorkload, WorkloadNotServableError } = await import('@speedlayer/planner');
+  const ecsAdapter = await import('@speedlayer/aws-kinesis-ecs');
+  const workload = await loadWorkload(path);
+  checkTargetKeys(workload, PLAN_TARGET_IDS);
+  const targets = await loadPlanTargets([o.target]);
+  const planned = planWorkload(workload, targets, { context: { generator: 'speedlayer' } }).results[0];
+  if (!planned?.plan.feasible) throw new WorkloadNotServableError(planned ? [planned.plan] : []);
+  const topic = o.topic ?? workload.name;
+  let partitions: number | null = null;
+  if (o.stream) {
+    const stream = await connect(o.stream);
+    try {
+      partitions = (await stream.admin.describeTopic(topic)).partitions;
+    } finally {
+      await stream.close();
+    }
+  }
+  // the planned files, with what the flags override: the stream's shard count, the stream URI, the image
+  const files = planned.files.map((f) => {
+    if (/^ecs\/[^/]+\.service\.json$/.test(f.path) && partitions !== null) {
+      return { ...f, content: JSON.stringify({ ...JSON.parse(f.content), desiredCount: partitions }) };
+    }
+    if (/^ecs\/[^/]+\.task-definition\.json$/.test(f.path) && (o.image || o.stream)) {
+      const td = JSON.parse(f.content) as { containerDefinitions: { image: string; command?: string[] }[] };
+      for (const c of td.containerDefinitions) {
+        if (o.image) c.image = o.image;
+        const at = c.command?.indexOf('--stream') ?? -1;
+        if (o.stream && c.command && at >= 0) c.command[at + 1] = o.stream;
+      }
+      return { ...f, content: JSON.stringify(td) };
+    }
+    return f;
+  });
+  const env = o.env ?? process.env;
+  const fromEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^[A-Z][A-Z0-9_]*$/.test(k)) fromEnv[k] = v;
+  const replicaSource = partitions !== null ? 'stream partitions' : 'plan';
+  const offline = o.dryRun === true;
+  if (offline) {
+    const inputs = ecsAdapter.ecsPlanInputs(files, { ...fromEnv, ...(o.values ?? {}) });
+    return {
+      target: 'aws-kinesis-ecs',
+      compute: null,
+      cluster: null,
+      topic,
+      partitions,
+      replicaSource,
+      mode: 'offline',
+      services: inputs.map((i) => ({
+        service: i.service.serviceName ?? '',
+        taskDefinitionArn: null,
+        desiredCount: i.service.desiredCount ?? 0,
+        created: null,
+      })),
+      inputs,
+    };
+  }
+  if (!o.compute || parseUri(o.compute, 'compute').scheme !== 'ecs') {
+    throw new ConfigError('--compute ecs://<region>/<cluster>[?endpoint=<url>] is required to deploy on ECS', {
+      field: 'compute',
+    });
+  }
+  const compute = await ecsAdapter.createEcsCompute(parseUri(o.compute, 'compute'));
+  try {
+    // Precedence: --set, then what the compute URI names (cluster, region), then the environment.
+    const values = { ...fromEnv, ECS_CLUSTER: compute.cluster, AWS_REGION: await compute.region(), ...(o.values ?? {}) };
+    const services = await compute.deployPlan(files, values);
+    return {
+      target: 'aws-kinesis-ecs',
+      compute: o.compute,
+      cluster: compute.cluster,
+      topic,
+      partitions,
+      replicaSource,
+      mode: 'applied',
+      services: services.map((s) => ({ ...s })),
+    };
+  } finally {
+    await compute.close();
+  }
+}
+
+/** One line per ECS service of a {@link deployEcsWorkload} result. */
+export function renderDeployEcs(r: DeployEcsResult): string {
+  const verb = r.mode === 'applied' ? 'registered' : 'dry-run (offline)';
+  const source = r.partitions === null ? "the plan's shards" : `${r.partitions} shards`;
+  const lines = r.services.map(
+    (s) =>
+      `${verb} ECS service ${s.service}${r.cluster ? ` in cluster ${r.cluster}` : ''} (aws-kinesis-ecs): ` +
+      `desiredCount ${s.desiredCount} = ${source}${s.created === null ? '' : s.created ? ', created' : ', updated'}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
 function setOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const i = value.indexOf('=');
   if (i <= 0) throw new ConfigError(`--set "${value}" must be NAME=value`, { field: '--set' });
@@ -319,7 +441,8 @@ export function registerDeploy(program: Command): void {
     .command('deploy [workload]')
     .description(
       "deploy workers with one replica per partition (autoscaler max = partitions): the planner's manifests for a " +
-        'workload file on a Kubernetes target, or a worker for --topic/--group/--handler',
+        'workload file on a Kubernetes target (or its ECS task definitions and services on aws-kinesis-ecs), or a worker ' +
+        'for --topic/--group/--handler',
     )
     .option('--topic <topic>', 'topic the workers consume (with a workload: default the workload name)')
     .option('--group <group>', 'consumer group (without a workload)')
@@ -345,6 +468,7 @@ export function registerDeploy(program: Command): void {
       examples(
         'speedlayer deploy --target local --topic orders --group billing --handler ./handler.mjs   # runs until Ctrl-C',
         'speedlayer deploy workload.yaml --target aws-msk-eks --stream msk://<cluster-arn> --dry-run',
+        'speedlayer deploy workload.yaml --target aws-kinesis-ecs --compute ecs://us-east-1/workers --set TASK_ROLE_ARN=...',
       ),
     )
     .action(
@@ -379,6 +503,23 @@ export function registerDeploy(program: Command): void {
             if (!['auto', 'keda', 'hpa'].includes(o.autoscaler))
               throw new ConfigError(`--autoscaler "${o.autoscaler}" must be auto, keda or hpa`, { field: 'autoscaler' });
             if (o.offline && !o.dryRun) throw new ConfigError('--offline needs --dry-run', { field: 'offline' });
+            if (o.target === ECS_TARGET) {
+              const r = await deployEcsWorkload(workload, {
+                target: o.target,
+                ...(o.stream ? { stream: o.stream } : {}),
+                ...(o.topic ? { topic: o.topic } : {}),
+                ...(o.image ? { image: o.image } : {}),
+                ...(o.compute ? { compute: o.compute } : {}),
+                ...(o.set ? { values: o.set } : {}),
+                ...(o.dryRun ? { dryRun: true } : {}),
+              });
+              if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+              else {
+                if (r.inputs) process.stdout.write(`${JSON.stringify(r.inputs, null, 2)}\n`);
+                process.stdout.write(renderDeployEcs(r));
+              }
+              return;
+            }
             const r = await deployWorkload(workload, {
               target: o.target,
               autoscaler: o.autoscaler as 'auto' | 'keda' | 'hpa',
