@@ -7,6 +7,7 @@
  */
 
 export * from './aws.js';
+export * from './azure.js';
 export * from './cfn.js';
 export * from './hcl.js';
 export * from './header.js';

@@ -9,7 +9,14 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
 import {
+  aksWorkerNodes,
   assertNoSecretValues,
+  azureAksCluster,
+  azureFoundation,
+  azureNameSuffix,
+  azurePlatformVariables,
+  azurePrivateDnsZone,
+  azurePrivateEndpoint,
   block,
   dataSource,
   eventHubKedaTrigger,
@@ -60,28 +67,19 @@ interface Model {
   nodesMax: number;
 }
 
-/** A short deterministic suffix (FNV-1a of the name) for globally unique Azure names. */
-function suffix(name: string): string {
-  let h = 0x811c9dc5;
-  for (const ch of name) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(36).padStart(6, '0').slice(0, 6);
-}
+const nodes = (n: { min: number; max: number }) => ({ nodesMin: n.min, nodesMax: n.max });
 
 function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
-  const cpu = (n: number) => n * w.consumerGroups * w.processing.cpu;
   return {
     name: w.name,
     dlq: deadLetterTopicName(w.name),
     scope,
     checkpointContainer: scope === 'full' ? 'checkpoints' : `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}-checkpoints`,
     compact: w.name.replace(/[^a-z0-9]/g, '').slice(0, 14),
-    storageName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}ckpt${suffix(w.name)}`,
-    vaultName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}kv${suffix(w.name)}`,
+    storageName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}ckpt${azureNameSuffix(w.name)}`,
+    vaultName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}kv${azureNameSuffix(w.name)}`,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     tier: String(c.tier),
@@ -92,44 +90,8 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     location: String(c.location),
     vnetCidr: String(c.vnetCidr),
     k8sVersion: String(c.kubernetesVersion),
-    nodesMin: Math.max(3, Math.ceil(cpu(plan.replicas.min) / 3.2)),
-    nodesMax: Math.max(3, Math.ceil(cpu(plan.replicas.max) / 3.2)),
+    ...nodes(aksWorkerNodes(plan.replicas.min * w.consumerGroups, plan.replicas.max * w.consumerGroups, w.processing.cpu)),
   };
-}
-
-function privateEndpoint(name: string, target: string, subresource: string, zone: string): HclBlock {
-  return resource('azurerm_private_endpoint', name, {
-    name: tmpl(`\${var.name}-${name.replace(/_/g, '-')}-pe`),
-    location: expr('azurerm_resource_group.this.location'),
-    resource_group_name: expr('azurerm_resource_group.this.name'),
-    subnet_id: expr('var.private_endpoint_subnet_id'),
-    private_service_connection: nested({
-      name: tmpl(`\${var.name}-${name.replace(/_/g, '-')}`),
-      private_connection_resource_id: expr(target),
-      subresource_names: [subresource],
-      is_manual_connection: false,
-    }),
-    private_dns_zone_group: nested({ name: 'default', private_dns_zone_ids: [expr(`azurerm_private_dns_zone.${zone}.id`)] }),
-    tags: expr('local.tags'),
-  });
-}
-
-function dnsZone(name: string, zone: string): HclBlock[] {
-  return [
-    resource('azurerm_private_dns_zone', name, {
-      name: zone,
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_private_dns_zone_virtual_network_link', name, {
-      name: `${name}-link`,
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      private_dns_zone_name: expr(`azurerm_private_dns_zone.${name}.name`),
-      virtual_network_id: expr('var.virtual_network_id'),
-      registration_enabled: false,
-      tags: expr('local.tags'),
-    }),
-  ];
 }
 
 /** Versions, provider, shared variables of both scopes. */
@@ -289,74 +251,8 @@ function terraform(m: Model): HclBlock[] {
   const sku = m.tier === 'dedicated' ? 'Premium' : m.tier[0]!.toUpperCase() + m.tier.slice(1);
   const blocks: HclBlock[] = [
     ...preamble(m),
-    variable('location', { type: expr('string'), default: m.location, description: 'Azure region.' }),
-    variable('virtual_network_id', { type: expr('string'), description: 'VNet of the private endpoints and AKS.' }),
-    variable('private_endpoint_subnet_id', { type: expr('string'), description: 'Subnet for private endpoints.' }),
-    variable('aks_subnet_id', { type: expr('string'), description: 'Subnet of the AKS nodes.' }),
-    variable('admin_group_object_ids', {
-      type: expr('list(string)'),
-      description: 'Entra ID groups with AKS cluster-admin (Azure RBAC).',
-    }),
-    dataSource('azurerm_client_config', 'current', {}),
-    block('locals', [], { tags: expr('var.tags') }),
-    resource('azurerm_resource_group', 'this', {
-      name: tmpl('${var.name}-rg'),
-      location: expr('var.location'),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_log_analytics_workspace', 'this', {
-      name: tmpl('${var.name}-logs'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      sku: 'PerGB2018',
-      retention_in_days: 365,
-      tags: expr('local.tags'),
-    }),
-    resource(
-      'azurerm_key_vault',
-      'this',
-      {
-        name: m.vaultName,
-        location: expr('azurerm_resource_group.this.location'),
-        resource_group_name: expr('azurerm_resource_group.this.name'),
-        tenant_id: expr('data.azurerm_client_config.current.tenant_id'),
-        sku_name: 'premium',
-        rbac_authorization_enabled: true,
-        purge_protection_enabled: true,
-        soft_delete_retention_days: 90,
-        public_network_access_enabled: false,
-        network_acls: nested({ default_action: 'Deny', bypass: 'AzureServices' }),
-        tags: expr('local.tags'),
-      },
-      [],
-    ),
-    resource('azurerm_key_vault_key', 'this', {
-      name: tmpl('${var.name}-cmk'),
-      key_vault_id: expr('azurerm_key_vault.this.id'),
-      key_type: 'RSA-HSM',
-      key_size: 3072,
-      key_opts: ['unwrapKey', 'wrapKey'],
-      expiration_date: '2030-01-01T00:00:00Z',
-      rotation_policy: nested({
-        expire_after: 'P2Y',
-        notify_before_expiry: 'P30D',
-        automatic: nested({ time_before_expiry: 'P60D' }),
-      }),
-      depends_on: [expr('azurerm_private_endpoint.key_vault')],
-    }),
-    ...dnsZone('key_vault', 'privatelink.vaultcore.azure.net'),
-    privateEndpoint('key_vault', 'azurerm_key_vault.this.id', 'vault', 'key_vault'),
-    resource('azurerm_user_assigned_identity', 'encryption', {
-      name: tmpl('${var.name}-encryption'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_role_assignment', 'encryption_key', {
-      scope: expr('azurerm_key_vault_key.this.resource_versionless_id'),
-      role_definition_name: 'Key Vault Crypto Service Encryption User',
-      principal_id: expr('azurerm_user_assigned_identity.encryption.principal_id'),
-    }),
+    ...azurePlatformVariables(m.location),
+    ...azureFoundation({ vaultName: m.vaultName }),
     resource('azurerm_eventhub_namespace', 'this', {
       name: tmpl('${var.name}-ehns'),
       location: expr('azurerm_resource_group.this.location'),
@@ -401,8 +297,8 @@ function terraform(m: Model): HclBlock[] {
     );
   }
   blocks.push(
-    ...dnsZone('eventhubs', 'privatelink.servicebus.windows.net'),
-    privateEndpoint('eventhubs', 'azurerm_eventhub_namespace.this.id', 'namespace', 'eventhubs'),
+    ...azurePrivateDnsZone('eventhubs', 'privatelink.servicebus.windows.net'),
+    azurePrivateEndpoint('eventhubs', 'azurerm_eventhub_namespace.this.id', 'namespace', 'eventhubs'),
     resource('azurerm_storage_account', 'checkpoints', {
       name: m.storageName,
       location: expr('azurerm_resource_group.this.location'),
@@ -446,94 +342,9 @@ function terraform(m: Model): HclBlock[] {
       },
       [CHECKPOINT_LOGGING_SKIP],
     ),
-    ...dnsZone('blob', 'privatelink.blob.core.windows.net'),
-    privateEndpoint('blob', 'azurerm_storage_account.checkpoints.id', 'blob', 'blob'),
-    resource('azurerm_user_assigned_identity', 'aks', {
-      name: tmpl('${var.name}-aks'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_disk_encryption_set', 'this', {
-      name: tmpl('${var.name}-des'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      key_vault_key_id: expr('azurerm_key_vault_key.this.versionless_id'),
-      auto_key_rotation_enabled: true,
-      identity: nested({ type: 'UserAssigned', identity_ids: [expr('azurerm_user_assigned_identity.encryption.id')] }),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_kubernetes_cluster', 'this', {
-      name: tmpl('${var.name}-aks'),
-      location: expr('azurerm_resource_group.this.location'),
-      resource_group_name: expr('azurerm_resource_group.this.name'),
-      dns_prefix_private_cluster: expr('var.name'),
-      kubernetes_version: m.k8sVersion,
-      sku_tier: 'Standard',
-      private_cluster_enabled: true,
-      oidc_issuer_enabled: true,
-      workload_identity_enabled: true,
-      local_account_disabled: true,
-      azure_policy_enabled: true,
-      role_based_access_control_enabled: true,
-      automatic_upgrade_channel: 'patch',
-      node_os_upgrade_channel: 'NodeImage',
-      disk_encryption_set_id: expr('azurerm_disk_encryption_set.this.id'),
-      default_node_pool: nested({
-        name: 'system',
-        vm_size: 'Standard_D4ds_v5',
-        vnet_subnet_id: expr('var.aks_subnet_id'),
-        auto_scaling_enabled: true,
-        min_count: 3,
-        max_count: 5,
-        max_pods: 50,
-        zones: ['1', '2', '3'],
-        os_disk_type: 'Ephemeral',
-        host_encryption_enabled: true,
-        only_critical_addons_enabled: true,
-        upgrade_settings: nested({ max_surge: '33%' }),
-      }),
-      identity: nested({ type: 'UserAssigned', identity_ids: [expr('azurerm_user_assigned_identity.aks.id')] }),
-      azure_active_directory_role_based_access_control: nested({
-        azure_rbac_enabled: true,
-        tenant_id: expr('data.azurerm_client_config.current.tenant_id'),
-        admin_group_object_ids: expr('var.admin_group_object_ids'),
-      }),
-      network_profile: nested({
-        network_plugin: 'azure',
-        network_policy: 'azure',
-        load_balancer_sku: 'standard',
-        outbound_type: 'userDefinedRouting',
-      }),
-      oms_agent: nested({
-        log_analytics_workspace_id: expr('azurerm_log_analytics_workspace.this.id'),
-        msi_auth_for_monitoring_enabled: true,
-      }),
-      key_vault_secrets_provider: nested({ secret_rotation_enabled: true }),
-      microsoft_defender: nested({ log_analytics_workspace_id: expr('azurerm_log_analytics_workspace.this.id') }),
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_kubernetes_cluster_node_pool', 'workers', {
-      name: 'workers',
-      kubernetes_cluster_id: expr('azurerm_kubernetes_cluster.this.id'),
-      vm_size: 'Standard_D4ds_v5',
-      vnet_subnet_id: expr('var.aks_subnet_id'),
-      auto_scaling_enabled: true,
-      min_count: m.nodesMin,
-      max_count: m.nodesMax,
-      max_pods: 50,
-      zones: ['1', '2', '3'],
-      os_disk_type: 'Ephemeral',
-      host_encryption_enabled: true,
-      tags: expr('local.tags'),
-    }),
-    resource('azurerm_monitor_diagnostic_setting', 'aks', {
-      name: 'control-plane-audit',
-      target_resource_id: expr('azurerm_kubernetes_cluster.this.id'),
-      log_analytics_workspace_id: expr('azurerm_log_analytics_workspace.this.id'),
-      enabled_log: [nested({ category: 'kube-audit' }), nested({ category: 'kube-audit-admin' }), nested({ category: 'guard' })],
-      enabled_metric: nested({ category: 'AllMetrics' }),
-    }),
+    ...azurePrivateDnsZone('blob', 'privatelink.blob.core.windows.net'),
+    azurePrivateEndpoint('blob', 'azurerm_storage_account.checkpoints.id', 'blob', 'blob'),
+    ...azureAksCluster({ kubernetesVersion: m.k8sVersion, workerNodes: { min: m.nodesMin, max: m.nodesMax } }),
     resource('azurerm_monitor_diagnostic_setting', 'checkpoint_blobs', {
       name: 'checkpoint-blob-logs',
       target_resource_id: tmpl('${azurerm_storage_account.checkpoints.id}/blobServices/default'),

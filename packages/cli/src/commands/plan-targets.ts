@@ -15,6 +15,7 @@ export const PLAN_TARGETS: Readonly<Record<string, PlanTargetLoader>> = {
   'aws-kinesis-ecs': () => import('@speedlayer/aws-kinesis-ecs/plan'),
   'azure-eventhubs-aks': () => import('@speedlayer/azure-eventhubs-aks/plan'),
   'gcp-pubsub-gke': () => import('@speedlayer/gcp-pubsub-gke/plan'),
+  'azure-kafka-aks': () => import('@speedlayer/azure-kafka-aks/plan'),
 };
 
 /** Every registered target id, in table order. */

@@ -1,9 +1,11 @@
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { Kafka, KafkaNodePool, KafkaTopic, KafkaUser } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
@@ -20,6 +22,12 @@ const MODELS: Record<string, Model> = {
   'batch/v1/Job': Job as unknown as Model,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject as unknown as Model,
   'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication as unknown as Model,
+  'storage.k8s.io/v1/StorageClass': StorageClass as unknown as Model,
+  // Strimzi's published CRD schemas (kafka.strimzi.io/v1, as generated from the Strimzi release CRDs).
+  'kafka.strimzi.io/v1/Kafka': Kafka as unknown as Model,
+  'kafka.strimzi.io/v1/KafkaNodePool': KafkaNodePool as unknown as Model,
+  'kafka.strimzi.io/v1/KafkaTopic': KafkaTopic as unknown as Model,
+  'kafka.strimzi.io/v1/KafkaUser': KafkaUser as unknown as Model,
 };
 
 /** One schema problem. */
@@ -41,7 +49,8 @@ export function parseK8sYaml(text: string): Record<string, unknown>[] {
 }
 
 /**
- * Validates objects against the Kubernetes (1.27) and KEDA JSON schemas bundled in `kubernetes-models`.
+ * Validates objects against the Kubernetes (1.27), KEDA and Strimzi (`kafka.strimzi.io/v1`) JSON schemas bundled in
+ * `kubernetes-models` and `@kubernetes-models/*`.
  * An object of a kind with no known schema is reported as a problem, never silently passed.
  */
 export function validateK8sSchemas(objects: readonly Record<string, unknown>[]): K8sSchemaProblem[] {

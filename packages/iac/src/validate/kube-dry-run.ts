@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { parse as parseYaml } from 'yaml';
+import { gunzipSync } from 'node:zlib';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
 /** Connection details read from a kubeconfig (current context). */
 export interface KubeConnection {
@@ -82,6 +83,11 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'keda.sh/v1alpha1/ScaledObject': { plural: 'scaledobjects', namespaced: true },
   'keda.sh/v1alpha1/TriggerAuthentication': { plural: 'triggerauthentications', namespaced: true },
   'apiextensions.k8s.io/v1/CustomResourceDefinition': { plural: 'customresourcedefinitions', namespaced: false },
+  'storage.k8s.io/v1/StorageClass': { plural: 'storageclasses', namespaced: false },
+  'kafka.strimzi.io/v1/Kafka': { plural: 'kafkas', namespaced: true },
+  'kafka.strimzi.io/v1/KafkaNodePool': { plural: 'kafkanodepools', namespaced: true },
+  'kafka.strimzi.io/v1/KafkaTopic': { plural: 'kafkatopics', namespaced: true },
+  'kafka.strimzi.io/v1/KafkaUser': { plural: 'kafkausers', namespaced: true },
 };
 
 /** URL path of an object for server-side apply. */
@@ -153,8 +159,13 @@ export function kubeRequest(
 }
 
 /** Server-side apply of one object; `dryRun` makes the server validate, default and admit it without storing it. */
-export function serverSideApply(conn: KubeConnection, o: Record<string, unknown>, dryRun: boolean): Promise<KubeResponse> {
-  const query = `?fieldManager=speedlayer&force=true${dryRun ? '&dryRun=All' : ''}`;
+export function serverSideApply(
+  conn: KubeConnection,
+  o: Record<string, unknown>,
+  dryRun: boolean,
+  strict = false,
+): Promise<KubeResponse> {
+  const query = `?fieldManager=speedlayer&force=true${dryRun ? '&dryRun=All' : ''}${strict ? '&fieldValidation=Strict' : ''}`;
   return kubeRequest(conn, 'PATCH', objectPath(o) + query, o, 'application/apply-patch+yaml');
 }
 
@@ -168,12 +179,14 @@ export interface DryRunRejection {
 /**
  * Server-side dry run of objects against a real kube-apiserver. Namespaces (and the CRDs in `crds`) are applied
  * for real first, because namespaced objects cannot be dry-run into a namespace that does not exist.
+ * `options.strict` rejects unknown fields (`fieldValidation=Strict`) instead of letting the server prune them.
  * @returns the objects the server refused (empty when all were accepted).
  */
 export async function kubeServerDryRun(
   kubeconfig: string,
   objects: readonly Record<string, unknown>[],
   crds: readonly Record<string, unknown>[] = [],
+  options: { readonly strict?: boolean } = {},
 ): Promise<DryRunRejection[]> {
   const conn = readKubeconfig(kubeconfig);
   const rejected: DryRunRejection[] = [];
@@ -188,7 +201,7 @@ export async function kubeServerDryRun(
     if (r.status >= 300) rejected.push({ object: describe(ns), status: r.status, message: String(r.body.message ?? '') });
   }
   for (const o of objects.filter((x) => x.kind !== 'Namespace')) {
-    const r = await serverSideApply(conn, o, true);
+    const r = await serverSideApply(conn, o, true, options.strict);
     if (r.status >= 300) rejected.push({ object: describe(o), status: r.status, message: String(r.body.message ?? '') });
   }
   return rejected;
@@ -205,6 +218,22 @@ async function waitForCrds(conn: KubeConnection, crds: readonly Record<string, u
       await new Promise((res) => setTimeout(res, 100));
     }
   }
+}
+
+/** The Strimzi release whose CRDs {@link strimziCrds} returns. */
+export const STRIMZI_CRDS_VERSION = '1.2.0';
+
+/**
+ * Strimzi's published CRDs (`Kafka`, `KafkaNodePool`, `KafkaTopic`, `KafkaUser`, served as `kafka.strimzi.io/v1`) of
+ * release {@link STRIMZI_CRDS_VERSION}, unchanged from the release's `packaging/install/cluster-operator/04*-Crd-*.yaml`
+ * (strimzi/strimzi-kafka-operator tag 1.2.0, commit 6c7b43c4af0db547c10463ba09d1dfa6f5e156a0, Apache-2.0), for a
+ * server-side dry run of Strimzi resources against the real schemas.
+ */
+export function strimziCrds(): Record<string, unknown>[] {
+  const file = new URL(`../../src/validate/strimzi-crds-${STRIMZI_CRDS_VERSION}.yaml.gz`, import.meta.url);
+  return parseAllDocuments(gunzipSync(readFileSync(file)).toString('utf8'))
+    .map((d) => d.toJS() as Record<string, unknown> | null)
+    .filter((o): o is Record<string, unknown> => o !== null);
 }
 
 /**

@@ -1,0 +1,10 @@
+/**
+ * `@speedlayer/azure-kafka-aks`: Apache Kafka on AKS, run by the Strimzi operator. The runtime is the Kafka driver
+ * (`kafka://<bootstrap>:9093?tls=true&caFile=…&sasl=scram-sha-512&username=…&password=env:…`); this package holds the
+ * planning profile on `./plan`.
+ *
+ * @packageDocumentation
+ */
+
+/** Target id. */
+export const TARGET_ID = 'azure-kafka-aks';
