@@ -7,18 +7,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { mapKafkaError } from '@speedlayer/aws-msk-eks/stream';
 import { parseUri } from '@speedlayer/core';
+import { kafkaCapabilities, mapKafkaError, resolveKafkaConfig } from '@speedlayer/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   EVENTHUBS_KAFKA_REQUEST_BYTES,
   EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES,
-  EventHubsKafkaClient,
   eventHubsKafkaCapabilities,
   eventHubsKafkaConfigJsonSchema,
+  eventHubsKafkaDialect,
   eventHubsKafkaEndpoint,
-  eventHubsKafkaRequestBytes,
-  eventHubsKafkaRequests,
   eventHubsKafkaTier,
   mapEventHubsKafkaError,
   parseEventHubsConnectionString,
@@ -229,6 +227,7 @@ describe('azure-eventhubs-aks/kafka: resolving the connection', () => {
       tls: true,
       sasl: { mechanism: 'plain', username: '$ConnectionString', password: ref },
       messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
+      maxRequestBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
       requestTimeoutMs: 60_000,
       commitIntervalMs: 250,
     });
@@ -289,8 +288,12 @@ describe('azure-eventhubs-aks/kafka: tiers', () => {
     });
   });
 
-  it('declares what each tier has: growth on premium/dedicated only, records below the request limit', () => {
-    const standard = eventHubsKafkaCapabilities({ idempotent: true }, eventHubsKafkaTier('standard'));
+  it('declares what each tier has: growth on premium/dedicated only, partitions per hub, records below the request limit', () => {
+    const base = (idempotent: boolean) =>
+      kafkaCapabilities(
+        resolveKafkaConfig(parseUri('kafka://b:9093'), { messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES, idempotent }),
+      );
+    const standard = eventHubsKafkaCapabilities(base(true), eventHubsKafkaTier('standard'));
     expect(standard).toMatchObject({
       partitionGrowth: false,
       partitions: true,
@@ -299,123 +302,91 @@ describe('azure-eventhubs-aks/kafka: tiers', () => {
       timestampSeek: true,
       idempotentProduce: true,
       nativeDeadLetter: false,
+      maxPartitions: 32,
+      maxBatchBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
     });
     expect(standard.maxMessageBytes).toBe(1_000_000 - 512);
     expect(standard.maxMessageBytes).toBeLessThan(EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES);
-    expect(eventHubsKafkaCapabilities({ idempotent: true }, eventHubsKafkaTier('premium')).partitionGrowth).toBe(true);
-    expect(eventHubsKafkaCapabilities({ idempotent: false }, eventHubsKafkaTier('dedicated'))).toMatchObject({
+    expect(eventHubsKafkaCapabilities(base(true), eventHubsKafkaTier('premium'))).toMatchObject({
+      partitionGrowth: true,
+      maxPartitions: 100,
+    });
+    expect(eventHubsKafkaCapabilities(base(false), eventHubsKafkaTier('dedicated'))).toMatchObject({
       partitionGrowth: true,
       idempotentProduce: false,
+      maxPartitions: 1024,
     });
-    expect(eventHubsKafkaTier('standard').partitionsPerHub.value).toBe(32);
-    expect(eventHubsKafkaTier('premium').partitionsPerHub.value).toBe(100);
-    expect(eventHubsKafkaTier('dedicated').partitionsPerHub.value).toBe(1024);
   });
 
-  it('a partition count or retention the tier does not allow is refused before the endpoint is reached', async () => {
-    // stand-in for the Kafka client: these checks must fail before any call reaches it
-    const unreachable = new Proxy(
-      {},
-      {
-        get(_t, prop) {
-          if (prop === 'security') return 'SASL_SSL/PLAIN';
-          throw new Error(`the Kafka client was reached (${String(prop)})`);
-        },
-      },
-    );
-    const make = (tier: 'standard' | 'premium') => {
-      const uri = parseUri(`eventhubs+kafka://127.0.0.1:9094?connectionString=env:X&tier=${tier}`);
+  it('a partition count, retention, hub name or session timeout the tier does not allow is refused before any request', async () => {
+    // the dialect's checks are pure: the shared Kafka driver runs them before it sends anything
+    const make = async (tier: 'standard' | 'premium') => {
+      const uri = parseUri(`eventhubs+kafka://127.0.0.1:9094?connectionString=${env(good())}&tier=${tier}`);
       const config = resolveEventHubsKafkaConfig(uri);
-      return new EventHubsKafkaClient(
-        uri.raw,
-        config,
-        eventHubsKafkaTier(tier),
-        eventHubsKafkaEndpoint(uri.location),
-        parseEventHubsConnectionString(good()),
-        unreachable as never,
-      );
+      return eventHubsKafkaDialect(config, await resolveEventHubsKafkaConnection(uri, config));
     };
-    const standard = make('standard');
-    const e = await rejected(standard.admin.ensureTopic('orders', { partitions: 33 }));
+    const standard = await make('standard');
+    const checks = standard.checks ?? {};
+    const e = thrown(() => checks.ensureTopic?.('orders', { partitions: 33 }));
     expect(e).toMatchObject({ kind: 'validation', field: 'partitions', retriable: false, target: 'azure-eventhubs-aks' });
     expect(e.message).toContain('1-32');
-    expect(await rejected(standard.admin.ensureTopic('orders', { partitions: 0 }))).toMatchObject({ field: 'partitions' });
-    expect(await rejected(standard.admin.ensureTopic('orders', { partitions: 4, retentionHours: 169 }))).toMatchObject({
+    expect(e.message).toContain('standard');
+    expect(thrown(() => checks.ensureTopic?.('orders', { partitions: 0 }))).toMatchObject({ field: 'partitions' });
+    expect(thrown(() => checks.ensureTopic?.('orders', { partitions: 4, retentionHours: 169 }))).toMatchObject({
       field: 'retentionHours',
     });
-    expect(await rejected(standard.admin.growPartitions('orders', 8))).toMatchObject({
-      kind: 'unsupported',
-      field: 'partitions',
-    });
-    expect(await rejected(standard.admin.ensureTopic('-orders', { partitions: 1 }))).toMatchObject({ field: 'topic' });
-    const premium = make('premium');
-    expect(await rejected(premium.admin.ensureTopic('orders', { partitions: 101 }))).toMatchObject({ field: 'partitions' });
-    expect(await rejected(premium.admin.growPartitions('orders', 101))).toMatchObject({ field: 'partitions' });
-    expect(premium.describe()).toMatchObject({
+    expect(() => checks.ensureTopic?.('orders', { partitions: 32, retentionHours: 168 })).not.toThrow();
+    expect(thrown(() => checks.growPartitions?.('orders', 8))).toMatchObject({ kind: 'unsupported', field: 'partitions' });
+    expect(thrown(() => checks.topic?.('orders-'))).toMatchObject({ kind: 'validation', field: 'topic' });
+    expect(() => checks.topic?.('orders.v1_a-b')).not.toThrow();
+    expect(standard.describeBeforeCreate).toBe(true);
+    const premium = await make('premium');
+    expect(thrown(() => premium.checks?.ensureTopic?.('orders', { partitions: 101 }))).toMatchObject({ field: 'partitions' });
+    expect(thrown(() => premium.checks?.growPartitions?.('orders', 101))).toMatchObject({ field: 'partitions' });
+    expect(() => premium.checks?.growPartitions?.('orders', 100)).not.toThrow();
+    expect(premium.describe?.()).toMatchObject({
       tier: 'premium',
       maxPartitions: 100,
       maxRetentionHours: 2160,
       transport: 'kafka',
+      sharedAccessKeyName: 'RootManageSharedAccessKey',
+    });
+    expect(premium.topicDetails?.({ name: 'orders', partitions: 4 })).toMatchObject({
+      details: { eventHubs: { tier: 'premium', maxPartitions: 100, partitionGrowth: true } },
     });
     expect(inspect(premium, { depth: 10, showHidden: true })).not.toContain(KEY);
-    // subscribe limits of the Kafka endpoint
-    expect(await rejected(premium.subscribe({ topic: 'orders', group: 'g'.repeat(257) }, () => {}))).toMatchObject({
-      kind: 'config',
-      field: 'group',
-    });
-    expect(await rejected(premium.subscribe({ topic: 'orders', group: 'g', sessionTimeoutMs: 5000 }, () => {}))).toMatchObject({
-      kind: 'config',
-      field: 'sessionTimeoutMs',
-    });
-  });
-});
-
-describe('azure-eventhubs-aks/kafka: produce requests', () => {
-  it('splits a batch into consecutive requests below the endpoint limit, keeping order', () => {
-    const records = Array.from({ length: 9 }, (_, i) => ({
-      key: `k${i % 2}`,
-      value: 'v'.repeat(300_000),
-      headers: { i: String(i) },
-    }));
-    const requests = eventHubsKafkaRequests(records);
-    expect(requests.length).toBe(3); // 3 records of ~300 KB per 1,000,000-byte request
-    expect(requests.flat()).toEqual(records);
-    for (const r of requests) {
-      const bytes = r.reduce((n, x) => n + eventHubsKafkaRequestBytes(x), 0);
-      expect(bytes).toBeLessThanOrEqual(EVENTHUBS_KAFKA_REQUEST_BYTES);
-      expect(bytes).toBeLessThan(EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES);
+    expect(JSON.stringify(premium.describe?.())).not.toContain(KEY);
+    // session timeouts of the Kafka endpoint
+    for (const sessionTimeoutMs of [5000, 300_001]) {
+      expect(thrown(() => premium.checks?.subscribe?.({ topic: 'orders', group: 'g', sessionTimeoutMs }))).toMatchObject({
+        kind: 'config',
+        field: 'sessionTimeoutMs',
+      });
     }
-  });
-
-  it('counts key, value, headers and framing; small batches stay one request', () => {
-    const r = { key: 'abc', value: new Uint8Array(1000), headers: { h: 'x' } };
-    expect(eventHubsKafkaRequestBytes(r)).toBe(3 + 1000 + 2 + 40 + 10 + 61);
-    expect(eventHubsKafkaRequests(Array.from({ length: 500 }, () => r))).toHaveLength(1);
-    expect(eventHubsKafkaRequests([])).toEqual([]);
+    expect(() => premium.checks?.subscribe?.({ topic: 'orders', group: 'g', sessionTimeoutMs: 6000 })).not.toThrow();
   });
 });
 
 describe('azure-eventhubs-aks/kafka: errors', () => {
   const brokers = ['orders-ns.servicebus.windows.net:9093'];
+  const ctx = { brokers, topic: 'orders', target: 'azure-eventhubs-aks' };
   const kafkaJs = (type: string) => Object.assign(new Error(`Broker: ${type}`), { name: 'KafkaJSProtocolError', type });
 
   it('a produce answered with POLICY_VIOLATION is Event Hubs throttling: a retriable ThrottledError', () => {
-    const inner = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { op: 'send to orders', brokers, topic: 'orders' });
-    expect(inner).toMatchObject({ kind: 'validation', target: 'aws-msk-eks' });
+    const inner = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { ...ctx, op: 'send to orders' });
+    expect(inner).toMatchObject({ kind: 'validation', target: 'azure-eventhubs-aks' });
     expect(mapEventHubsKafkaError(inner)).toMatchObject({ kind: 'throttled', retriable: true, target: 'azure-eventhubs-aks' });
   });
 
-  it('other errors of the Kafka adapter keep their kind and get this target', () => {
-    const create = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { op: 'create topic orders', brokers, topic: 'orders' });
-    expect(mapEventHubsKafkaError(create)).toMatchObject({ kind: 'validation', target: 'azure-eventhubs-aks' });
+  it('other errors keep their kind', () => {
+    const create = mapKafkaError(kafkaJs('POLICY_VIOLATION'), { ...ctx, op: 'create topic orders' });
+    expect(mapEventHubsKafkaError(create)).toBe(create);
     const sasl = mapKafkaError(
       Object.assign(new Error('SASL PLAIN authentication failed: Invalid username or password'), {
         name: 'KafkaJSSASLAuthenticationError',
       }),
-      { op: 'connect', brokers },
+      { ...ctx, op: 'connect' },
     );
     expect(mapEventHubsKafkaError(sasl)).toMatchObject({ kind: 'auth', retriable: false, target: 'azure-eventhubs-aks' });
-    const plain = new Error('not ours');
-    expect(mapEventHubsKafkaError(plain)).toBe(plain);
   });
 });

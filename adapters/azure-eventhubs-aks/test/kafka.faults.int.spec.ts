@@ -186,10 +186,13 @@ describePeer('kafka', 'azure-eventhubs-aks eventhubs+kafka faults', (kafka, all)
       const topic = uniqueName('ehk-tier');
       const e = await failure(client.admin.ensureTopic(topic, { partitions: 33 }));
       expect(e).toMatchObject({ kind: 'validation', field: 'partitions', target: 'azure-eventhubs-aks' });
-      expect(e.message).toContain('standard');
+      // declared as the descriptive limit maxPartitions, so the portable client refuses it before the driver
+      expect(e.message).toContain('at most 32 partitions');
       await expect(client.admin.describeTopic(topic)).rejects.toMatchObject({ kind: 'not-found' });
       await client.admin.ensureTopic(topic, { partitions: 32 });
-      expect(await failure(client.admin.growPartitions(topic, 33))).toMatchObject({ kind: 'unsupported', field: 'partitions' });
+      // 33 is over the tier's maximum (the descriptive limit, checked first); growth itself is unsupported on standard
+      expect(await failure(client.admin.growPartitions(topic, 33))).toMatchObject({ kind: 'validation', field: 'partitions' });
+      expect(await failure(client.admin.growPartitions(topic, 32))).toMatchObject({ kind: 'unsupported', field: 'partitions' });
       expect((await client.admin.describeTopic(topic)).partitions).toBe(32);
       await client.admin.deleteTopic(topic);
     });

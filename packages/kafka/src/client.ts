@@ -18,14 +18,12 @@
  */
 import {
   ClosedError,
-  ConfigError,
   type ConsumedMessage,
   DeadLetterSink,
   type EnsureTopicOptions,
   type Headers,
   type Logger,
   type MessageHandler,
-  MessageTooLargeError,
   newStats,
   type ParsedUri,
   type PartitionLag,
@@ -35,6 +33,7 @@ import {
   type RecordMetadata,
   recordBytes,
   redact,
+  type SpeedlayerError,
   type StreamAdmin,
   type StreamCapabilities,
   type StreamDriver,
@@ -45,8 +44,8 @@ import {
   sleep,
   TimeoutError,
   type TopicInfo,
+  UnsupportedError,
   ValidationError,
-  validateBatch,
   validatePositiveInt,
   validateTopicName,
 } from '@speedlayer/core';
@@ -128,6 +127,8 @@ export class KafkaStreamClient implements StreamDriver {
   // never prints them.
   readonly #kafka: Kafka;
   readonly #admin: Admin;
+  /** How the target differs from plain Kafka (checks, limits, error reading). */
+  readonly dialect: KafkaDialect<KafkaConfig>;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly producers = new Set<KafkaProducer>();
@@ -141,15 +142,22 @@ export class KafkaStreamClient implements StreamDriver {
     readonly logger: Logger,
     adminClient: Admin,
     kafka: Kafka,
-    target: string = TARGET,
+    dialect: KafkaDialect<KafkaConfig> = { target: TARGET },
   ) {
-    this.target = target;
+    this.target = dialect.target;
+    this.dialect = dialect;
     this.brokers = [...connection.brokers];
     this.security = connection.security;
     this.#kafka = kafka;
     this.#admin = adminClient;
-    this.capabilities = kafkaCapabilities(config);
+    const base = kafkaCapabilities(config);
+    this.capabilities = dialect.capabilities?.(base, config) ?? base;
     this.admin = new KafkaAdmin(this);
+  }
+
+  /** Where and how this client is connected, with what the dialect adds (no secret). */
+  describe(): Record<string, unknown> {
+    return { target: this.target, brokers: this.brokers, security: this.security, ...this.dialect.describe?.() };
   }
 
   /** The kafkajs client. @internal adapter use only */
@@ -167,9 +175,15 @@ export class KafkaStreamClient implements StreamDriver {
     if (this.closed) throw new ClosedError(what, { target: this.target });
   }
 
-  /** Maps a vendor error with this client's brokers. */
-  error(e: unknown, op: string, topic?: string) {
-    return mapKafkaError(e, { op, brokers: this.brokers, target: this.target, ...(topic !== undefined ? { topic } : {}) });
+  /** Maps a vendor error with this client's brokers, read as the dialect means it. */
+  error(e: unknown, op: string, topic?: string): SpeedlayerError {
+    const mapped = mapKafkaError(e, {
+      op,
+      brokers: this.brokers,
+      target: this.target,
+      ...(topic !== undefined ? { topic } : {}),
+    });
+    return this.dialect.mapError?.(mapped) ?? mapped;
   }
 
   /** Partition count of a topic, cached for `metadataMaxAgeMs`. @throws `NotFoundError`. */
@@ -193,19 +207,11 @@ export class KafkaStreamClient implements StreamDriver {
     return p;
   }
 
+  /** Joins the group. Options and handler were validated by the portable client; the dialect's checks run here. */
   async subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
     this.check();
-    validateTopicName(options.topic);
-    if (typeof options.group !== 'string' || options.group.trim() === '') {
-      throw new ConfigError('group must be a non-empty string', { field: 'group', target: this.target });
-    }
-    if (typeof handler !== 'function')
-      throw new ConfigError('handler must be a function', { field: 'handler', target: this.target });
-    const start = options.startFrom ?? 'earliest';
-    if (typeof start === 'object' && (typeof start.timestamp !== 'number' || !Number.isFinite(start.timestamp))) {
-      throw new ConfigError('startFrom.timestamp must be epoch milliseconds', { field: 'startFrom', target: this.target });
-    }
-    if (options.sessionTimeoutMs !== undefined) validatePositiveInt(options.sessionTimeoutMs, 'sessionTimeoutMs');
+    this.dialect.checks?.topic?.(options.topic);
+    this.dialect.checks?.subscribe?.(options);
     await this.partitionCount(options.topic, true); // NotFoundError for a missing topic
     const sub = new KafkaSubscription(this, options, handler, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
@@ -267,10 +273,15 @@ export class KafkaStreamClient implements StreamDriver {
 
 /** Topic administration on the cluster. */
 export class KafkaAdmin implements StreamAdmin {
-  constructor(private readonly client: KafkaStreamClient) {}
+  // #private: a serialised client (JSON, util.inspect) must not cycle back through its admin
+  readonly #client: KafkaStreamClient;
+
+  constructor(client: KafkaStreamClient) {
+    this.#client = client;
+  }
 
   private get kafkaAdmin(): Admin {
-    return this.client.kafkajsAdmin();
+    return this.#client.kafkajsAdmin();
   }
 
   /** Number of partitions of an existing topic. @throws `NotFoundError`. */
@@ -282,23 +293,40 @@ export class KafkaAdmin implements StreamAdmin {
         throw Object.assign(new Error('unknown topic'), { name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION' });
       return t.partitions.length;
     } catch (e) {
-      throw this.client.error(e, `describe topic ${topic}`, topic);
+      throw this.#client.error(e, `describe topic ${topic}`, topic);
     }
   }
 
-  async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<TopicInfo> {
-    this.client.check();
+  /** Checks a topic name: Kafka's rules, then the dialect's. */
+  private topic(topic: string): void {
+    this.#client.check();
     validateTopicName(topic);
+    this.#client.dialect.checks?.topic?.(topic);
+  }
+
+  async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<TopicInfo> {
+    this.topic(topic);
     const partitions = validatePositiveInt(options.partitions ?? 1, 'partitions', 100_000);
     const retention =
       options.retentionHours === undefined ? undefined : validatePositiveInt(options.retentionHours, 'retentionHours');
+    this.#client.dialect.checks?.ensureTopic?.(topic, {
+      partitions,
+      ...(retention !== undefined ? { retentionHours: retention } : {}),
+    });
+    if (this.#client.dialect.describeBeforeCreate) {
+      try {
+        return await this.describeTopic(topic);
+      } catch (e) {
+        if ((e as { kind?: string }).kind !== 'not-found') throw e;
+      }
+    }
     try {
       await this.kafkaAdmin.createTopics({
         topics: [
           {
             topic,
             numPartitions: partitions,
-            replicationFactor: this.client.config.replicationFactor,
+            replicationFactor: this.#client.config.replicationFactor,
             ...(retention !== undefined
               ? { configEntries: [{ name: 'retention.ms', value: String(retention * 3_600_000) }] }
               : {}),
@@ -309,13 +337,13 @@ export class KafkaAdmin implements StreamAdmin {
     } catch (e) {
       const type = (e as { type?: string; errors?: Array<{ type?: string }> }).errors?.[0]?.type ?? (e as { type?: string }).type;
       if (type !== 'TOPIC_ALREADY_EXISTS') {
-        const mapped = this.client.error(e, `create topic ${topic}`, topic);
+        const mapped = this.#client.error(e, `create topic ${topic}`, topic);
         // created, but its leaders were not visible in time: wait for them below
         if (mapped.kind !== 'not-found') throw mapped;
       }
     }
     // a just-created topic may take a moment to show in every broker's metadata
-    const deadline = Date.now() + this.client.config.requestTimeoutMs;
+    const deadline = Date.now() + this.#client.config.requestTimeoutMs;
     for (;;) {
       try {
         return await this.describeTopic(topic);
@@ -327,8 +355,7 @@ export class KafkaAdmin implements StreamAdmin {
   }
 
   async describeTopic(topic: string): Promise<TopicInfo> {
-    this.client.check();
-    validateTopicName(topic);
+    this.topic(topic);
     const partitions = await this.describePartitions(topic);
     const info: TopicInfo = { name: topic, partitions };
     try {
@@ -344,40 +371,45 @@ export class KafkaAdmin implements StreamAdmin {
       }
       info.details = details;
     } catch (e) {
-      this.client.logger.debug('describeConfigs failed', { topic, error: this.client.error(e, 'describe configs').message });
+      this.#client.logger.debug('describeConfigs failed', { topic, error: this.#client.error(e, 'describe configs').message });
     }
-    return info;
+    return this.#client.dialect.topicDetails?.(info) ?? info;
   }
 
   async growPartitions(topic: string, partitions: number): Promise<TopicInfo> {
-    this.client.check();
-    validateTopicName(topic);
+    this.topic(topic);
+    this.#client.dialect.checks?.growPartitions?.(topic, partitions);
+    if (!this.#client.capabilities.partitionGrowth) {
+      throw new UnsupportedError(`partitions: ${this.#client.target} cannot add partitions to a topic`, {
+        field: 'partitions',
+        target: this.#client.target,
+      });
+    }
     validatePositiveInt(partitions, 'partitions', 100_000);
     const current = await this.describePartitions(topic);
     if (partitions < current) {
       throw new ValidationError(
         `partitions: topic ${topic} has ${current} partitions; Kafka partitions only grow, so ${partitions} is refused`,
-        { field: 'partitions', target: this.client.target },
+        { field: 'partitions', target: this.#client.target },
       );
     }
     if (partitions > current) {
       try {
         await this.kafkaAdmin.createPartitions({ topicPartitions: [{ topic, count: partitions }], validateOnly: false });
       } catch (e) {
-        throw this.client.error(e, `grow topic ${topic} to ${partitions} partitions`, topic);
+        throw this.#client.error(e, `grow topic ${topic} to ${partitions} partitions`, topic);
       }
     }
-    this.client.forget(topic);
+    this.#client.forget(topic);
     // CreatePartitions returns once the controller accepted it; metadata can lag behind for a moment.
-    const deadline = Date.now() + this.client.config.requestTimeoutMs;
+    const deadline = Date.now() + this.#client.config.requestTimeoutMs;
     while ((await this.describePartitions(topic)) < partitions && Date.now() < deadline) await sleep(100);
     return this.describeTopic(topic);
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    this.client.check();
-    validateTopicName(topic);
-    this.client.forget(topic);
+    this.topic(topic);
+    this.#client.forget(topic);
     try {
       await this.describePartitions(topic);
     } catch (e) {
@@ -387,19 +419,73 @@ export class KafkaAdmin implements StreamAdmin {
     try {
       await this.kafkaAdmin.deleteTopics({ topics: [topic] });
     } catch (e) {
-      const mapped = this.client.error(e, `delete topic ${topic}`, topic);
+      const mapped = this.#client.error(e, `delete topic ${topic}`, topic);
       if (mapped.kind !== 'not-found') throw mapped;
     }
   }
 
   async listTopics(): Promise<string[]> {
-    this.client.check();
+    this.#client.check();
     try {
       return (await this.kafkaAdmin.listTopics()).filter((t) => !INTERNAL_TOPIC.test(t)).sort();
     } catch (e) {
-      throw this.client.error(e, 'list topics');
+      throw this.#client.error(e, 'list topics');
     }
   }
+}
+
+/** Where {@link planProduceRequests} puts a record: its index in the batch and its partition. */
+export interface PlannedRecord {
+  /** Index in the batch. */
+  index: number;
+  /** Partition it goes to. */
+  partition: number;
+}
+
+/**
+ * Plans the produce requests of one batch. Each record's partition is its explicit one, else the Java client's
+ * murmur2 of its key, else `sticky`. Requests follow one another, each holding per partition a run of records below
+ * `maxPartitionBytes` (the broker's `message.max.bytes` less the batch header) and, with `maxRequestBytes` (a
+ * service's request limit, e.g. Event Hubs'), at most that many bytes of records and batch headers in all. Sent in
+ * order, the requests keep per-partition (so per-key) order. A record above a limit goes alone.
+ */
+export function planProduceRequests(
+  records: readonly ProducerRecord[],
+  partitions: number,
+  sticky: number,
+  limits: { maxPartitionBytes: number; maxRequestBytes?: number },
+): PlannedRecord[][] {
+  const requests: Array<{ records: PlannedRecord[]; bytes: number; partitions: Set<number> }> = [];
+  const requestOf = new Map<number, number>();
+  const bytesOf = new Map<number, number>();
+  const max = limits.maxRequestBytes;
+  records.forEach((r, index) => {
+    const partition = r.partition ?? (r.key !== undefined && r.key !== null ? partitionForKey(r.key, partitions) : sticky);
+    const size = framedBytes(r);
+    let at = requestOf.get(partition) ?? 0;
+    let bytes = bytesOf.get(partition) ?? 0;
+    if (bytes > 0 && bytes + size > limits.maxPartitionBytes) {
+      at++;
+      bytes = 0;
+    }
+    for (let req = requests[at]; max !== undefined && req && req.records.length > 0; req = requests[at]) {
+      const added = size + (req.partitions.has(partition) ? 0 : BATCH_HEADER_BYTES);
+      if (req.bytes + added <= max) break;
+      at++;
+      bytes = 0;
+    }
+    let req = requests[at];
+    if (!req) {
+      req = { records: [], bytes: 0, partitions: new Set() };
+      requests[at] = req;
+    }
+    req.bytes += size + (req.partitions.has(partition) ? 0 : BATCH_HEADER_BYTES);
+    req.partitions.add(partition);
+    req.records.push({ index, partition });
+    requestOf.set(partition, at);
+    bytesOf.set(partition, bytes + size);
+  });
+  return requests.filter(Boolean).map((r) => r.records);
 }
 
 function toBuffer(value: Uint8Array | string): Buffer | string {
@@ -409,7 +495,6 @@ function toBuffer(value: Uint8Array | string): Buffer | string {
 
 /** A producer on the kafkajs idempotent producer. */
 export class KafkaProducer implements Producer {
-  private closed = false;
   private closing: Promise<void> | undefined;
   private producer: KafkaJsProducer | undefined;
   private connecting: Promise<KafkaJsProducer> | undefined;
@@ -447,22 +532,12 @@ export class KafkaProducer implements Producer {
     return this.connecting;
   }
 
+  /** Sends one batch, validated by the portable client (record shapes, sizes); partitions are checked here. */
   async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.closed) throw new ClosedError('producer', { target: this.client.target });
-    this.client.check();
-    validateTopicName(topic);
-    const limit = this.client.config.messageMaxBytes - BATCH_HEADER_BYTES;
-    const sizes: number[] = [];
-    const list = validateBatch(records, this.client.capabilities, this.client.target, (r, i) => {
-      const framed = framedBytes(r);
-      if (framed > limit)
-        throw new MessageTooLargeError(i, framed + BATCH_HEADER_BYTES, this.client.config.messageMaxBytes, {
-          target: this.client.target,
-        });
-      sizes[i] = framed;
-    });
+    const list: readonly ProducerRecord[] = Array.isArray(records) ? records : [records as ProducerRecord];
     if (list.length === 0) return [];
-    const task = this.sendValidated(topic, list, sizes, limit);
+    this.client.dialect.checks?.topic?.(topic);
+    const task = this.sendBatch(topic, list);
     this.inFlight.add(task);
     try {
       return await task;
@@ -471,7 +546,7 @@ export class KafkaProducer implements Producer {
     }
   }
 
-  private async sendValidated(topic: string, list: ProducerRecord[], sizes: number[], limit: number): Promise<RecordMetadata[]> {
+  private async sendBatch(topic: string, list: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     const partitions = await this.client.partitionCount(topic);
     list.forEach((r, i) => {
       if (r.partition !== undefined && r.partition >= partitions) {
@@ -481,37 +556,23 @@ export class KafkaProducer implements Producer {
         );
       }
     });
-    const sticky = this.sticky++ % partitions;
-    // rounds: each partition's records are split into chunks below the batch limit; chunk k of every partition goes
-    // in round k, and rounds are sent one after the other, so per-partition order holds.
-    const rounds: Array<Array<{ index: number; partition: number; message: Message }>> = [];
-    const roundOf = new Map<number, number>();
-    const bytesOf = new Map<number, number>();
-    list.forEach((r, index) => {
-      const partition = r.partition ?? (r.key !== undefined && r.key !== null ? partitionForKey(r.key, partitions) : sticky);
-      const size = sizes[index] ?? framedBytes(r);
-      let round = roundOf.get(partition) ?? 0;
-      let bytes = bytesOf.get(partition) ?? 0;
-      if (bytes > 0 && bytes + size > limit) {
-        round++;
-        bytes = 0;
-      }
-      roundOf.set(partition, round);
-      bytesOf.set(partition, bytes + size);
-      const message: Message = {
-        key: r.key ?? null,
-        value: toBuffer(r.value),
-        partition,
-        ...(r.headers ? { headers: r.headers } : {}),
-        ...(r.timestamp !== undefined ? { timestamp: String(Math.trunc(r.timestamp)) } : {}),
-      };
-      let bucket = rounds[round];
-      if (!bucket) {
-        bucket = [];
-        rounds[round] = bucket;
-      }
-      bucket.push({ index, partition, message });
-    });
+    const { messageMaxBytes, maxRequestBytes } = this.client.config;
+    const rounds = planProduceRequests(list, partitions, this.sticky++ % partitions, {
+      maxPartitionBytes: messageMaxBytes - BATCH_HEADER_BYTES,
+      ...(maxRequestBytes !== undefined ? { maxRequestBytes } : {}),
+    }).map((request) =>
+      request.map(({ index, partition }) => {
+        const r = list[index] as ProducerRecord;
+        const message: Message = {
+          key: r.key ?? null,
+          value: toBuffer(r.value),
+          partition,
+          ...(r.headers ? { headers: r.headers } : {}),
+          ...(r.timestamp !== undefined ? { timestamp: String(Math.trunc(r.timestamp)) } : {}),
+        };
+        return { index, partition, message };
+      }),
+    );
     const producer = this.producer ?? (await this.connect());
     const out: RecordMetadata[] = new Array(list.length);
     for (const bucket of rounds) {
@@ -578,7 +639,6 @@ export class KafkaProducer implements Producer {
   }
 
   close(): Promise<void> {
-    this.closed = true;
     this.closing ??= (async () => {
       await this.flush();
       await this.producer?.disconnect().catch(() => {});
@@ -971,8 +1031,17 @@ export async function createKafkaStreamClient<C extends KafkaConfig = KafkaConfi
     await admin.connect();
   } catch (e) {
     await admin.disconnect().catch(() => {});
-    throw mapKafkaError(e, { op: `connect (${connection.security})`, brokers: connection.brokers, target });
+    const mapped = mapKafkaError(e, { op: `connect (${connection.security})`, brokers: connection.brokers, target });
+    throw dialect?.mapError?.(mapped) ?? mapped;
   }
   logger.debug('kafka client connected', { brokers: connection.brokers, security: connection.security });
-  return new KafkaStreamClient(uri.raw, config, connection, logger, admin, kafka, target);
+  return new KafkaStreamClient(
+    uri.raw,
+    config,
+    connection,
+    logger,
+    admin,
+    kafka,
+    (dialect ?? { target }) as KafkaDialect<KafkaConfig>,
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The hook through which a Kafka-protocol target plugs into the shared driver: a {@link KafkaDialect} says what
  * differs from Apache Kafka on `kafka://` — the target id, extra URI schemes and how they find their brokers, extra
- * config fields, extra SASL mechanisms — so the driver itself depends on core and kafkajs only.
+ * config fields, extra SASL mechanisms, the service's limits and capabilities, checks before any request, how its
+ * errors read — so the driver itself depends on core and kafkajs only, and a target is only what differs.
  *
  * @example
  * ```ts
@@ -20,7 +21,16 @@
  *
  * @packageDocumentation
  */
-import type { Logger, ParsedUri, z } from '@speedlayer/core';
+import type {
+  EnsureTopicOptions,
+  Logger,
+  ParsedUri,
+  SpeedlayerError,
+  StreamCapabilities,
+  SubscribeOptions,
+  TopicInfo,
+  z,
+} from '@speedlayer/core';
 import type { SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 
@@ -52,4 +62,28 @@ export interface KafkaDialect<C extends KafkaConfig = KafkaConfig> {
    * oauthbearer); undefined leaves it to the driver, which refuses unknown mechanisms naming `sasl.mechanism`.
    */
   sasl?(sasl: { mechanism: string }, config: C, uri: ParsedUri): Promise<KafkaSaslProvided | undefined>;
+  /** The target's capabilities from the driver's (`kafkaCapabilities(config)`): what differs (limits, growth). */
+  capabilities?(base: StreamCapabilities, config: C): StreamCapabilities;
+  /**
+   * Checks before any request, beyond Kafka's own (the portable client has validated options and records already).
+   * Each throws a typed error naming the field.
+   */
+  checks?: {
+    /** A topic name, on every admin call, send and subscribe. */
+    topic?(topic: string): void;
+    /** `ensureTopic` options (partitions defaulted to 1). */
+    ensureTopic?(topic: string, options: EnsureTopicOptions & { partitions: number }): void;
+    /** `growPartitions`; the driver refuses growth itself when `capabilities.partitionGrowth` is false. */
+    growPartitions?(topic: string, partitions: number): void;
+    /** `subscribe` options (session timeouts the service accepts, ...). */
+    subscribe?(options: SubscribeOptions): void;
+  };
+  /** `ensureTopic` describes a topic that exists without trying to create it (topics made by IaC or a portal). */
+  describeBeforeCreate?: boolean;
+  /** Adds the service's facts to what `describeTopic` / `ensureTopic` return. */
+  topicDetails?(info: TopicInfo): TopicInfo;
+  /** Reads an error as the service means it (Event Hubs: `POLICY_VIOLATION` on produce is throttling). */
+  mapError?(error: SpeedlayerError): SpeedlayerError;
+  /** What the client's `describe()` adds: where and how it is connected, never a secret. */
+  describe?(): Record<string, unknown>;
 }

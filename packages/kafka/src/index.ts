@@ -10,12 +10,25 @@ import type { StreamFactory } from '@speedlayer/core';
 import { createKafkaStreamClient } from './client.js';
 
 export {
+  type ApplyKafkaAclsOptions,
+  applyKafkaAcls,
+  describeKafkaAcls,
+  type KafkaAcl,
+  type KafkaAclChanges,
+  type KafkaAclOperationName,
+  type KafkaAclResourceType,
+  type KafkaAclScope,
+  kafkaAclKey,
+} from './acl.js';
+export {
   createKafkaStreamClient,
   KafkaAdmin,
   KafkaProducer,
   KafkaStreamClient,
   KafkaSubscription,
   kafkaCapabilities,
+  type PlannedRecord,
+  planProduceRequests,
 } from './client.js';
 export {
   BROKER_MESSAGE_MAX_BYTES,

@@ -1,5 +1,5 @@
 /**
- * Config of the `eventhubs+kafka://<namespace>` transport (Event Hubs' Kafka endpoint through the Kafka adapter):
+ * Config of the `eventhubs+kafka://<namespace>` transport (Event Hubs' Kafka endpoint through the Kafka driver):
  * one zod schema (also printed as JSON Schema), fed from the URI query and from `connect(uri, { config })` (the
  * config object wins). The connection string is a reference only (`env:VAR`, `file:/path`); a literal is refused
  * naming `connectionString`, and its value is never echoed.
@@ -19,7 +19,6 @@
  * @packageDocumentation
  */
 
-import { type KafkaConfigInput, kafkaConfigSchema } from '@speedlayer/aws-msk-eks/stream';
 import {
   ConfigError,
   configFromQuery,
@@ -30,6 +29,7 @@ import {
   resolveConfig,
   z,
 } from '@speedlayer/core';
+import { type KafkaConfigInput, kafkaConfigSchema } from '@speedlayer/kafka';
 import { TIERS, type Tier, type TierLimits } from '../plan/limits.js';
 
 const TARGET = 'azure-eventhubs-aks';
@@ -49,9 +49,6 @@ export const EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES = 1_046_528;
  * {@link EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES}. Larger batches are split into several requests, in order.
  */
 export const EVENTHUBS_KAFKA_REQUEST_BYTES = 1_000_000;
-
-/** Longest Kafka `group.id` Event Hubs accepts (troubleshooting guide, "Limits"). */
-export const EVENTHUBS_KAFKA_MAX_GROUP_ID = 256;
 
 /** `session.timeout.ms` range Event Hubs accepts (client configurations page). */
 export const EVENTHUBS_KAFKA_SESSION_TIMEOUT_MS = { min: 6000, max: 300_000 } as const;
@@ -261,7 +258,7 @@ export interface EventHubsKafkaConnection {
   limits: TierLimits;
   /** What the connection string says (no secret). */
   connectionString: EventHubsConnectionStringShape;
-  /** Config for the Kafka adapter: SASL_SSL, PLAIN, `$ConnectionString`, the password by reference. */
+  /** Config for the Kafka driver: SASL_SSL, PLAIN, `$ConnectionString`, the password by reference. */
   kafka: KafkaConfigInput;
 }
 
@@ -307,6 +304,7 @@ export async function resolveEventHubsKafkaConnection(
     retries: config.retries,
     initialRetryMs: config.initialRetryMs,
     messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
+    maxRequestBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
     idempotent: config.idempotent,
     replicationFactor: -1,
     metadataMaxAgeMs: config.metadataMaxAgeMs,

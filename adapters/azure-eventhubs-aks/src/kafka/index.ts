@@ -1,8 +1,8 @@
 /**
  * The `eventhubs+kafka://<namespace>` transport: an event hub namespace through its Kafka endpoint
  * (`<namespace>.servicebus.windows.net:9093`, SASL_SSL, PLAIN with the user `$ConnectionString` and the connection
- * string, given by reference, as password), reusing the Kafka adapter of `@speedlayer/aws-msk-eks`. The topic is
- * the event hub name. Event Hubs' limits (tier partitions and retention, no partition growth on Standard, request
+ * string, given by reference, as password): the shared Kafka driver of `@speedlayer/kafka` with Event Hubs' dialect.
+ * The topic is the event hub name. Event Hubs' limits (tier partitions and retention, no partition growth on Standard, request
  * size, group ids, session timeouts) are enforced before anything reaches the endpoint.
  *
  * @example
@@ -17,17 +17,11 @@
  */
 export {
   createEventHubsKafkaClient,
-  EventHubsKafkaAdmin,
-  EventHubsKafkaClient,
-  type EventHubsKafkaDescription,
-  EventHubsKafkaProducer,
   eventHubsKafkaCapabilities,
-  eventHubsKafkaRequestBytes,
-  eventHubsKafkaRequests,
+  eventHubsKafkaDialect,
   mapEventHubsKafkaError,
 } from './client.js';
 export {
-  EVENTHUBS_KAFKA_MAX_GROUP_ID,
   EVENTHUBS_KAFKA_PORT,
   EVENTHUBS_KAFKA_REQUEST_BYTES,
   EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES,
