@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { Command } from 'commander';
+import { registerAcl } from './commands/acl.js';
 import { registerBench } from './commands/bench.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDemo } from './commands/demo.js';
@@ -30,6 +31,7 @@ const verbs: Array<(program: Command) => void> = [
   registerCompare,
   registerBench,
   registerMigrate,
+  registerAcl,
   registerPeers,
 ];
 
