@@ -60,7 +60,7 @@ describe('peer names', () => {
       expect.unreachable();
     } catch (e) {
       expect(isSpeedlayerError(e) && e.kind).toBe('config');
-      expect((e as Error).message).toMatch(/'zookeeper'.*known peers: kafka, moto/);
+      expect((e as Error).message).toMatch(/'zookeeper'.*known peers: kafka, kafkaAuth, moto/);
     }
   });
 });
