@@ -54,7 +54,17 @@ function endpointsOf(name: PeerName, status: PeersStatus): string {
   }
 }
 
-function printTable(cache: string, rows: PeerReportRow[], status: PeersStatus): void {
+/**
+ * Where a peer keeps its data and whether it survives `peers down` / `peers up`: run-directory paths in the
+ * peer's note are shown under the cache, so they can be inspected or removed.
+ */
+export function dataLine(cache: string, data: PeerReportRow['data']): string {
+  const note = data.note.replace(/(^|[\s(])run\//g, `$1${cache.replace(/\/+$/, '')}/run/`);
+  return `data ${data.kept ? 'kept across down/up' : 'LOST on down/up'}: ${note}`;
+}
+
+/** The `peers status` table: one line per peer, its data line under it, then the stream URIs. */
+export function formatPeersTable(cache: string, rows: PeerReportRow[], status: PeersStatus): string {
   const out: string[] = [`cache ${cache}`];
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
@@ -67,13 +77,18 @@ function printTable(cache: string, rows: PeerReportRow[], status: PeersStatus): 
             ? 'installed, not started'
             : 'not installed (installed on first `peers up`)';
     out.push(`${r.name.padEnd(width)}  ${r.state.padEnd(7)}  ${r.version}  ${detail}`);
+    out.push(`${' '.repeat(width)}  ${dataLine(cache, r.data)}`);
   }
   const streams = Object.entries(status.streams);
   if (streams.length > 0) {
     out.push('streams');
     for (const [scheme, uri] of streams) out.push(`  ${scheme.padEnd(16)} ${uri}`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  return `${out.join('\n')}\n`;
+}
+
+function printTable(cache: string, rows: PeerReportRow[], status: PeersStatus): void {
+  process.stdout.write(formatPeersTable(cache, rows, status));
 }
 
 /** Registers `peers up`, `peers down` and `peers status`. */
@@ -124,7 +139,7 @@ export function registerPeers(program: Command): void {
 
   peers
     .command('status')
-    .description('show which peers are up and their endpoints')
+    .description('show which peers are up, their endpoints, and where each keeps its data (kept or lost on down/up)')
     .option('--json', 'print one JSON object: the peers that are up and a stream URI per installed adapter')
     .addHelpText('after', examples('speedlayer peers status --json'))
     .action(
