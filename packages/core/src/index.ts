@@ -15,6 +15,7 @@ export * from './driver.js';
 export * from './errors.js';
 export * from './message.js';
 export * from './middleware.js';
+export * from './murmur2.js';
 export * from './portable.js';
 export * from './registry.js';
 export * from './retry.js';
