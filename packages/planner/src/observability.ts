@@ -69,6 +69,9 @@ export const CRITICAL_FACTOR = 5;
  * Derives the alert thresholds of a workload on a plan with `partitions` partitions (null: one backlog, as Pub/Sub).
  * @example
  * ```ts
+ * import { alertThresholds, deriveLoad, type Workload } from '@speedlayer/planner';
+ * declare const workload: Workload;
+ * const load = deriveLoad(workload);
  * alertThresholds(workload, load, 24).lagSecondsWarning; // max(60, 1000 x 2 ms) = 60 for 2 ms per record
  * ```
  */
@@ -250,8 +253,8 @@ export function grafanaDashboard(
   thresholds = alertThresholds(workload, load, plan.partitions),
 ): Record<string, unknown> {
   const m = PROMETHEUS_METRICS;
-  // Grafana's variable syntax (the data source picked on import), not a JavaScript template
-  const ds = { type: 'prometheus', uid: `$${'{datasource}'}` };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax (the data source picked on import)
+  const ds = { type: 'prometheus', uid: '${datasource}' };
   const sel = 'messaging_destination_name="$topic",messaging_consumer_group_name=~"$group"';
   const wsel = 'topic="$topic",group=~"$group"';
   const byPartition = 'messaging_consumer_group_name, messaging_destination_partition_id';
