@@ -82,6 +82,8 @@ class MemPartition {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Size of the arena that the values of small appends share. */
+const ARENA_BYTES = 1024 * 1024;
 
 interface MemTopic {
   meta: TopicMeta;
@@ -117,6 +119,9 @@ export class MemoryLog implements EngineLog {
   private readonly topics = new Map<string, MemTopic>();
   private readonly groups = new Map<string, Map<string, GroupTopic>>();
   private roundRobin = 0;
+  /** Where the values of small appends are copied: one buffer for many appends, not one each. */
+  private arena: Buffer = Buffer.alloc(0);
+  private arenaAt = 0;
 
   constructor(readonly path: string) {}
 
@@ -222,8 +227,8 @@ export class MemoryLog implements EngineLog {
       parts[i] = p;
       if (typeof r.value !== 'string') copied += r.value.byteLength;
     }
-    const slab = Buffer.allocUnsafeSlow(copied);
-    let at = 0;
+    const [slab, start] = this.carve(copied);
+    let at = start;
     const now = Date.now();
     const out: RecordMetadata[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -251,6 +256,18 @@ export class MemoryLog implements EngineLog {
       out[i] = { partition: p, position: String(offset) };
     }
     return out;
+  }
+
+  /** Room for `n` bytes of values: the end of the shared arena, or a buffer of its own for a large append. */
+  private carve(n: number): [Buffer, number] {
+    if (n > ARENA_BYTES / 4) return [Buffer.allocUnsafeSlow(n), 0];
+    if (this.arenaAt + n > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+      this.arenaAt = 0;
+    }
+    const at = this.arenaAt;
+    this.arenaAt += n;
+    return [this.arena, at];
   }
 
   read(topic: string, p: number, from: number, max: number, maxBytes = Number.POSITIVE_INFINITY): ReadRow[] {
