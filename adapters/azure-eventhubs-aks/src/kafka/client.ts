@@ -2,9 +2,9 @@
  * The `eventhubs+kafka://` stream driver: the shared Kafka driver (`@speedlayer/kafka`) with Event Hubs' dialect —
  * only what differs from Apache Kafka:
  * - the endpoint and SASL_SSL PLAIN with the user `$ConnectionString` (see `config.ts`);
- * - topics are event hubs: names start and end with a letter or digit; partitions and retention within the tier's
- *   limits; no partition growth on Standard (declared, so `growPartitions` is an `UnsupportedError`); `ensureTopic`
- *   on an event hub that exists (made by IaC or the portal) only describes it;
+ * - topics are event hubs: names start and end with a letter or digit; partitions (declared `maxPartitions`, checked
+ *   by the portable client) and retention within the tier's limits; no partition growth on Standard (declared, so
+ *   `growPartitions` is an `UnsupportedError`); `ensureTopic` on an event hub that exists only describes it;
  * - produce requests below Event Hubs' 1,046,528-byte request limit (`maxRequestBytes`), records below it too;
  * - session timeouts within 6-300 s (group ids: the portable client's 255 characters are within Event Hubs' 256);
  * - a produce answered with `POLICY_VIOLATION` is throttling, not a refused topic policy.
@@ -36,15 +36,6 @@ const TARGET = 'azure-eventhubs-aks';
 /** Event hub names: letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit. */
 const HUB_EDGES = /^[A-Za-z0-9](?:.*[A-Za-z0-9])?$/;
 
-function checkHubName(topic: string): void {
-  if (!HUB_EDGES.test(topic)) {
-    throw new ValidationError(`topic "${topic}" is not an event hub name: it must start and end with a letter or digit`, {
-      field: 'topic',
-      target: TARGET,
-    });
-  }
-}
-
 /** What Event Hubs' Kafka endpoint can do on a tier, from what the Kafka driver declares. */
 export function eventHubsKafkaCapabilities(base: StreamCapabilities, limits: TierLimits): StreamCapabilities {
   return {
@@ -63,27 +54,19 @@ export function eventHubsKafkaCapabilities(base: StreamCapabilities, limits: Tie
  */
 export function mapEventHubsKafkaError(e: SpeedlayerError): SpeedlayerError {
   if (e.kind !== 'validation' || !/\bPOLICY_VIOLATION\b/.test(e.message) || !/^send to /.test(e.message)) return e;
-  return new ThrottledError(
-    `${e.message} (on Event Hubs: throttled, the namespace's throughput units are exhausted; retry later)`,
-    {
-      target: TARGET,
-      cause: e,
-    },
-  );
+  const text = `${e.message} (Event Hubs: throttled, the namespace's throughput units are exhausted; retry later)`;
+  return new ThrottledError(text, { target: TARGET, cause: e });
 }
 
 /** Event Hubs' dialect of the Kafka driver for one connection (tier, endpoint, connection string shape). */
 export function eventHubsKafkaDialect(config: EventHubsKafkaConfig, connection: EventHubsKafkaConnection): KafkaDialect {
   const { tier } = config;
   const { limits, endpoint } = connection;
-  const max = limits.partitionsPerHub.value;
-  const checkPartitions = (n: number): void => {
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      throw new ValidationError(
-        `partitions: an event hub on the ${tier} tier has 1-${max} partitions, got ${String(n)} (${limits.partitionsPerHub.source})`,
-        { field: 'partitions', target: TARGET },
-      );
-    }
+  const facts = {
+    tier,
+    maxPartitions: limits.partitionsPerHub.value,
+    partitionGrowth: limits.partitionsCanGrow,
+    maxRetentionHours: limits.retentionHours.value,
   };
   return {
     target: TARGET,
@@ -91,9 +74,12 @@ export function eventHubsKafkaDialect(config: EventHubsKafkaConfig, connection: 
     brokers: async () => ({ brokers: endpoint.brokers, tls: true }),
     capabilities: (base) => eventHubsKafkaCapabilities(base, limits),
     checks: {
-      topic: checkHubName,
-      ensureTopic: (_topic, { partitions, retentionHours }) => {
-        checkPartitions(partitions);
+      topic: (topic) => {
+        if (HUB_EDGES.test(topic)) return;
+        const text = `topic "${topic}" is not an event hub name: it must start and end with a letter or digit`;
+        throw new ValidationError(text, { field: 'topic', target: TARGET });
+      },
+      ensureTopic: (_topic, { retentionHours }) => {
         if (retentionHours !== undefined && retentionHours > limits.retentionHours.value) {
           throw new ValidationError(
             `retentionHours: the ${tier} tier keeps events at most ${limits.retentionHours.value} hours, got ${retentionHours} (${limits.retentionHours.source})`,
@@ -101,45 +87,29 @@ export function eventHubsKafkaDialect(config: EventHubsKafkaConfig, connection: 
           );
         }
       },
-      growPartitions: (_topic, partitions) => {
+      growPartitions: () => {
         if (!limits.partitionsCanGrow) {
           throw new UnsupportedError(
             `partitions: the partition count of an event hub on the ${tier} tier is fixed at creation; only premium and dedicated can add partitions (https://learn.microsoft.com/en-us/azure/event-hubs/dynamically-add-partitions)`,
             { field: 'partitions', target: TARGET },
           );
         }
-        checkPartitions(partitions);
       },
       subscribe: ({ sessionTimeoutMs: session }) => {
         const { min, max: most } = EVENTHUBS_KAFKA_SESSION_TIMEOUT_MS;
         if (session !== undefined && (session < min || session > most)) {
-          throw new ConfigError(`sessionTimeoutMs: Event Hubs accepts ${min}-${most} ms, got ${session}`, {
-            field: 'sessionTimeoutMs',
-            target: TARGET,
-          });
+          const text = `sessionTimeoutMs: Event Hubs accepts ${min}-${most} ms, got ${session}`;
+          throw new ConfigError(text, { field: 'sessionTimeoutMs', target: TARGET });
         }
       },
     },
     describeBeforeCreate: true,
-    topicDetails: (info) => ({
-      ...info,
-      details: {
-        ...info.details,
-        eventHubs: {
-          tier,
-          maxPartitions: max,
-          partitionGrowth: limits.partitionsCanGrow,
-          maxRetentionHours: limits.retentionHours.value,
-        },
-      },
-    }),
+    topicDetails: (info) => ({ ...info, details: { ...info.details, eventHubs: facts } }),
     mapError: mapEventHubsKafkaError,
     describe: () => ({
       transport: 'kafka',
       namespace: endpoint.namespace,
-      tier,
-      maxPartitions: max,
-      maxRetentionHours: limits.retentionHours.value,
+      ...facts,
       maxEventBytes: limits.maxEventBytes.value,
       sharedAccessKeyName: connection.connectionString.sharedAccessKeyName,
       entityPath: connection.connectionString.entityPath,

@@ -264,7 +264,7 @@ export interface EventHubsKafkaConnection {
 
 /**
  * Checks the URI, the tier and the connection string (read through its reference, checked, then dropped), and
- * builds the Kafka adapter's config. The namespace of the connection string's Endpoint must be the URI's, unless
+ * builds the Kafka driver's config. The namespace of the connection string's Endpoint must be the URI's, unless
  * the URI gives `host:port`.
  * @throws `ConfigError` naming `uri`, `tier` or `connectionString` (never with the secret).
  */
@@ -293,26 +293,15 @@ export async function resolveEventHubsKafkaConnection(
       { field: 'connectionString', target: TARGET },
     );
   }
+  // everything but the Event Hubs fields passes through to the Kafka driver; its SASL and limits are Event Hubs'
+  const { connectionString, tier: _tier, ...passThrough } = config;
   const kafka: KafkaConfigInput = {
-    clientId: config.clientId,
+    ...passThrough,
     tls: true,
-    ...(config.caFile !== undefined ? { caFile: config.caFile } : {}),
-    ...(config.tlsServerName !== undefined ? { tlsServerName: config.tlsServerName } : {}),
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: config.connectionString },
-    connectionTimeoutMs: config.connectionTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    retries: config.retries,
-    initialRetryMs: config.initialRetryMs,
+    sasl: { mechanism: 'plain', username: '$ConnectionString', password: connectionString },
     messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
     maxRequestBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
-    idempotent: config.idempotent,
     replicationFactor: -1,
-    metadataMaxAgeMs: config.metadataMaxAgeMs,
-    maxBytesPerPartition: config.maxBytesPerPartition,
-    maxWaitTimeMs: config.maxWaitTimeMs,
-    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-    rebalanceTimeoutMs: config.rebalanceTimeoutMs,
-    commitIntervalMs: config.commitIntervalMs,
   };
   return { endpoint, limits, connectionString: shape, kafka };
 }
