@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../src/commands/plan.js';
 import { loadPlanTargets } from '../src/commands/plan-targets.js';
 
-const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention'];
+const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention', 'orders-access'];
 const examplesDir = fileURLToPath(new URL('../../../examples/workloads/', import.meta.url));
 
 async function tree(dir: string): Promise<Record<string, string>> {

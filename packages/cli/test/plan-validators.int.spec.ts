@@ -16,6 +16,7 @@ import {
   runCfnLint,
   runCheckov,
   runTofuFmtCheck,
+  strimziCrds,
   validateK8sSchemas,
 } from '@speedlayer/iac/validate';
 import { injectPeers } from '@speedlayer/testing/peers/vitest';
@@ -23,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../src/commands/plan.js';
 import { PLAN_TARGET_IDS } from '../src/commands/plan-targets.js';
 
-const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention'];
+const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention', 'orders-access'];
 const examplesDir = fileURLToPath(new URL('../../../examples/workloads/', import.meta.url));
 
 async function walk(dir: string): Promise<string[]> {
@@ -113,9 +114,10 @@ describe('plan output passes the real validators', () => {
           const meta = o.metadata as { namespace?: string; name: string };
           const ns = `${name}-${p.target}`.slice(0, 63);
           if (o.kind === 'Namespace') return { ...o, metadata: { ...meta, name: ns } };
+          if (o.kind === 'StorageClass') return o; // cluster-scoped
           return { ...o, metadata: { ...meta, namespace: ns } };
         });
-        expect(await kubeServerDryRun(kube!.kubeconfig, namespaced, kedaCrds())).toEqual([]);
+        expect(await kubeServerDryRun(kube!.kubeconfig, namespaced, [...kedaCrds(), ...strimziCrds()])).toEqual([]);
       }
     });
   });

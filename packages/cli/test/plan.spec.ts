@@ -49,7 +49,13 @@ describe('cli/plan', () => {
   it('loads every target through the registry table', async () => {
     const targets = await loadPlanTargets(['all']);
     expect(targets.map((t) => t.id)).toEqual([...PLAN_TARGET_IDS]);
-    expect(PLAN_TARGET_IDS).toEqual(['aws-msk-eks', 'aws-kinesis-ecs', 'azure-eventhubs-aks', 'gcp-pubsub-gke']);
+    expect(PLAN_TARGET_IDS).toEqual([
+      'aws-msk-eks',
+      'aws-kinesis-ecs',
+      'azure-eventhubs-aks',
+      'gcp-pubsub-gke',
+      'azure-kafka-aks',
+    ]);
   });
 
   it('prints one JSON object with a plan per target for the clickstream example', async () => {
@@ -135,7 +141,7 @@ describe('cli/plan', () => {
     expect(eh.feasible).toBe(false);
     expect(eh.files).toEqual([]);
     expect(eh.blockers[0].field).toBe('maxRecordBytes');
-    expect(json.plans.filter((x: { feasible: boolean }) => x.feasible)).toHaveLength(3);
+    expect(json.plans.filter((x: { feasible: boolean }) => x.feasible)).toHaveLength(4);
     expect(io.err).toMatch(/azure-eventhubs-aks cannot serve this workload: maxRecordBytes/);
   });
 

@@ -244,7 +244,7 @@ export function aksWorkerNodes(podsMin: number, podsMax: number, cpu: number): {
   return { min: Math.max(3, Math.ceil((podsMin * cpu) / 3.2)), max: Math.max(3, Math.ceil((podsMax * cpu) / 3.2)) };
 }
 
-/** A short deterministic suffix (FNV-1a of the name, base 36) for globally unique Azure names (Key Vault, storage). */
+/** A short deterministic suffix (FNV-1a of the name, base 36, 6 characters) for globally unique cloud names. */
 export function azureNameSuffix(name: string): string {
   let h = 0x811c9dc5;
   for (const ch of name) {

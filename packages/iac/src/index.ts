@@ -9,6 +9,7 @@
 export * from './aws.js';
 export * from './azure.js';
 export * from './cfn.js';
+export * from './grants.js';
 export * from './hcl.js';
 export * from './header.js';
 export * from './k8s.js';

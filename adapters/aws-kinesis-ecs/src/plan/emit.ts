@@ -13,12 +13,14 @@ import {
   awsEndpointSecurityGroup,
   awsEndpointSecurityGroupCfn,
   awsKmsKey,
+  awsPrincipalRoles,
   block,
   type CfnResource,
   type CfnTemplate,
   dataSource,
   expr,
   fileHeader,
+  type GrantPrincipal,
   getAtt,
   type HclBlock,
   jsonencode,
@@ -33,6 +35,7 @@ import {
   writeCfnYaml,
 } from '@speedlayer/iac';
 import {
+  accessPrincipals,
   deadLetterTopicName,
   type EmitContext,
   type EmitScope,
@@ -61,6 +64,8 @@ interface Model {
   dlq: string;
   scope: EmitScope;
   groups: string[];
+  /** Principals of the workload's access block (one ECS task role each). */
+  principals: GrantPrincipal[];
   shards: number;
   onDemand: boolean;
   efo: boolean;
@@ -82,6 +87,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     dlq: deadLetterTopicName(input.workload.name),
     scope,
     groups: [...input.load.groups],
+    principals: accessPrincipals(input.workload.access),
     shards: Number(c.shards),
     onDemand: c.mode === 'on-demand',
     efo: c.fanOut === 'efo',
@@ -185,6 +191,75 @@ function taskStatements(
       Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
     },
   ];
+}
+
+/**
+ * IAM statements of an access principal, least privilege: producers put records on the stream (and encrypt with its
+ * key); consumers read the stream, their groups' lease tables (and EFO consumers), decrypt, and publish dead letters.
+ */
+export function principalKinesisStatements(
+  m: Pick<Model, 'name' | 'efo'>,
+  p: GrantPrincipal,
+  r: { stream: unknown; dlq: unknown; key: unknown; table: (g: string) => unknown; consumer: (g: string) => unknown },
+): Record<string, unknown>[] {
+  const consumes = p.groups.length > 0;
+  const out: Record<string, unknown>[] = [];
+  if (p.produces) {
+    out.push({
+      Sid: 'Produce',
+      Effect: 'Allow',
+      Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+      Resource: [r.stream],
+    });
+  }
+  if (consumes) {
+    out.push(
+      {
+        Sid: 'Consume',
+        Effect: 'Allow',
+        Action: [
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:ListShards',
+        ],
+        Resource: [r.stream],
+      },
+      ...(m.efo
+        ? [
+            {
+              Sid: 'FanOut',
+              Effect: 'Allow',
+              Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+              Resource: p.groups.map(r.consumer),
+            },
+          ]
+        : []),
+      {
+        Sid: 'LeaseTables',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Scan',
+          'dynamodb:Query',
+        ],
+        Resource: p.groups.map(r.table),
+      },
+      { Sid: 'DeadLetters', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: [r.dlq] },
+    );
+  }
+  out.push({
+    Sid: 'Key',
+    Effect: 'Allow',
+    Action: [...(consumes ? ['kms:Decrypt'] : []), 'kms:GenerateDataKey'],
+    Resource: [r.key],
+  });
+  return out;
 }
 
 function terraform(m: Model): HclBlock[] {
@@ -349,6 +424,28 @@ function terraform(m: Model): HclBlock[] {
           key: expr('aws_kms_key.this.arn'),
         }),
       } as never) as never,
+    }),
+    // Access as code: one ECS task role per principal.
+    ...awsPrincipalRoles({
+      workload: m.name,
+      topic: m.name,
+      principals: m.principals,
+      trust: () => [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ecs-tasks.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': expr('data.aws_caller_identity.current.account_id') } },
+        },
+      ],
+      statements: (p) =>
+        principalKinesisStatements(m, p, {
+          stream: expr('aws_kinesis_stream.this.arn'),
+          dlq: expr('aws_kinesis_stream.dead_letter.arn'),
+          key: expr('aws_kms_key.this.arn'),
+          table: (g) => expr(`aws_dynamodb_table.lease["${g}"].arn`),
+          consumer: (g) => expr(`aws_kinesis_stream_consumer.groups["${g}"].arn`),
+        }),
     }),
     resource('aws_security_group', 'worker', {
       name: `${m.name}-worker`,

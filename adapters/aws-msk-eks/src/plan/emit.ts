@@ -12,6 +12,7 @@ import {
   awsEndpointSecurityGroup,
   awsEndpointSecurityGroupCfn,
   awsKmsKey,
+  awsPrincipalRoles,
   block,
   type CfnResource,
   type CfnTemplate,
@@ -22,6 +23,7 @@ import {
   egressRules,
   expr,
   fileHeader,
+  type GrantPrincipal,
   getAtt,
   type HclBlock,
   type HclValue,
@@ -49,6 +51,7 @@ import {
   writeK8sYaml,
 } from '@speedlayer/iac';
 import {
+  accessPrincipals,
   deadLetterTopicName,
   type EmitContext,
   type EmitScope,
@@ -69,6 +72,8 @@ interface Model {
   scope: EmitScope;
   namespace: string;
   groups: string[];
+  /** Principals of the workload's access block (one IAM role each). */
+  principals: GrantPrincipal[];
   serverless: boolean;
   brokers: number;
   brokerType: string;
@@ -96,6 +101,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     scope,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
+    principals: accessPrincipals(w.access),
     serverless: c.mode === 'serverless',
     brokers: Number(c.brokers ?? 0),
     brokerType: String(c.brokerType ?? ''),
@@ -177,6 +183,57 @@ function kafkaPolicyStatements(
       Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
       Resource: groupArns,
     },
+  ];
+}
+
+/**
+ * MSK IAM statements of an access principal, least privilege: producers write and describe the topic; consumers read
+ * and describe it, describe and commit their groups, and publish dead letters to `<topic>.dlq`.
+ */
+export function principalKafkaStatements(
+  p: GrantPrincipal,
+  r: { cluster: unknown; topic: unknown; dlq: unknown; group: (g: string) => unknown },
+): Record<string, unknown>[] {
+  const consumes = p.groups.length > 0;
+  return [
+    {
+      Sid: 'Cluster',
+      Effect: 'Allow',
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
+      Resource: [r.cluster],
+    },
+    ...(p.produces
+      ? [
+          {
+            Sid: 'Produce',
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+            Resource: [r.topic],
+          },
+        ]
+      : []),
+    ...(consumes
+      ? [
+          {
+            Sid: 'Consume',
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+            Resource: [r.topic],
+          },
+          {
+            Sid: 'Groups',
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+            Resource: p.groups.map(r.group),
+          },
+          {
+            Sid: 'DeadLetters',
+            Effect: 'Allow',
+            Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+            Resource: [r.dlq],
+          },
+        ]
+      : []),
   ];
 }
 
@@ -320,6 +377,20 @@ function terraform(m: Model): HclBlock[] {
       } as never) as never,
     }),
     output('worker_role_arn', { value: expr('aws_iam_role.worker.arn'), description: 'WORKER_ROLE_ARN of the manifests.' }),
+    // Access as code: one IRSA role per principal (Kubernetes service account <namespace>/<principal>).
+    ...awsPrincipalRoles({
+      workload: m.name,
+      topic: m.name,
+      principals: m.principals,
+      trust: (p) => [irsaStatement(oidcProvider, 'local.oidc_host', `system:serviceaccount:${m.namespace}:${p.principal}`)],
+      statements: (p) =>
+        principalKafkaStatements(p, {
+          cluster: expr('local.cluster_arn'),
+          topic: tmpl(`\${local.topic_arn_prefix}/${m.name}`),
+          dlq: tmpl(`\${local.topic_arn_prefix}/${m.dlq}`),
+          group: (g) => tmpl(`\${local.group_arn_prefix}/${g}`),
+        }),
+    }),
   );
   if (!workloadScope) {
     blocks.push(

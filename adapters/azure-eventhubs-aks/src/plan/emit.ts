@@ -15,6 +15,7 @@ import {
   azureFoundation,
   azureNameSuffix,
   azurePlatformVariables,
+  azurePrincipalIdentities,
   azurePrivateDnsZone,
   azurePrivateEndpoint,
   block,
@@ -22,6 +23,7 @@ import {
   eventHubKedaTrigger,
   expr,
   fileHeader,
+  type GrantPrincipal,
   type HclBlock,
   k8sFiles,
   kedaPodIdentity,
@@ -35,6 +37,7 @@ import {
   workloadIdentityPodLabels,
 } from '@speedlayer/iac';
 import {
+  accessPrincipals,
   deadLetterTopicName,
   type EmitContext,
   type EmitScope,
@@ -55,6 +58,8 @@ interface Model {
   vaultName: string;
   namespace: string;
   groups: string[];
+  /** Principals of the workload's access block (one managed identity each). */
+  principals: GrantPrincipal[];
   tier: string;
   units: number;
   partitions: number;
@@ -82,6 +87,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     vaultName: `${w.name.replace(/[^a-z0-9]/g, '').slice(0, 14)}kv${azureNameSuffix(w.name)}`,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
+    principals: accessPrincipals(w.access),
     tier: String(c.tier),
     units: Number(c.throughputUnits ?? c.processingUnits ?? c.capacityUnits ?? 1),
     partitions: Number(c.partitions),
@@ -191,6 +197,23 @@ function workloadBlocks(m: Model): HclBlock[] {
     // KEDA's azure-workload identity reads the hub's partitions and the consumers' checkpoints to compute lag.
     grant('keda_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', kedaPrincipal),
     grant('keda_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Reader', kedaPrincipal),
+    // Access as code: one federated managed identity per principal, data-plane roles scoped to the hubs.
+    ...azurePrincipalIdentities({
+      principals: m.principals,
+      resourceGroup: rg,
+      issuer,
+      namespace: m.namespace,
+      grants: (p) => [
+        ...(p.produces ? [{ id: 'send', role: 'Azure Event Hubs Data Sender', scope: 'azurerm_eventhub.this.id' }] : []),
+        ...(p.groups.length > 0
+          ? [
+              { id: 'receive', role: 'Azure Event Hubs Data Receiver', scope: 'azurerm_eventhub.this.id' },
+              { id: 'checkpoints', role: 'Storage Blob Data Contributor', scope: 'azurerm_storage_container.checkpoints.id' },
+              { id: 'dead_letter_send', role: 'Azure Event Hubs Data Sender', scope: 'azurerm_eventhub.dead_letter.id' },
+            ]
+          : []),
+      ],
+    }),
     output('worker_client_id', {
       value: expr('azurerm_user_assigned_identity.worker.client_id'),
       description: 'WORKER_CLIENT_ID of the manifests.',

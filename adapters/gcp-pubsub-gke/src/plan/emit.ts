@@ -13,6 +13,8 @@ import {
   dataSource,
   expr,
   fileHeader,
+  type GrantPrincipal,
+  gcpPrincipalServiceAccounts,
   type HclBlock,
   k8sFiles,
   kedaPodIdentity,
@@ -26,6 +28,7 @@ import {
   workloadIdentityAnnotations,
 } from '@speedlayer/iac';
 import {
+  accessPrincipals,
   deadLetterTopicName,
   type EmitContext,
   type EmitScope,
@@ -44,6 +47,8 @@ interface Model {
   scope: EmitScope;
   namespace: string;
   groups: string[];
+  /** Principals of the workload's access block (one service account each). */
+  principals: GrantPrincipal[];
   ack: number;
   attempts: number;
   ordering: boolean;
@@ -63,6 +68,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     scope,
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
+    principals: accessPrincipals(w.access),
     ack: Number(c.ackDeadlineSeconds),
     attempts: Number(c.maxDeliveryAttempts),
     ordering: c.messageOrdering === true,
@@ -251,6 +257,43 @@ function terraform(m: Model): HclBlock[] {
       subscription: expr('google_pubsub_subscription.groups[each.value].name'),
       role: 'roles/pubsub.subscriber',
       member: tmpl(pubsubAgent),
+    }),
+    // Access as code: one Workload Identity service account per principal; publisher on the topic, subscriber on
+    // the group's subscription, publisher on the dead-letter topic.
+    ...gcpPrincipalServiceAccounts({
+      workload: m.name,
+      topic: m.name,
+      principals: m.principals,
+      namespace: m.namespace,
+      grants: (p) => [
+        ...(p.produces
+          ? [{ kind: 'topic' as const, on: 'google_pubsub_topic.this.id', role: 'roles/pubsub.publisher', id: 'publisher' }]
+          : []),
+        ...p.groups.flatMap((g) => [
+          {
+            kind: 'subscription' as const,
+            on: `google_pubsub_subscription.groups["${g}"].name`,
+            role: 'roles/pubsub.subscriber',
+            id: `subscriber_${g.replace(/[^a-z0-9]/g, '_')}`,
+          },
+          {
+            kind: 'subscription' as const,
+            on: `google_pubsub_subscription.groups["${g}"].name`,
+            role: 'roles/pubsub.viewer',
+            id: `viewer_${g.replace(/[^a-z0-9]/g, '_')}`,
+          },
+        ]),
+        ...(p.groups.length > 0
+          ? [
+              {
+                kind: 'topic' as const,
+                on: 'google_pubsub_topic.dead_letter.id',
+                role: 'roles/pubsub.publisher',
+                id: 'dead_letter_publisher',
+              },
+            ]
+          : []),
+      ],
     }),
     // KEDA's gcp-pubsub scaler reads the subscriptions' backlog from Cloud Monitoring as the KEDA operator's
     // Kubernetes service account, granted directly through Workload Identity Federation (no key, no annotation).

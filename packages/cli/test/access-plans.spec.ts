@@ -1,0 +1,123 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file reads IaC text whose ${...} are HCL placeholders, not JS templates
+/**
+ * Access as code on every target: a workload with an `access` block is planned on all targets, and each plan's IaC
+ * grants every principal exactly what it needs (producers write the topic; consumers read it in their group and
+ * publish dead letters) and nothing to anybody else.
+ */
+import { fileURLToPath } from 'node:url';
+import { findSecretValues } from '@speedlayer/iac';
+import { parseK8sYaml, parseTerraformFiles } from '@speedlayer/iac/validate';
+import { loadWorkload, type PlannedTarget, planWorkload } from '@speedlayer/planner';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadPlanTargets, PLAN_TARGET_IDS } from '../src/commands/plan-targets.js';
+
+const workloadFile = fileURLToPath(new URL('../../../examples/workloads/orders-access.yaml', import.meta.url));
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed HCL is navigated freely in assertions
+type Tf = { resource: Record<string, Record<string, Record<string, any>[]>>; output?: Record<string, any[]> };
+
+/** A parsed jsonencode() policy: HCL JSON keeps it as `${jsonencode({...})}` text; compared without quotes. */
+const policyText = (r: Record<string, unknown>) => String(r.policy ?? r.assume_role_policy).replace(/[\\"]/g, '');
+
+describe('access as code on every target', () => {
+  const byTarget: Record<string, { planned: PlannedTarget; tf: Tf }> = {};
+
+  beforeAll(async () => {
+    const w = await loadWorkload(workloadFile);
+    const result = planWorkload(w, await loadPlanTargets(['all']), { context: { generator: 'speedlayer test' } });
+    for (const planned of result.results) {
+      byTarget[planned.plan.target] = { planned, tf: (await parseTerraformFiles(planned.files)) as Tf };
+    }
+  });
+
+  it('plans the access workload feasibly on every target, consumers in their own groups', () => {
+    expect(Object.keys(byTarget).sort()).toEqual([...PLAN_TARGET_IDS].sort());
+    for (const [id, { planned }] of Object.entries(byTarget)) {
+      expect(planned.plan.feasible, id).toBe(true);
+      for (const f of planned.files) expect(findSecretValues(f.content), `${id} ${f.path}`).toEqual([]);
+    }
+  });
+
+  it('aws-msk-eks: one IRSA role per principal with MSK IAM actions on the topic, the groups and the dead-letter topic', () => {
+    const { tf } = byTarget['aws-msk-eks']!;
+    const roles = tf.resource.aws_iam_role!;
+    expect(
+      Object.keys(roles)
+        .filter((k) => k.startsWith('principal_'))
+        .sort(),
+    ).toEqual(['principal_billing', 'principal_fraud', 'principal_orders_api']);
+    expect(policyText(roles.principal_billing![0]!)).toContain('system:serviceaccount:orders:billing');
+    const api = policyText(tf.resource.aws_iam_role_policy!.principal_orders_api![0]!);
+    expect(api).toContain('kafka-cluster:WriteData');
+    expect(api).not.toContain('kafka-cluster:ReadData');
+    expect(api).not.toContain('AlterGroup');
+    const billing = policyText(tf.resource.aws_iam_role_policy!.principal_billing![0]!);
+    expect(billing).toContain('kafka-cluster:ReadData');
+    expect(billing).toContain('kafka-cluster:AlterGroup');
+    expect(billing).toContain('/billing');
+    expect(billing).not.toContain('/fraud-scoring');
+    expect(billing).toContain('/orders.dlq');
+  });
+
+  it('aws-kinesis-ecs: one task role per principal: PutRecord(s) for producers, reads and their lease table for consumers', () => {
+    const { tf } = byTarget['aws-kinesis-ecs']!;
+    const api = policyText(tf.resource.aws_iam_role_policy!.principal_orders_api![0]!);
+    expect(api).toContain('kinesis:PutRecords');
+    expect(api).not.toContain('kinesis:GetRecords');
+    expect(api).not.toContain('dynamodb:');
+    const fraud = policyText(tf.resource.aws_iam_role_policy!.principal_fraud![0]!);
+    expect(fraud).toContain('kinesis:GetShardIterator');
+    expect(fraud).toContain('aws_dynamodb_table.lease[fraud-scoring].arn');
+    expect(fraud).not.toContain('lease[billing]');
+    expect(fraud).toContain('aws_kinesis_stream.dead_letter.arn');
+  });
+
+  it('azure-eventhubs-aks: a federated identity per principal, Data Sender / Data Receiver scoped to the hubs', () => {
+    const { tf } = byTarget['azure-eventhubs-aks']!;
+    const assignments = Object.entries(tf.resource.azurerm_role_assignment!)
+      .filter(([k]) => k.startsWith('principal_'))
+      .map(([k, v]) => `${k} ${v[0]!.role_definition_name} ${v[0]!.scope}`)
+      .sort();
+    expect(assignments).toEqual([
+      'principal_billing_checkpoints Storage Blob Data Contributor ${azurerm_storage_container.checkpoints.id}',
+      'principal_billing_dead_letter_send Azure Event Hubs Data Sender ${azurerm_eventhub.dead_letter.id}',
+      'principal_billing_receive Azure Event Hubs Data Receiver ${azurerm_eventhub.this.id}',
+      'principal_fraud_checkpoints Storage Blob Data Contributor ${azurerm_storage_container.checkpoints.id}',
+      'principal_fraud_dead_letter_send Azure Event Hubs Data Sender ${azurerm_eventhub.dead_letter.id}',
+      'principal_fraud_receive Azure Event Hubs Data Receiver ${azurerm_eventhub.this.id}',
+      'principal_orders_api_send Azure Event Hubs Data Sender ${azurerm_eventhub.this.id}',
+    ]);
+    expect(tf.resource.azurerm_federated_identity_credential!.principal_fraud![0]!.subject).toBe(
+      'system:serviceaccount:orders:fraud',
+    );
+    expect(tf.resource.azurerm_eventhub_consumer_group!.groups![0]!.for_each).toBe('${toset(["billing", "fraud-scoring"])}');
+  });
+
+  it("gcp-pubsub-gke: a service account per principal, publisher on the topic, subscriber on its group's subscription only", () => {
+    const { tf } = byTarget['gcp-pubsub-gke']!;
+    const topicMembers = Object.entries(tf.resource.google_pubsub_topic_iam_member!)
+      .filter(([k]) => k.startsWith('principal_'))
+      .map(([k, v]) => `${k} ${v[0]!.role} ${v[0]!.topic}`)
+      .sort();
+    expect(topicMembers).toEqual([
+      'principal_billing_dead_letter_publisher roles/pubsub.publisher ${google_pubsub_topic.dead_letter.id}',
+      'principal_fraud_dead_letter_publisher roles/pubsub.publisher ${google_pubsub_topic.dead_letter.id}',
+      'principal_orders_api_publisher roles/pubsub.publisher ${google_pubsub_topic.this.id}',
+    ]);
+    const subscribers = Object.entries(tf.resource.google_pubsub_subscription_iam_member!)
+      .filter(([k, v]) => k.startsWith('principal_') && v[0]!.role === 'roles/pubsub.subscriber')
+      .map(([k, v]) => `${k} ${v[0]!.subscription}`)
+      .sort();
+    expect(subscribers).toEqual([
+      'principal_billing_subscriber_billing ${google_pubsub_subscription.groups["billing"].name}',
+      'principal_fraud_subscriber_fraud_scoring ${google_pubsub_subscription.groups["fraud-scoring"].name}',
+    ]);
+  });
+
+  it('azure-kafka-aks: a KafkaUser per principal with the Kafka ACLs of the access block', () => {
+    const { planned } = byTarget['azure-kafka-aks']!;
+    const strimzi = planned.files.find((f) => f.path === 'kubernetes/07-strimzi.yaml')!;
+    const users = parseK8sYaml(strimzi.content).filter((o) => o.kind === 'KafkaUser');
+    expect(users.map((u) => (u.metadata as { name: string }).name)).toEqual(['billing', 'fraud', 'orders-api']);
+  });
+});
