@@ -189,6 +189,78 @@ describePeer('validators', 'plan observability files pass promtool', (validators
     expect(early.code).not.toBe(0);
     expect(early.out).toMatch(/FAILED/);
   });
+
+  it('promtool test rules: the failure-rate alert fires when every attempt fails (no consumed series) and not at 1%; dead letters alert', async () => {
+    const dir = join(root, 'small', 'aws-kinesis-ecs', 'observability');
+    const rules = (parse(await readFile(join(dir, 'small-feed.rules.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] })
+      .groups[0]!.rules;
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+    const group = /messaging_consumer_group_name=~"([^"|]+)/.exec(byName.SpeedlayerHandlerFailureRateHigh!.expr)![1]!;
+    const otel = (metric: string, g: string) =>
+      `${metric}{messaging_destination_name="small-feed",messaging_consumer_group_name="${g}",messaging_destination_partition_id="0",error_type="handler"}`;
+    // a second group name the rules select is needed for the 1% case: the regex admits only the workload's groups
+    const test = {
+      rule_files: ['small-feed.rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            // every attempt fails: 60 failed attempts a minute, nothing consumed
+            { series: otel('speedlayer_consumer_failed_attempts_total', group), values: '0+60x30' },
+            // the worker's dead-letter counter: one a minute from minute 2
+            {
+              series: `speedlayer_worker_messages_dead_lettered_total{topic="small-feed",group="${group}"}`,
+              values: '0 0 0+1x30',
+            },
+          ],
+          alert_rule_test: [
+            { eval_time: '9m', alertname: 'SpeedlayerHandlerFailureRateHigh', exp_alerts: [] },
+            {
+              eval_time: '16m',
+              alertname: 'SpeedlayerHandlerFailureRateHigh',
+              exp_alerts: [
+                {
+                  exp_labels: { ...byName.SpeedlayerHandlerFailureRateHigh!.labels, messaging_consumer_group_name: group },
+                  exp_annotations: {
+                    ...byName.SpeedlayerHandlerFailureRateHigh!.annotations,
+                    description: `100% of the handler attempts of group ${group} fail.`,
+                  },
+                },
+              ],
+            },
+            { eval_time: '2m', alertname: 'SpeedlayerDeadLetters', exp_alerts: [] },
+            {
+              eval_time: '5m',
+              alertname: 'SpeedlayerDeadLetters',
+              exp_alerts: [
+                {
+                  exp_labels: { ...byName.SpeedlayerDeadLetters!.labels, group },
+                  exp_annotations: {
+                    ...byName.SpeedlayerDeadLetters!.annotations,
+                    description: `Group ${group} dead-lettered 3 messages in the last 10 minutes.`,
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          interval: '1m',
+          input_series: [
+            // 1% of attempts fail: under the 5% threshold
+            { series: otel('speedlayer_consumer_failed_attempts_total', group), values: '0+1x30' },
+            { series: otel('messaging_client_consumed_messages_total', group), values: '0+99x30' },
+          ],
+          alert_rule_test: [{ eval_time: '25m', alertname: 'SpeedlayerHandlerFailureRateHigh', exp_alerts: [] }],
+        },
+      ],
+    };
+    await writeFile(join(dir, 'failures.test.yaml'), stringify(test));
+    const r = await promtool(validators.promtool, ['test', 'rules', 'failures.test.yaml'], dir);
+    expect(r.out, r.out).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
 });
 
 /** Prometheus's `humanizeDuration` for whole seconds under a day (`10m 0s`, `45s`). */

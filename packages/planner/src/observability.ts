@@ -114,14 +114,17 @@ function workerSelector(topic: string, groups: readonly string[]): string {
   return `topic="${topic}",group=~"${alternation(groups)}"`;
 }
 
-const RUNBOOK = {
+/** Runbook steps per alert kind, naming the workload's topic (`<uri>` and `<group>` stay for the reader to fill). */
+const runbook = (topic: string) => ({
   lag: [
     '1. Check the dashboard: is consumption below production (throughput panel) or stopped (replicas, in flight)?',
     '2. Handler slow (duration p99 up): scale the consumer group out up to one replica per partition, or fix the slow dependency.',
     '3. Replicas at the partition count: grow partitions/shards (see `speedlayer plan` repartitioning) or make the handler faster.',
     '4. One partition only: a hot key or a stuck handler; the worker log names handlers stuck at drain.',
     '5. `speedlayer lag --stream <uri> --topic <topic> --group <group>` shows the lag the target reports.',
-  ].join('\n'),
+  ]
+    .join('\n')
+    .replaceAll('<topic>', topic),
   failures: [
     '1. Read the worker log: each failed attempt is one structured line with the error (no payload).',
     '2. Non-retriable errors go to the dead-letter topic at once; retriable ones back off up to maxAttempts.',
@@ -130,8 +133,10 @@ const RUNBOOK = {
   deadLetters: [
     '1. Read the dead-lettered messages with `speedlayer consume --topic <topic>.dlq`; the speedlayer-error-* headers name the error.',
     '2. Fix the handler or the data, then replay with `speedlayer migrate` from <topic>.dlq to <topic>.',
-  ].join('\n'),
-};
+  ]
+    .join('\n')
+    .replaceAll('<topic>', topic),
+});
 
 /** The Prometheus rule file (`groups:` of alerting rules) for the workload, as YAML text. */
 export function alertRulesYaml(
@@ -142,6 +147,7 @@ export function alertRulesYaml(
   thresholds = alertThresholds(workload, load, plan.partitions),
 ): string {
   const topic = workload.name;
+  const steps = runbook(topic);
   const sel = otelSelector(topic, load.groups);
   const wsel = workerSelector(topic, load.groups);
   const by = 'messaging_consumer_group_name, messaging_destination_partition_id';
@@ -161,7 +167,7 @@ export function alertRulesYaml(
         summary: `${topic}: consumer lag above ${thresholds.lagSecondsWarning} s`,
         description: lagDescription('{{ $value | humanizeDuration }} behind'),
         threshold: thresholds.derivation.lagSeconds,
-        runbook: RUNBOOK.lag,
+        runbook: steps.lag,
       },
     },
     {
@@ -173,7 +179,7 @@ export function alertRulesYaml(
         summary: `${topic}: consumer lag above ${thresholds.lagSecondsCritical} s`,
         description: lagDescription('{{ $value | humanizeDuration }} behind'),
         threshold: thresholds.derivation.lagSeconds,
-        runbook: RUNBOOK.lag,
+        runbook: steps.lag,
       },
     },
     {
@@ -185,7 +191,7 @@ export function alertRulesYaml(
         summary: `${topic}: more than ${thresholds.lagMessagesWarning} messages behind on a partition`,
         description: lagDescription('{{ $value }} messages behind'),
         threshold: thresholds.derivation.lagMessages,
-        runbook: RUNBOOK.lag,
+        runbook: steps.lag,
       },
     },
     {
@@ -197,7 +203,7 @@ export function alertRulesYaml(
         summary: `${topic}: more than ${thresholds.lagMessagesCritical} messages behind on a partition`,
         description: lagDescription('{{ $value }} messages behind'),
         threshold: thresholds.derivation.lagMessages,
-        runbook: RUNBOOK.lag,
+        runbook: steps.lag,
       },
     },
     {
@@ -210,7 +216,7 @@ export function alertRulesYaml(
         summary: `${topic}: more than ${thresholds.failureRatio * 100}% of handler attempts fail`,
         description: `{{ $value | humanizePercentage }} of the handler attempts of group {{ $labels.messaging_consumer_group_name }} fail.`,
         threshold: thresholds.derivation.failures,
-        runbook: RUNBOOK.failures,
+        runbook: steps.failures,
       },
     },
     {
@@ -222,7 +228,7 @@ export function alertRulesYaml(
         summary: `${topic}: messages were dead-lettered to ${topic}.dlq`,
         description: 'Group {{ $labels.group }} dead-lettered {{ $value | humanize }} messages in the last 10 minutes.',
         threshold: thresholds.derivation.failures,
-        runbook: RUNBOOK.deadLetters,
+        runbook: steps.deadLetters,
       },
     },
   ];

@@ -145,6 +145,9 @@ describe('planner/observability', () => {
     );
     expect(byName.SpeedlayerConsumerLagMessagesCritical!.expr).toMatch(/\(messaging_consumer_lag\{.*\}\) > 312500$/);
     expect(byName.SpeedlayerDeadLetters!.expr).toContain('speedlayer_worker_messages_dead_lettered_total{topic="orders"');
+    // runbooks name the workload's topic and its dead-letter topic
+    expect(byName.SpeedlayerDeadLetters!.annotations.runbook).toContain('speedlayer consume --topic orders.dlq');
+    expect(byName.SpeedlayerConsumerLagSecondsHigh!.annotations.runbook).toContain('--topic orders --group <group>');
     for (const r of list) {
       expect(r.for).toMatch(/^\d+m$/);
       expect(r.labels).toMatchObject({ workload: 'orders', target: 'aws-msk-eks' });
