@@ -183,6 +183,8 @@ export async function ensureKafkaAuthUser(status: KafkaAuthStatus, username: str
   await runSecret(
     [
       '-Xmx256m',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       '-cp',
       status.toolsClasspath,
       'kafka.admin.ConfigCommand',
