@@ -50,10 +50,12 @@ writeFileSync(
 );
 
 /** Runs `tasks` two at a time (each is a JVM: more at once only slows a shared machine down), in order. */
-async function twoAtATime<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = [];
+async function twoAtATime<T extends readonly (() => Promise<unknown>)[]>(
+  tasks: readonly [...T],
+): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const out: unknown[] = [];
   for (let i = 0; i < tasks.length; i += 2) out.push(...(await Promise.all(tasks.slice(i, i + 2).map((t) => t()))));
-  return out;
+  return out as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
 }
 
 /** Runs one of Kafka's Java tools; resolves with its exit code and output. */
