@@ -51,12 +51,13 @@ describePeer('validators', 'plan observability files pass promtool', (validators
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'speedlayer-promtool-'));
     for (const name of EXAMPLES) {
+      let stderr = '';
       const code = await runPlan(
         join(examplesDir, `${name}.yaml`),
         { target: 'all', out: join(root, name) },
-        { stdout: () => {}, stderr: () => {} },
+        { stdout: () => {}, stderr: (t) => (stderr += t) },
       );
-      expect(code).toBe(0);
+      expect(code, stderr).toBe(0);
     }
   });
 
