@@ -188,6 +188,12 @@ export function telemetryActive(): boolean {
   return !/^Noop/.test(tracer.constructor.name) || !/^Noop/.test(meter.constructor.name);
 }
 
+/**
+ * Histogram buckets in seconds, as the messaging semantic conventions advise for `messaging.*.duration` (the SDK's
+ * default buckets are meant for milliseconds and would put every call in the first one).
+ */
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
 function makeInstruments() {
   const meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
   return {
@@ -210,10 +216,12 @@ function makeInstruments() {
     sendDuration: meter.createHistogram('messaging.client.operation.duration', {
       unit: 's',
       description: 'Duration of send() calls, batching included',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
     }),
     processDuration: meter.createHistogram('messaging.process.duration', {
       unit: 's',
       description: 'Duration of handler attempts',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
     }),
     inFlight: meter.createUpDownCounter('speedlayer.consumer.in_flight', {
       unit: '{message}',
