@@ -36,6 +36,7 @@ import {
 import {
   brokerCommand,
   brokerProperties,
+  brokerTls,
   unit as brokerUnit,
   clusterIdFor,
   connectTls,
@@ -48,7 +49,6 @@ import {
   spawnBroker,
 } from './kafka.js';
 import type { PeerDefinition, StartContext } from './peer.js';
-import { ensureCa, ensureCert } from './tls.js';
 import type { KafkaAuthStatus } from './types.js';
 
 const SCRAM = 'SCRAM-SHA-512';
@@ -210,18 +210,7 @@ async function start(ctx: StartContext): Promise<{ status: KafkaAuthStatus }> {
   const { runDir } = ctx;
   const ports = ctx.ports as Record<'saslSsl' | 'controller', number>;
   const logFile = join(runDir, 'kafka.log');
-  const tlsDir = join(runDir, 'tls');
-  const ca = await ensureCa(tlsDir, 'ca', 'speedlayer test Kafka SASL_SSL and ACLs CA', logFile);
-  const server = await ensureCert(
-    tlsDir,
-    'broker',
-    ca,
-    { cn: 'localhost', sans: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'server' },
-    logFile,
-  );
-  const keystore = join(tlsDir, 'broker-keystore.pem');
-  const pem = async (f: string) => ((await readIfExists(f)) ?? '').trim();
-  await writePrivateFile(keystore, `${await pem(server.key)}\n${await pem(server.cert)}\n${await pem(ca.cert)}\n`);
+  const { ca, keystore } = await brokerTls(runDir, 'speedlayer test Kafka SASL_SSL and ACLs CA', logFile);
 
   const dataDir = join(runDir, 'data');
   const adminPasswordFile = join(runDir, 'credentials', `${ADMIN}.password`);

@@ -41,7 +41,7 @@ import {
   writePrivateFile,
 } from './common.js';
 import type { PeerDefinition, StartContext } from './peer.js';
-import { ensureCa, ensureCert } from './tls.js';
+import { type CaFiles, ensureCa, ensureCert } from './tls.js';
 import type { KafkaStatus } from './types.js';
 
 /** Pinned Apache Kafka version. */
@@ -305,12 +305,13 @@ export function spawnBroker(
   return spawnDetached(name, 'java', [...cmd.jvm, '-cp', cmd.classpath, 'kafka.Kafka', propsFile], { cwd, log: logFile });
 }
 
-async function start(ctx: StartContext): Promise<{ status: KafkaStatus }> {
-  const [dir] = ctx.installDirs as [string];
-  const { runDir, ports } = ctx;
-  const logFile = join(runDir, 'kafka.log');
+/**
+ * The broker's TLS files under `<runDir>/tls`, made once: a CA (`cn`), a server certificate for 127.0.0.1 / localhost,
+ * and Kafka's PEM keystore — the PKCS#8 key followed by the certificate chain, in one file (mode 0600).
+ */
+export async function brokerTls(runDir: string, cn: string, logFile: string): Promise<{ ca: CaFiles; keystore: string }> {
   const tlsDir = join(runDir, 'tls');
-  const ca = await ensureCa(tlsDir, 'ca', 'speedlayer test Kafka CA', logFile);
+  const ca = await ensureCa(tlsDir, 'ca', cn, logFile);
   const server = await ensureCert(
     tlsDir,
     'broker',
@@ -318,12 +319,17 @@ async function start(ctx: StartContext): Promise<{ status: KafkaStatus }> {
     { cn: 'localhost', sans: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'server' },
     logFile,
   );
-  // Kafka's PEM keystore: the PKCS#8 key followed by the certificate chain, in one file.
   const keystore = join(tlsDir, 'broker-keystore.pem');
-  const keyPem = (await readIfExists(server.key)) ?? '';
-  const certPem = (await readIfExists(server.cert)) ?? '';
-  const caPem = (await readIfExists(ca.cert)) ?? '';
-  await writePrivateFile(keystore, `${keyPem.trim()}\n${certPem.trim()}\n${caPem.trim()}\n`);
+  const pem = async (f: string) => ((await readIfExists(f)) ?? '').trim();
+  await writePrivateFile(keystore, `${await pem(server.key)}\n${await pem(server.cert)}\n${await pem(ca.cert)}\n`);
+  return { ca, keystore };
+}
+
+async function start(ctx: StartContext): Promise<{ status: KafkaStatus }> {
+  const [dir] = ctx.installDirs as [string];
+  const { runDir, ports } = ctx;
+  const logFile = join(runDir, 'kafka.log');
+  const { ca, keystore } = await brokerTls(runDir, 'speedlayer test Kafka CA', logFile);
 
   const creds = await ensureCredentials(runDir);
   const adminPw = ((await readIfExists(creds.admin)) ?? '').trim();
