@@ -287,3 +287,22 @@ describePeer('kafkaAuth', 'speedlayer acl apply on a SASL_SSL Kafka with an auth
     expect(after.deleted).toEqual([]);
   });
 });
+
+describePeer('kafka', 'speedlayer acl apply on a Kafka without an authorizer', (kafka) => {
+  it('is a typed refusal (unsupported, exit 2) naming the missing authorizer, not a broker error code', () => {
+    const file = join(dir, 'no-authorizer.yaml');
+    writeFileSync(
+      file,
+      'name: orders\ningress: { recordsPerSecond: 1, avgRecordBytes: 1 }\nprocessing: { msPerRecord: 1 }\nretentionHours: 1\n' +
+        'access: { producers: [{ principal: orders-api }] }\n',
+    );
+    const r = spawnSync(process.execPath, [bin, 'acl', 'apply', file, '--stream', `kafka://${kafka.bootstrap}`, '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr).error).toMatchObject({ kind: 'unsupported', field: 'stream', exitCode: 2 });
+    expect(JSON.parse(r.stderr).error.message).toMatch(/has no authorizer \(authorizer\.class\.name is not set\)/);
+  });
+});

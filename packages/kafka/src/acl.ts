@@ -155,6 +155,27 @@ function kafkaDriver(client: StreamClient | KafkaStreamClient): KafkaStreamClien
   });
 }
 
+/** The Kafka error code (`type`) of a kafkajs error, looked up through its causes. */
+function kafkaErrorType(e: unknown): string | undefined {
+  let cur = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined;
+  for (let i = 0; i < 8 && cur && typeof cur === 'object'; i++) {
+    if (typeof cur.type === 'string') return cur.type;
+    cur = (cur.cause ?? cur.originalError ?? cur.errors?.[0]) as typeof cur;
+  }
+  return undefined;
+}
+
+/** Maps an ACL call's failure; a cluster without an authorizer is told apart (it keeps no ACLs at all). */
+function aclError(driver: KafkaStreamClient, e: unknown, op: string) {
+  if (kafkaErrorType(e) === 'SECURITY_DISABLED') {
+    return new UnsupportedError(
+      `${op}: the cluster at ${driver.brokers.join(',')} has no authorizer (authorizer.class.name is not set), so it keeps no ACLs`,
+      { target: driver.target, field: 'stream', cause: e },
+    );
+  }
+  return driver.error(e, op);
+}
+
 function toEntry(a: KafkaAcl): AclEntry {
   return {
     resourceType: RESOURCE[a.resourceType],
@@ -214,7 +235,7 @@ export async function describeKafkaAcls(client: StreamClient | KafkaStreamClient
     const lists = await Promise.all(resources.map(([type, name]) => describeResource(admin, type, name)));
     return lists.flat().sort(compare);
   } catch (e) {
-    throw driver.error(e, 'describe ACLs');
+    throw aclError(driver, e, 'describe ACLs');
   }
 }
 
@@ -223,6 +244,8 @@ export async function describeKafkaAcls(client: StreamClient | KafkaStreamClient
  * on the managed resources (the scope plus the desired ACLs' resources) that are not desired. Idempotent.
  * @example
  * ```ts
+ * import { connect } from '@speedlayer/core';
+ * import { applyKafkaAcls } from '@speedlayer/kafka';
  * const client = await connect('kafka://127.0.0.1:9096?tls=true&caFile=/ca.pem&sasl=scram-sha-512&username=admin&password=env:PW');
  * const acl = { resourceType: 'topic', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-api',
  *   host: '*', operation: 'WRITE', permission: 'ALLOW' } as const;
@@ -258,12 +281,12 @@ export async function applyKafkaAcls(
   try {
     if (created.length > 0) await admin.createAcls({ acl: created.map(toEntry) });
   } catch (e) {
-    throw driver.error(e, 'create ACLs');
+    throw aclError(driver, e, 'create ACLs');
   }
   try {
     if (deleted.length > 0) await admin.deleteAcls({ filters: deleted.map(toEntry) });
   } catch (e) {
-    throw driver.error(e, 'delete ACLs');
+    throw aclError(driver, e, 'delete ACLs');
   }
   return { created, deleted, unchanged };
 }
