@@ -57,6 +57,8 @@ function nonRetriable(e: unknown): boolean {
 export class TopicBatcher {
   private queue: Call[] = [];
   private queuedBytes = 0;
+  /** Records in the queue (kept as a count: scanning the queue on every add is quadratic in callers). */
+  private queuedRecordCount = 0;
   private inFlight = 0;
   /** Keys in batches in flight, with how many batches hold each. */
   private readonly busyKeys = new Map<string, number>();
@@ -93,6 +95,7 @@ export class TopicBatcher {
       }
       this.queue.push(call);
       this.queuedBytes += bytes;
+      this.queuedRecordCount += records.length;
       this.schedule();
     });
   }
@@ -118,6 +121,7 @@ export class TopicBatcher {
     if (i < 0) return; // already in a batch: it settles with the batch
     this.queue.splice(i, 1);
     this.queuedBytes -= call.bytes;
+    this.queuedRecordCount -= call.records.length;
     this.settle(call, undefined, cancelled(call.records.length));
     this.wakeRoom();
     this.checkIdle();
@@ -125,7 +129,7 @@ export class TopicBatcher {
 
   private schedule(): void {
     if (this.inFlight >= this.options.maxInFlight) return; // a finishing batch dispatches the rest
-    const full = this.queuedBytes >= this.options.maxBatchBytes || this.queuedRecords() >= this.options.maxBatchRecords;
+    const full = this.queuedBytes >= this.options.maxBatchBytes || this.queuedRecordCount >= this.options.maxBatchRecords;
     if (full) {
       this.flushNow();
       return;
@@ -144,15 +148,6 @@ export class TopicBatcher {
       this.scheduled = false;
       this.dispatch(true);
     });
-  }
-
-  private queuedRecords(): number {
-    let n = 0;
-    for (const c of this.queue) {
-      n += c.records.length;
-      if (n >= this.options.maxBatchRecords) break;
-    }
-    return n;
   }
 
   /** Starts batches while slots are free and something can go. */
@@ -196,6 +191,7 @@ export class TopicBatcher {
     this.queue = left;
     for (const call of taken) {
       this.queuedBytes -= call.bytes;
+      this.queuedRecordCount -= call.records.length;
       if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort);
     }
     this.wakeRoom();
