@@ -79,6 +79,14 @@ describePeer('kafkaAuth', 'kafka driver over SASL_SSL / SCRAM-SHA-512 with ACLs 
     delete process.env.SL_TEST_KAFKA_NOACL_PW;
   });
 
+  it('the peer status names the endpoint, CA, mechanism and admin, with the password only by file', () => {
+    expect(peer).toMatchObject({ mechanism: 'scram-sha-512', adminUser: 'admin' });
+    expect(peer.bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(readFileSync(peer.caFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(adminPassword.length).toBeGreaterThanOrEqual(20);
+    expect(JSON.stringify(peer)).not.toContain(adminPassword);
+  });
+
   it('connects with tls, caFile, sasl=scram-sha-512 and password=env:VAR, then sends and consumes', async () => {
     const sent = Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 4}`, value: Buffer.from(`v${i}`) }));
     const producer = admin.producer();
