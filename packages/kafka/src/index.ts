@@ -21,17 +21,6 @@ export {
   kafkaAclKey,
 } from './acl.js';
 export {
-  type ApplyKafkaAclsOptions,
-  applyKafkaAcls,
-  describeKafkaAcls,
-  type KafkaAcl,
-  type KafkaAclChanges,
-  type KafkaAclOperationName,
-  type KafkaAclResourceType,
-  type KafkaAclScope,
-  kafkaAclKey,
-} from './acl.js';
-export {
   createKafkaStreamClient,
   KafkaAdmin,
   KafkaProducer,
