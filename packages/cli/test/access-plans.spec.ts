@@ -120,4 +120,28 @@ describe('access as code on every target', () => {
     const users = parseK8sYaml(strimzi.content).filter((o) => o.kind === 'KafkaUser');
     expect(users.map((u) => (u.metadata as { name: string }).name)).toEqual(['billing', 'fraud', 'orders-api']);
   });
+
+  it('azure-confluent-aks and gcp-confluent-gke: a service account, an API key and Kafka ACLs per principal', () => {
+    for (const id of ['azure-confluent-aks', 'gcp-confluent-gke']) {
+      const { tf } = byTarget[id]!;
+      expect(Object.keys(tf.resource.confluent_api_key!).sort(), id).toEqual([
+        'manager',
+        'principal_billing',
+        'principal_fraud',
+        'principal_orders_api',
+      ]);
+      const fraudAcls = Object.values(tf.resource.confluent_kafka_acl!)
+        .map((a) => a[0]!)
+        .filter((a) => String(a.principal).includes('principal_fraud'))
+        .map((a) => `${a.resource_type}:${a.resource_name} ${a.operation}`)
+        .sort();
+      expect(fraudAcls, id).toEqual([
+        'GROUP:fraud-scoring READ',
+        'TOPIC:orders DESCRIBE',
+        'TOPIC:orders READ',
+        'TOPIC:orders.dlq DESCRIBE',
+        'TOPIC:orders.dlq WRITE',
+      ]);
+    }
+  });
 });

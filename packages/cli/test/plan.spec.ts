@@ -55,6 +55,8 @@ describe('cli/plan', () => {
       'azure-eventhubs-aks',
       'gcp-pubsub-gke',
       'azure-kafka-aks',
+      'azure-confluent-aks',
+      'gcp-confluent-gke',
     ]);
   });
 
@@ -141,7 +143,7 @@ describe('cli/plan', () => {
     expect(eh.feasible).toBe(false);
     expect(eh.files).toEqual([]);
     expect(eh.blockers[0].field).toBe('maxRecordBytes');
-    expect(json.plans.filter((x: { feasible: boolean }) => x.feasible)).toHaveLength(4);
+    expect(json.plans.filter((x: { feasible: boolean }) => x.feasible)).toHaveLength(6);
     expect(io.err).toMatch(/azure-eventhubs-aks cannot serve this workload: maxRecordBytes/);
   });
 

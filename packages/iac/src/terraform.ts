@@ -15,9 +15,12 @@ const CONCERNS: readonly (readonly [file: string, type: RegExp])[] = [
   ['network.tf', /(_security_group|_vpc_endpoint|_private_endpoint|_private_dns|_dns_)/],
   [
     'identity.tf',
-    /(_iam_|_role_assignment|_federated_identity|_user_assigned_identity|_service_account$|_service_account_iam|_openid_connect)/,
+    /(_iam_|_role_assignment|_federated_identity|_user_assigned_identity|_service_account$|_service_account_iam|_openid_connect|^confluent_(api_key|role_binding|kafka_acl))/,
   ],
-  ['stream.tf', /(^kafka_|_kinesis_|_msk_|_eventhub|_pubsub_|_dynamodb_|_storage_)/],
+  [
+    'stream.tf',
+    /(^kafka_|_kinesis_|_msk_|_eventhub|_pubsub_|_dynamodb_|_storage_|^confluent_(environment|kafka_cluster|kafka_topic))/,
+  ],
   ['compute.tf', /(_eks_|_ecs_|_ecr_|_kubernetes_cluster|_container_cluster|_container_node_pool|_appautoscaling_)/],
 ];
 

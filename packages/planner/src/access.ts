@@ -5,8 +5,10 @@
  *
  * @packageDocumentation
  */
+
+import type { WorkloadLoad } from './load.js';
 import { deadLetterTopicName } from './target.js';
-import type { Access } from './workload.js';
+import type { Access, Workload } from './workload.js';
 
 /** A Kafka ACL operation the access block grants. */
 export type KafkaAclOperation = 'WRITE' | 'READ' | 'DESCRIBE';
@@ -118,4 +120,17 @@ export function accessPrincipals(access: Access | undefined): AccessPrincipal[] 
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([principal, e]) => ({ principal, produces: e.produces, groups: [...e.groups].sort() }));
+}
+
+/**
+ * The access a plan grants: the `access` block's producers, and one consumer per deployed group: the named principal
+ * for the groups of `access.consumers`, the workload's own `<name>-worker` principal for the others. Kafka-protocol
+ * targets (Strimzi, Confluent) turn it into users or service accounts with {@link kafkaAclBindings}.
+ */
+export function grantedAccess(workload: Workload, load: Pick<WorkloadLoad, 'groups'>): Access {
+  const named = new Map((workload.access?.consumers ?? []).map((c) => [c.group, c.principal]));
+  return {
+    producers: workload.access?.producers ?? [],
+    consumers: load.groups.map((g) => ({ principal: named.get(g) ?? `${workload.name}-worker`, group: g })),
+  };
 }

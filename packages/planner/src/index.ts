@@ -10,6 +10,7 @@ export * from './access.js';
 export * from './compare.js';
 export * from './engine.js';
 export * from './helpers.js';
+export * from './kafka.js';
 export * from './load.js';
 export * from './observability.js';
 export * from './render.js';

@@ -23,6 +23,8 @@ import {
   type HclBlock,
   HPA_ALTERNATIVE_PATH,
   type K8sObject,
+  KAFKA_CA_FILE,
+  KAFKA_PASSWORD_FILE,
   kafkaKedaTrigger,
   kedaPodIdentity,
   nested,
@@ -30,15 +32,16 @@ import {
   resource,
   terraformFiles,
   variable,
+  withKafkaCredentials,
   workerManifests,
   writeK8sYaml,
 } from '@speedlayer/iac';
 import {
-  type Access,
   deadLetterTopicName,
   type EmitContext,
   type EmitScope,
   type EmittedFile,
+  grantedAccess,
   type KafkaAclBinding,
   kafkaAclBindings,
   type PlanInput,
@@ -81,23 +84,10 @@ interface Model {
   bindings: KafkaAclBinding[];
 }
 
-/**
- * The access the plan grants: the `access` block's producers, and one consumer per deployed group, the named
- * principal for groups of `access.consumers`, else the workload's own `<name>-worker` user.
- */
-export function grantedAccess(input: PlanInput): Access {
-  const w = input.workload;
-  const named = new Map((w.access?.consumers ?? []).map((c) => [c.group, c.principal]));
-  return {
-    producers: w.access?.producers ?? [],
-    consumers: input.load.groups.map((g) => ({ principal: named.get(g) ?? `${w.name}-worker`, group: g })),
-  };
-}
-
 function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
-  const access = grantedAccess(input);
+  const access = grantedAccess(w, input.load);
   const compact = w.name.replace(/[^a-z0-9]/g, '').slice(0, 14);
   return {
     name: w.name,
@@ -288,7 +278,7 @@ function strimziObjects(m: Model): K8sObject[] {
 /** The stream URI of a group's workers: the TLS listener, the cluster CA, SCRAM-SHA-512 as the group's principal. */
 function streamUri(m: Model, principal: string): string {
   const bootstrap = `${m.cluster}-kafka-bootstrap.${m.namespace}.svc:${KAFKA_TLS_PORT}`;
-  return `kafka://${bootstrap}?tls=true&caFile=/etc/kafka-ca/ca.crt&sasl=scram-sha-512&username=${principal}&password=file:/etc/kafka-user/password`;
+  return `kafka://${bootstrap}?tls=true&caFile=${KAFKA_CA_FILE}&sasl=scram-sha-512&username=${principal}&password=file:${KAFKA_PASSWORD_FILE}`;
 }
 
 /**
@@ -324,51 +314,14 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
     egress: [{ cidrs: [m.vnetCidr], ports: [KAFKA_TLS_PORT], why: 'Kafka brokers: TLS listener with SCRAM-SHA-512 (9093)' }],
     scope: m.scope,
   });
-  const keda: K8sObject[] = [];
-  for (const o of manifests.keda) {
-    if (o.kind === 'TriggerAuthentication') continue;
-    const group = o.metadata.labels?.['speedlayer.dev/group'] ?? '';
-    const principal = byGroup.get(group)!;
-    const auth = `${o.metadata.name}-kafka`.slice(0, 63);
-    const spec = o.spec as { triggers: { authenticationRef: { name: string } }[] };
-    for (const t of spec.triggers) t.authenticationRef = { name: auth };
-    keda.push(
-      {
-        apiVersion: 'keda.sh/v1alpha1',
-        kind: 'TriggerAuthentication',
-        metadata: { name: auth, namespace: m.namespace, labels: o.metadata.labels ?? {} },
-        spec: {
-          env: [{ parameter: 'username', name: 'KAFKA_USERNAME', containerName: 'worker' }],
-          secretTargetRef: [
-            { parameter: 'password', name: principal, key: 'password' },
-            { parameter: 'ca', name: `${m.cluster}-cluster-ca-cert`, key: 'ca.crt' },
-          ],
-        },
-      },
-      o,
-    );
-  }
-  for (const o of manifests.worker) {
-    if (o.kind !== 'Deployment') continue;
-    const group = o.metadata.labels?.['speedlayer.dev/group'] ?? '';
-    const principal = byGroup.get(group)!;
-    const pod = (o.spec as { template: { spec: { containers: Record<string, unknown>[]; volumes: unknown[] } } }).template.spec;
-    const c = pod.containers[0] as { env: { name: string }[]; volumeMounts: unknown[] };
-    c.env = [
-      ...c.env.filter((e) => e.name !== 'SPEEDLAYER_STREAM'),
-      { name: 'SPEEDLAYER_STREAM', value: streamUri(m, principal) } as { name: string },
-      { name: 'KAFKA_USERNAME', value: principal } as { name: string },
-    ];
-    // The password stays a file (the KafkaUser's Secret), never an environment variable.
-    c.volumeMounts.push(
-      { name: 'kafka-ca', mountPath: '/etc/kafka-ca', readOnly: true },
-      { name: 'kafka-user', mountPath: '/etc/kafka-user', readOnly: true },
-    );
-    pod.volumes.push(
-      { name: 'kafka-ca', secret: { secretName: `${m.cluster}-cluster-ca-cert`, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-      { name: 'kafka-user', secret: { secretName: principal, items: [{ key: 'password', path: 'password' }] } },
-    );
-  }
+  const keda = withKafkaCredentials(manifests.worker, manifests.keda, {
+    namespace: m.namespace,
+    caSecret: `${m.cluster}-cluster-ca-cert`,
+    group: (g) => {
+      const principal = byGroup.get(g)!;
+      return { streamUri: streamUri(m, principal), username: principal, passwordSecret: principal };
+    },
+  });
   const platform: K8sObject[] = [];
   if (m.scope === 'full') {
     platform.push(

@@ -13,4 +13,4 @@ export { KAFKA_AKS_PRICES, VM_PRICES } from './prices.js';
 export type { KafkaAksOptions } from './profile.js';
 export { kafkaAksOptionsSchema, kafkaAksTarget as plannerTarget, kafkaAksTarget, planKafkaAks, TARGET_ID } from './profile.js';
 export type { BrokerLayout } from './sizing.js';
-export { brokerLayout, kafkaPartitions } from './sizing.js';
+export { brokerLayout } from './sizing.js';

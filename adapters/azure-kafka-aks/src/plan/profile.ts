@@ -8,6 +8,7 @@ import { z } from '@speedlayer/core';
 import {
   fmt,
   HOURS_PER_MONTH,
+  kafkaPartitionSizing,
   PlanBuilder,
   type PlanInput,
   type PlannerTarget,
@@ -19,7 +20,7 @@ import { TARGET_ID } from '../index.js';
 import { emitKafkaAks } from './emit.js';
 import { BROKER_VMS, CONTROLLER_VM, KAFKA_AKS_LIMITS as L } from './limits.js';
 import { KAFKA_AKS_PRICES as P, VM_PRICES } from './prices.js';
-import { type BrokerLayout, brokerLayout, kafkaPartitions } from './sizing.js';
+import { type BrokerLayout, brokerLayout } from './sizing.js';
 
 export { TARGET_ID };
 
@@ -54,29 +55,7 @@ export function planKafkaAks(input: PlanInput, opts: KafkaAksOptions): TargetPla
   const { workload: w, load } = input;
   const rf = L.replicationFactor.value;
   const b = new PlanBuilder(TARGET_ID, TITLE);
-  const parts = kafkaPartitions({
-    peakBytesPerSec: load.peakBytesPerSec,
-    peakEgressBytesPerSec: load.peakEgressBytesPerSec,
-    processingReplicas: load.processingReplicasPeak,
-  });
-  const partitions = parts.partitions;
-  b.step(
-    'partitions for ingress',
-    `ceil(${fmt(load.peakBytesPerSec / 1e6)} MB/s / 5 MB/s per partition)`,
-    parts.ingress,
-    L.perPartitionIngress,
-  );
-  b.step(
-    'partitions for egress',
-    `ceil(${fmt(load.peakEgressBytesPerSec / 1e6)} MB/s (${w.consumerGroups} groups) / 10 MB/s per partition)`,
-    parts.egress,
-    L.perPartitionEgress,
-  );
-  b.step(
-    'partitions for processing',
-    `ceil(${fmt(load.peakRecordsPerSec)} records/s x ${w.processing.msPerRecord} ms / 1000)`,
-    parts.processing,
-  );
+  const partitions = kafkaPartitionSizing(b, input, { ingress: L.perPartitionIngress, egress: L.perPartitionEgress });
   const vms = opts.brokerVm === 'auto' ? BROKER_VMS : BROKER_VMS.filter((v) => v.size === opts.brokerVm);
   const layouts: BrokerLayout[] = vms
     .map((vm) => brokerLayout(vm, { peakBytesPerSec: load.peakBytesPerSec, partitions, retainedBytes: load.retainedBytes, rf }))

@@ -1,6 +1,6 @@
 /**
  * Kafka-on-AKS sizing rules:
- * - partitions >= processing replicas at peak, >= peak ingress / 5 MB/s and >= peak egress / 10 MB/s (planning figures);
+ * - partitions: the shared Kafka rule (`kafkaPartitionSizing` in the planner) with 5 MB/s in and 10 MB/s out per partition;
  * - brokers per VM size: write IO `ingress x RF / VM uncached disk throughput`, partition replicas
  *   `partitions x RF / planned per broker`, storage `retained x RF / 85% / 32,767 GiB`, at least one per zone and a
  *   multiple of the zone count (one KafkaNodePool per zone);
@@ -11,18 +11,6 @@
 import { ceilSafe, GIB, HOURS_PER_MONTH } from '@speedlayer/planner';
 import { type BrokerVm, CONTROLLER_VM, KAFKA_AKS_LIMITS as L } from './limits.js';
 import { KAFKA_AKS_PRICES as P, VM_PRICES } from './prices.js';
-
-/** Partitions for a load, with each bound. */
-export function kafkaPartitions(i: { peakBytesPerSec: number; peakEgressBytesPerSec: number; processingReplicas: number }): {
-  partitions: number;
-  ingress: number;
-  egress: number;
-  processing: number;
-} {
-  const ingress = ceilSafe(i.peakBytesPerSec / L.perPartitionIngress.value);
-  const egress = ceilSafe(i.peakEgressBytesPerSec / L.perPartitionEgress.value);
-  return { partitions: Math.max(1, ingress, egress, i.processingReplicas), ingress, egress, processing: i.processingReplicas };
-}
 
 /** A broker layout on one VM size. */
 export interface BrokerLayout {

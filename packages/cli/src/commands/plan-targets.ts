@@ -16,6 +16,10 @@ export const PLAN_TARGETS: Readonly<Record<string, PlanTargetLoader>> = {
   'azure-eventhubs-aks': () => import('@speedlayer/azure-eventhubs-aks/plan'),
   'gcp-pubsub-gke': () => import('@speedlayer/gcp-pubsub-gke/plan'),
   'azure-kafka-aks': () => import('@speedlayer/azure-kafka-aks/plan'),
+  'azure-confluent-aks': async () => ({
+    plannerTarget: (await import('@speedlayer/confluent-cloud/plan')).azureConfluentAksTarget,
+  }),
+  'gcp-confluent-gke': async () => ({ plannerTarget: (await import('@speedlayer/confluent-cloud/plan')).gcpConfluentGkeTarget }),
 };
 
 /** Every registered target id, in table order. */
