@@ -517,10 +517,22 @@ export function writeK8sYaml(objects: readonly K8sObject[], header: readonly str
  * `kubectl apply -f kubernetes/` never puts an HPA beside KEDA's for the same Deployment.
  */
 export function k8sFiles(spec: WorkerManifestSpec, header: readonly string[]): { path: string; content: string }[] {
-  const m = workerManifests(spec);
+  return k8sFilesOf(workerManifests(spec), header, spec.scope);
+}
+
+/**
+ * The standard file set of {@link k8sFiles} from manifests a target has adjusted (e.g. per-group credentials).
+ * @param workerNote - an extra header line of the worker file
+ */
+export function k8sFilesOf(
+  m: ReturnType<typeof workerManifests>,
+  header: readonly string[],
+  scope: EmitScope = 'full',
+  workerNote?: string,
+): { path: string; content: string }[] {
   return [
-    ...(spec.scope === 'workload' ? [] : [{ path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(m.namespace, header) }]),
-    { path: 'kubernetes/10-worker.yaml', content: writeK8sYaml(m.worker, header) },
+    ...(scope === 'workload' ? [] : [{ path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(m.namespace, header) }]),
+    { path: 'kubernetes/10-worker.yaml', content: writeK8sYaml(m.worker, workerNote ? [...header, workerNote] : header) },
     {
       path: 'kubernetes/20-keda.yaml',
       content: writeK8sYaml(m.keda, [...header, 'KEDA autoscaling (needs KEDA >= 2.12 installed); max replicas = partitions.']),

@@ -21,10 +21,10 @@ import {
   expr,
   fileHeader,
   type HclBlock,
-  HPA_ALTERNATIVE_PATH,
   type K8sObject,
   KAFKA_CA_FILE,
   KAFKA_PASSWORD_FILE,
+  k8sFilesOf,
   kafkaKedaTrigger,
   kedaPodIdentity,
   nested,
@@ -360,7 +360,7 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
     );
   }
   const files = [
-    ...(m.scope === 'full' ? [{ path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(manifests.namespace, header) }] : []),
+    ...k8sFilesOf({ ...manifests, keda }, header, m.scope),
     ...(m.scope === 'full'
       ? [
           {
@@ -379,19 +379,7 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
         `Strimzi ${STRIMZI_VERSION} custom resources: apply after the operator (helm_release.strimzi) is running.`,
       ]),
     },
-    { path: 'kubernetes/10-worker.yaml', content: writeK8sYaml(manifests.worker, header) },
-    {
-      path: 'kubernetes/20-keda.yaml',
-      content: writeK8sYaml(keda, [...header, 'KEDA autoscaling (needs KEDA >= 2.12 installed); max replicas = partitions.']),
-    },
-    {
-      path: HPA_ALTERNATIVE_PATH,
-      content: writeK8sYaml(manifests.hpa, [
-        ...header,
-        'Alternative to ../20-keda.yaml for clusters without KEDA: CPU-based HPA with the same bounds.',
-      ]),
-    },
-  ];
+  ].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   return files.map((f) => ({ ...f, kind: 'kubernetes' as const }));
 }
 

@@ -4,11 +4,10 @@
  *
  * @packageDocumentation
  */
-import { fact, MB, MIB } from '@speedlayer/planner';
+import { fact, KAFKA_FACTS, MB } from '@speedlayer/planner';
 
 const DSV2 = 'https://learn.microsoft.com/en-us/azure/virtual-machines/dv2-dsv2-series';
 const DISKS = 'https://learn.microsoft.com/en-us/azure/virtual-machines/disks-types';
-const PLANNING = 'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html#serverless-quota';
 
 /** A broker VM size: its vCPUs, memory, uncached disk throughput and the partition replicas it is planned to hold. */
 export interface BrokerVm {
@@ -36,6 +35,7 @@ export const CONTROLLER_VM = 'Standard_DS2_v2';
 
 /** Limits used by the sizing rule. */
 export const KAFKA_AKS_LIMITS = {
+  ...KAFKA_FACTS,
   zones: fact(
     3,
     'availability zones (brokers are a multiple of the zone count, one rack per zone)',
@@ -54,37 +54,10 @@ export const KAFKA_AKS_LIMITS = {
     'https://www.confluent.io/blog/apache-kafka-supports-200k-partitions-per-cluster/',
     'secondary',
   ),
-  perPartitionIngress: fact(
-    5 * MB,
-    'bytes/s ingress per partition (planning figure, MSK Serverless quota)',
-    PLANNING,
-    'assumption',
-  ),
-  perPartitionEgress: fact(
-    10 * MB,
-    'bytes/s egress per partition (planning figure, MSK Serverless quota)',
-    PLANNING,
-    'assumption',
-  ),
   replicationFactor: fact(
     3,
     'replicas per partition (min.insync.replicas 2)',
     'https://kafka.apache.org/documentation/#replication',
-  ),
-  brokerRequestMaxBytes: fact(
-    100 * MIB,
-    'bytes per request (Kafka socket.request.max.bytes default 104,857,600): no record can be larger',
-    'https://kafka.apache.org/documentation/#brokerconfigs_socket.request.max.bytes',
-  ),
-  partitionsGrowOnly: fact(
-    true,
-    'partition count can only grow',
-    'https://kafka.apache.org/documentation/#basic_ops_modify_topic',
-  ),
-  kedaKafkaCap: fact(
-    true,
-    'KEDA Kafka scaler caps replicas at the partition count',
-    'https://keda.sh/docs/latest/scalers/apache-kafka/',
   ),
 } as const;
 

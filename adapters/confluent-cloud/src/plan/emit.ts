@@ -26,8 +26,8 @@ import {
   gkeCluster,
   gkeVariables,
   type HclBlock,
-  HPA_ALTERNATIVE_PATH,
   KAFKA_PASSWORD_FILE,
+  k8sFilesOf,
   kafkaKedaTrigger,
   kedaPodIdentity,
   nested,
@@ -39,7 +39,6 @@ import {
   variable,
   withKafkaCredentials,
   workerManifests,
-  writeK8sYaml,
 } from '@speedlayer/iac';
 import {
   deadLetterTopicName,
@@ -367,27 +366,12 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
       };
     },
   });
-  const files = [
-    ...(m.scope === 'full' ? [{ path: 'kubernetes/00-namespace.yaml', content: writeK8sYaml(manifests.namespace, header) }] : []),
-    {
-      path: 'kubernetes/10-worker.yaml',
-      content: writeK8sYaml(manifests.worker, [
-        ...header,
-        'Each group reads as its principal: create the Secret <principal>-confluent (key password) from the Terraform output principal_api_key_secrets first.',
-      ]),
-    },
-    {
-      path: 'kubernetes/20-keda.yaml',
-      content: writeK8sYaml(keda, [...header, 'KEDA autoscaling (needs KEDA >= 2.12 installed); max replicas = partitions.']),
-    },
-    {
-      path: HPA_ALTERNATIVE_PATH,
-      content: writeK8sYaml(manifests.hpa, [
-        ...header,
-        'Alternative to ../20-keda.yaml for clusters without KEDA: CPU-based HPA with the same bounds.',
-      ]),
-    },
-  ];
+  const files = k8sFilesOf(
+    { ...manifests, keda },
+    header,
+    m.scope,
+    'Each group reads as its principal: create the Secret <principal>-confluent (key password) from the Terraform output principal_api_key_secrets first.',
+  );
   return files.map((f) => ({ ...f, kind: 'kubernetes' as const }));
 }
 

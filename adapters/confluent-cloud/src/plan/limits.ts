@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { fact, MB, type Sourced } from '@speedlayer/planner';
+import { fact, KAFKA_FACTS, MB, type Sourced } from '@speedlayer/planner';
 
 const TYPES = 'https://docs.confluent.io/cloud/current/clusters/cluster-types.html';
 const ACLS = 'https://docs.confluent.io/cloud/current/security/access-control/acls/overview.html';
@@ -83,30 +83,9 @@ export const CLUSTER_TYPES: Readonly<Record<ClusterType, ClusterTypeLimits>> = {
 
 /** Limits shared by every cluster type. */
 export const CONFLUENT_LIMITS = {
-  perPartitionIngress: fact(
-    5 * MB,
-    'bytes/s ingress per partition (planning figure, as for the other Kafka targets)',
-    'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html#serverless-quota',
-    'assumption',
-  ),
-  perPartitionEgress: fact(
-    10 * MB,
-    'bytes/s egress per partition (planning figure, as for the other Kafka targets)',
-    'https://docs.aws.amazon.com/msk/latest/developerguide/limits.html#serverless-quota',
-    'assumption',
-  ),
+  ...KAFKA_FACTS,
   dedicatedMultiZoneMinCku: fact(2, 'CKUs at least for a multi-zone Dedicated cluster', TYPES, unconfirmed, note),
   acls: fact(true, 'Kafka ACLs on every cluster type, principals User:<service account id>', ACLS),
-  partitionsGrowOnly: fact(
-    true,
-    'partition count can only grow',
-    'https://kafka.apache.org/documentation/#basic_ops_modify_topic',
-  ),
-  kedaKafkaCap: fact(
-    true,
-    'KEDA Kafka scaler caps replicas at the partition count',
-    'https://keda.sh/docs/latest/scalers/apache-kafka/',
-  ),
   provider: fact('2.83.3', 'confluentinc/confluent Terraform provider version pinned by the emitter', PROVIDER),
 } as const;
 

