@@ -33,6 +33,7 @@ export {
   type BenchProducer,
   nowUs,
   SENT_AT_HEADER,
+  type SendMode,
   SpeedlayerDriver,
   speedlayerDriver,
 } from './driver.js';

@@ -111,6 +111,8 @@ export function fieldType(schema: z.ZodType, path: readonly string[]): string | 
  * values, and unknown keys, stay strings for the schema to judge.
  * @example
  * ```ts
+ * import { configFromQuery, z } from '@speedlayer/core';
+ * const schema = z.object({ retries: z.number(), tls: z.boolean(), store: z.object({ container: z.string() }) });
  * configFromQuery(schema, new URLSearchParams('retries=3&tls=true&store.container=x'));
  * // { retries: 3, tls: true, store: { container: 'x' } }
  * ```

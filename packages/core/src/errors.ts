@@ -46,9 +46,16 @@ export interface SpeedlayerErrorOptions {
  *
  * @example
  * ```ts
- * import { isSpeedlayerError } from '@speedlayer/core';
- * try { await producer.send('orders', records); }
- * catch (e) { if (isSpeedlayerError(e) && e.retriable) { // try again later } }
+ * import { isSpeedlayerError, type Producer, type ProducerRecord } from '@speedlayer/core';
+ * declare const producer: Producer;
+ * declare const records: ProducerRecord[];
+ * try {
+ *   await producer.send('orders', records);
+ * } catch (e) {
+ *   if (isSpeedlayerError(e) && e.retriable) {
+ *     // try again later
+ *   }
+ * }
  * ```
  */
 export class SpeedlayerError extends Error {

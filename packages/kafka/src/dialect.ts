@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { parseUri } from '@speedlayer/core';
  * import { createKafkaStreamClient, type KafkaDialect } from '@speedlayer/kafka';
  * const dialect: KafkaDialect = {
  *   target: 'my-kafka-service',

@@ -22,7 +22,7 @@
  * are durable, and is atomic on its own (a refused append writes nothing).
  *
  * Files are checked before LMDB maps them (size, magic, version, page size, last page), so a truncated, empty
- * or foreign file gives a {@link StorageError} naming it rather than a SIGBUS or an empty log; each record
+ * or foreign file gives a {@link @speedlayer/core!StorageError} naming it rather than a SIGBUS or an empty log; each record
  * carries a CRC-32 that is verified on read.
  *
  * @packageDocumentation
@@ -146,7 +146,7 @@ const openStores = new Map<string, { store: LocalLog; refs: number }>();
 /**
  * Opens (or shares, within one process) the log in `dir`.
  * LMDB must not be opened twice by one process, so handles are reference-counted.
- * @throws {@link StorageError} when the directory or its data file is unusable (named in the error).
+ * @throws {@link @speedlayer/core!StorageError} when the directory or its data file is unusable (named in the error).
  */
 export function openLog(dir: string, options: { durable?: boolean } = {}): LocalLog {
   const path = resolve(dir);
@@ -183,7 +183,7 @@ export async function releaseLog(store: LocalLog): Promise<void> {
   }
 }
 
-/** Maps a thrown value (errno, LMDB code) to a {@link StorageError} naming `path`; typed errors pass through. */
+/** Maps a thrown value (errno, LMDB code) to a {@link @speedlayer/core!StorageError} naming `path`; typed errors pass through. */
 export function storageError(e: unknown, what: string, path: string): Error {
   if (isSpeedlayerError(e)) return e;
   const commitError = (e as { commitError?: unknown })?.commitError;
@@ -217,7 +217,7 @@ export function storageError(e: unknown, what: string, path: string): Error {
 
 /**
  * Checks `data.mdb` in `dir` before LMDB maps it: a file that LMDB would map past its end (truncated), a 0-byte
- * file, a file of another format or version, or one LMDB cannot read gives a {@link StorageError} naming it.
+ * file, a file of another format or version, or one LMDB cannot read gives a {@link @speedlayer/core!StorageError} naming it.
  */
 export function checkDataFile(dir: string): void {
   const file = join(dir, 'data.mdb');
@@ -281,7 +281,7 @@ const LOCK_FILE_BYTES = 64 * 1024;
 /**
  * Refuses to open a log on a volume without room for it, and preallocates LMDB's lock file with real blocks: LMDB
  * maps the lock file, and touching a page of a sparse mapping that the full disk cannot back is a SIGBUS.
- * @throws {@link StorageError} (retriable) when the volume is full.
+ * @throws {@link @speedlayer/core!StorageError} (retriable) when the volume is full.
  */
 export function checkSpace(dir: string): void {
   try {
@@ -477,7 +477,7 @@ export class LocalLog {
     this.legacy = [...this.db.getKeys({ start: ['m'], end: ['m', END], limit: 1 })].length > 0;
   }
 
-  /** Runs `fn`, mapping disk and LMDB failures to a {@link StorageError} naming this log. */
+  /** Runs `fn`, mapping disk and LMDB failures to a {@link @speedlayer/core!StorageError} naming this log. */
   guard<T>(what: string, fn: () => T): T {
     try {
       return fn();
@@ -715,7 +715,7 @@ export class LocalLog {
    * Reads messages of a partition from `from` (inclusive, and at least the low watermark): at most `max` of them
    * and, beyond the first, at most `maxBytes` bytes. Each record's checksum is verified: a read stops before a
    * corrupt record, and throws when it is the first one.
-   * @throws {@link StorageError} for a record whose checksum does not match (naming topic, partition, offset).
+   * @throws {@link @speedlayer/core!StorageError} for a record whose checksum does not match (naming topic, partition, offset).
    */
   read(topic: string, p: number, from: number, max: number, maxBytes = Number.POSITIVE_INFINITY): ReadRow[] {
     return this.guard(`reading ${topic}/${p}`, () => {

@@ -85,6 +85,9 @@ function capacityText(plan: TargetPlan): string {
  * Builds the comparison for a plan result, using each target's qualitative profile.
  * @example
  * ```ts
+ * import { compareTargets, type PlannerTarget, planWorkload, renderComparison, type Workload } from '@speedlayer/planner';
+ * declare const workload: Workload;
+ * declare const targets: PlannerTarget[];
  * const table = compareTargets(planWorkload(workload, targets, { emit: false }), targets);
  * console.log(renderComparison(table));
  * ```

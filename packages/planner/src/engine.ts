@@ -52,6 +52,10 @@ export class WorkloadNotServableError extends ValidationError {
  * @throws `WorkloadValidationError` when a `targets.<id>` entry is invalid.
  * @example
  * ```ts
+ * import { plannerTarget as kinesisTarget } from '@speedlayer/aws-kinesis-ecs/plan';
+ * import { plannerTarget as pubsubTarget } from '@speedlayer/gcp-pubsub-gke/plan';
+ * import { parseWorkload, planWorkload } from '@speedlayer/planner';
+ * declare const text: string; // a workload file's YAML or JSON
  * const result = planWorkload(parseWorkload(text), [kinesisTarget, pubsubTarget]);
  * for (const r of result.results) console.log(r.plan.target, r.plan.partitions, r.plan.monthlyCostUsd);
  * ```
@@ -77,6 +81,8 @@ export function planWorkload(workload: Workload, targets: readonly PlannerTarget
  * @throws `WorkloadValidationError` naming each invalid field.
  * @example
  * ```ts
+ * import { plannerTarget as mskEksTarget } from '@speedlayer/aws-msk-eks/plan';
+ * import { planOnTarget } from '@speedlayer/planner';
  * const { plan, files } = planOnTarget(mskEksTarget, { name: 'orders', ingress: { recordsPerSecond: 500, avgRecordBytes: 800 } });
  * ```
  */

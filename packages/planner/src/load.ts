@@ -39,6 +39,8 @@ export interface WorkloadLoad {
  * Computes the target-neutral load of a workload.
  * @example
  * ```ts
+ * import { deriveLoad, type Workload } from '@speedlayer/planner';
+ * declare const workload: Workload;
  * const load = deriveLoad(workload);
  * load.processingReplicasPeak; // ceil(40000 x 2 / 1000) = 80 for the clickstream example
  * ```

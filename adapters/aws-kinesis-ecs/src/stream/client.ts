@@ -141,7 +141,7 @@ export class KinesisStreamClient implements StreamDriver {
     return this.kinesis;
   }
 
-  /** Lag of `group` on `topic`: its lease table's checkpoints against each shard's end ({@link kinesisLag}). */
+  /** Lag of `group` on `topic`: its lease table's checkpoints against each shard's end. */
   lag(topic: string, group: string): Promise<PartitionLag[]> {
     this.check();
     return kinesisLag(this.kinesis, this.dynamodb, topic, this.leaseTableFor(topic, group));

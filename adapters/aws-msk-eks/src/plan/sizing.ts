@@ -42,7 +42,9 @@ export interface BrokerLayout {
  * multiple of the AZ count (at least one broker per AZ).
  * @example
  * ```ts
- * brokerLayout(BROKER_SIZES[0], { peakBytesPerSec: 40_960_000, partitions: 80, retainedBytes: 12e12, rf: 3, azs: 3 }).brokers; // 9
+ * import { BROKER_SIZES } from '@speedlayer/aws-msk-eks/plan';
+ * const [smallest] = BROKER_SIZES;
+ * if (smallest) brokerLayout(smallest, { peakBytesPerSec: 40_960_000, partitions: 80, retainedBytes: 12e12, rf: 3, azs: 3 }).brokers; // 9
  * ```
  */
 export function brokerLayout(

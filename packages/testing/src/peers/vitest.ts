@@ -7,8 +7,11 @@
  * @example
  * ```ts
  * import { describePeer } from '@speedlayer/testing/peers/vitest';
+ * import { expect, it } from 'vitest';
  * describePeer('kafka', 'kafka adapter', (kafka) => {
- *   it('produces', async () => { ... kafka.bootstrap ... });
+ *   it('knows the bootstrap address', () => {
+ *     expect(kafka.bootstrap).toMatch(/:\d+$/);
+ *   });
  * });
  * ```
  *
