@@ -14,7 +14,7 @@ import { injectPeers } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../src/commands/plan.js';
 
-const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention'];
+const EXAMPLES = ['clickstream', 'small', 'bursty', 'large-records', 'long-retention', 'orders-access'];
 const POLICIES = ['dead_letters', 'dns_egress', 'keda_identity', 'netpol_enforced', 'one_autoscaler', 'pinned_images'];
 const examplesDir = fileURLToPath(new URL('../../../examples/workloads/', import.meta.url));
 const conftest = injectPeers().validators?.conftest;

@@ -22,6 +22,20 @@ topics contains {"stack": lib.stack(r.path), "tool": "cloudformation", "name": r
 	r.type == "AWS::Kinesis::Stream"
 }
 
+# Confluent Cloud topics name themselves with topic_name.
+topics contains {"stack": lib.stack(r.path), "tool": "terraform", "name": r.body.topic_name, "path": r.path} if {
+	some r in lib.tf
+	r.type == "confluent_kafka_topic"
+	is_string(r.body.topic_name)
+}
+
+# Strimzi KafkaTopic resources are applied with the other manifests.
+topics contains {"stack": lib.stack(o.path), "tool": "kubernetes", "name": o.obj.spec.topicName, "path": o.path} if {
+	some o in lib.k8s
+	o.obj.kind == "KafkaTopic"
+	is_string(o.obj.spec.topicName)
+}
+
 topics contains {"stack": lib.stack(w.path), "tool": "kubernetes", "name": c.args[2], "path": w.path} if {
 	some w in lib.pods
 	some c in lib.containers(w.pod)
@@ -111,4 +125,39 @@ deny contains msg if {
 		contains(json.marshal(p.props.Policies), r.id)
 	]) == 0
 	msg := sprintf("%s: dead-letter stream %s (%s) is not granted to any role", [r.path, r.props.Name, r.id])
+}
+
+# A Confluent dead-letter topic must be writable by some principal (a confluent_kafka_acl WRITE on it).
+deny contains msg if {
+	some r in lib.tf
+	r.type == "confluent_kafka_topic"
+	endswith(r.body.topic_name, ".dlq")
+	not confluent_granted(lib.stack(r.path), r.body.topic_name)
+	msg := sprintf("%s: dead-letter topic %s has no Kafka ACL allowing WRITE: the worker cannot publish to it", [r.path, r.body.topic_name])
+}
+
+confluent_granted(s, name) if {
+	some g in lib.tf
+	lib.stack(g.path) == s
+	g.type == "confluent_kafka_acl"
+	g.body.resource_name == name
+	g.body.operation == "WRITE"
+}
+
+# A Strimzi dead-letter KafkaTopic must be writable by some KafkaUser.
+deny contains msg if {
+	some o in lib.k8s
+	o.obj.kind == "KafkaTopic"
+	endswith(o.obj.spec.topicName, ".dlq")
+	not strimzi_granted(lib.stack(o.path), o.obj.spec.topicName)
+	msg := sprintf("%s: dead-letter KafkaTopic %s is writable by no KafkaUser: the worker cannot publish to it", [o.path, o.obj.spec.topicName])
+}
+
+strimzi_granted(s, name) if {
+	some u in lib.k8s
+	lib.stack(u.path) == s
+	u.obj.kind == "KafkaUser"
+	some a in u.obj.spec.authorization.acls
+	a.resource.name == name
+	"Write" in a.operations
 }

@@ -1,5 +1,5 @@
 # KEDA can read the lag it scales on: every ScaledObject trigger authenticates with a TriggerAuthentication that uses
-# the cloud's pod identity, and the plan's IaC grants that identity what the scaler reads (AWS: the operator may
+# the cloud's pod identity (or, for a Kafka trigger over SASL, the group principal's password from a Secret), and the plan's IaC grants that identity what the scaler reads (AWS: the operator may
 # assume the worker role; Azure: the operator's identity reads the hub and the checkpoints; GCP: the operator's
 # service account reads Cloud Monitoring).
 package speedlayer.keda_identity
@@ -35,8 +35,18 @@ deny contains msg if {
 	some s in scaled
 	some t in s.obj.spec.triggers
 	found := auth_of(s, t.authenticationRef.name)
-	count([a | some a in found; a.obj.spec.podIdentity.provider in {"aws", "azure-workload", "gcp"}]) == 0
-	msg := sprintf("%s: ScaledObject %s: TriggerAuthentication %s is missing or has no cloud pod identity", [s.path, s.obj.metadata.name, t.authenticationRef.name])
+	count([a | some a in found; authenticates(a, t)]) == 0
+	msg := sprintf("%s: ScaledObject %s: TriggerAuthentication %s is missing or has no cloud pod identity (or Kafka SASL credentials)", [s.path, s.obj.metadata.name, t.authenticationRef.name])
+}
+
+authenticates(a, _) if a.obj.spec.podIdentity.provider in {"aws", "azure-workload", "gcp"}
+
+# A Kafka trigger over SASL reads lag as the group's Kafka principal: its password comes from a Secret.
+authenticates(a, t) if {
+	t.type == "kafka"
+	t.metadata.sasl in {"plaintext", "scram_sha256", "scram_sha512"}
+	some r in a.obj.spec.secretTargetRef
+	r.parameter == "password"
 }
 
 provider_in(s, provider) if {
