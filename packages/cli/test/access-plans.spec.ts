@@ -5,7 +5,7 @@
  * publish dead letters) and nothing to anybody else.
  */
 import { fileURLToPath } from 'node:url';
-import { findSecretValues } from '@speedlayer/iac';
+import { findSecretValues, parseCfnYaml } from '@speedlayer/iac';
 import { parseK8sYaml, parseTerraformFiles } from '@speedlayer/iac/validate';
 import { loadWorkload, type PlannedTarget, planWorkload } from '@speedlayer/planner';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,21 @@ describe('access as code on every target', () => {
     expect(fraud).toContain('aws_dynamodb_table.lease[fraud-scoring].arn');
     expect(fraud).not.toContain('lease[billing]');
     expect(fraud).toContain('aws_kinesis_stream.dead_letter.arn');
+  });
+
+  it('aws-msk-eks and aws-kinesis-ecs: the CloudFormation templates carry the same principal roles', () => {
+    for (const id of ['aws-msk-eks', 'aws-kinesis-ecs']) {
+      const cfn = byTarget[id]!.planned.files.find((f) => f.kind === 'cloudformation')!;
+      const template = parseCfnYaml(cfn.content);
+      const roles = Object.entries(template.Resources)
+        .filter(([k, r]) => k.startsWith('Principal') && r.Type === 'AWS::IAM::Role')
+        .map(([k]) => k)
+        .sort();
+      expect(roles, id).toEqual(['PrincipalBillingRole', 'PrincipalFraudRole', 'PrincipalOrdersApiRole']);
+      const api = JSON.stringify(template.Resources.PrincipalOrdersApiRole!.Properties);
+      expect(api, id).not.toMatch(/ReadData|GetRecords/);
+      expect(api, id).toMatch(/WriteData|PutRecords/);
+    }
   });
 
   it('azure-eventhubs-aks: a federated identity per principal, Data Sender / Data Receiver scoped to the hubs', () => {

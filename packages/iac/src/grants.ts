@@ -8,6 +8,7 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes HCL whose ${...} are Terraform interpolations, not JS templates
 import { azureNameSuffix } from './azure.js';
+import type { CfnResource } from './cfn.js';
 import { expr, type HclBlock, type HclValue, jsonencode, output, resource, tmpl } from './hcl.js';
 
 /** A principal of a workload's access block: whether it produces and the consumer groups it reads in. */
@@ -205,4 +206,45 @@ export function gcpAccountId(workload: string, principal: string): string {
   const full = `${workload}-${principal}`;
   if (full.length <= 30) return full.padEnd(6, '0');
   return `${full.slice(0, 23).replace(/-+$/, '')}-${azureNameSuffix(full)}`;
+}
+
+/** The CloudFormation logical id of a principal's role: `Principal<Name>Role` (`orders-api` -> `PrincipalOrdersApiRole`). */
+export function principalLogicalId(principal: string): string {
+  return `Principal${principal
+    .split('-')
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')}Role`;
+}
+
+/**
+ * AWS CloudFormation: the roles of {@link awsPrincipalRoles}, one `AWS::IAM::Role` per principal with its trust and
+ * inline least-privilege policy, and an output with each role's ARN.
+ */
+export function awsPrincipalRolesCfn(o: {
+  workload: string;
+  topic: string;
+  principals: readonly GrantPrincipal[];
+  trust: (p: GrantPrincipal) => unknown;
+  statements: (p: GrantPrincipal) => Record<string, unknown>[];
+  tags: readonly { Key: string; Value: string }[];
+}): { resources: Record<string, CfnResource>; outputs: Record<string, unknown> } {
+  const resources: Record<string, CfnResource> = {};
+  const outputs: Record<string, unknown> = {};
+  for (const p of o.principals) {
+    const id = principalLogicalId(p.principal);
+    resources[id] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `access principal ${p.principal}: ${grantSummary(p, o.topic)}`,
+        AssumeRolePolicyDocument: o.trust(p),
+        Policies: [
+          { PolicyName: 'access-least-privilege', PolicyDocument: { Version: '2012-10-17', Statement: o.statements(p) } },
+        ],
+        Tags: [...o.tags, { Key: 'speedlayer-principal', Value: p.principal }],
+      },
+    };
+    outputs[`${id}Arn`] = { Value: { 'Fn::GetAtt': [id, 'Arn'] }, Description: `IAM role of access principal ${p.principal}` };
+  }
+  return { resources, outputs };
 }

@@ -14,6 +14,7 @@ import {
   awsEndpointSecurityGroupCfn,
   awsKmsKey,
   awsPrincipalRoles,
+  awsPrincipalRolesCfn,
   block,
   type CfnResource,
   type CfnTemplate,
@@ -832,6 +833,33 @@ function cloudformation(m: Model, header: string[]): string {
       },
     };
   }
+  // Access as code: one ECS task role per principal.
+  const principals = awsPrincipalRolesCfn({
+    workload: m.name,
+    topic: m.name,
+    principals: m.principals,
+    trust: () => ({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ecs-tasks.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+        },
+      ],
+    }),
+    statements: (p) =>
+      principalKinesisStatements(m, p, {
+        stream: getAtt('Stream', 'Arn'),
+        dlq: getAtt('DeadLetterStream', 'Arn'),
+        key: getAtt('Key', 'Arn'),
+        table: (g) => getAtt(`Lease${pascal(g)}`, 'Arn'),
+        consumer: (g) => ref(`Consumer${pascal(g)}`),
+      }),
+    tags,
+  });
+  Object.assign(R, principals.resources);
   const t: CfnTemplate = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `speedlayer ${m.name} on Kinesis + ECS Fargate: ${m.onDemand ? 'on-demand' : `${m.shards} shards`}, ${m.groups.length} consumer group(s), replicas ${m.min}-${m.max} per group`,
@@ -861,6 +889,7 @@ function cloudformation(m: Model, header: string[]): string {
       ImageRepositoryUri: { Value: getAtt('ImageRepository', 'RepositoryUri') },
       KeyArn: { Value: getAtt('Key', 'Arn') },
       TaskRoleArn: { Value: getAtt('TaskRole', 'Arn') },
+      ...principals.outputs,
     },
   };
   return writeCfnYaml(t, header);

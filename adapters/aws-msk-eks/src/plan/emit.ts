@@ -13,6 +13,7 @@ import {
   awsEndpointSecurityGroupCfn,
   awsKmsKey,
   awsPrincipalRoles,
+  awsPrincipalRolesCfn,
   block,
   type CfnResource,
   type CfnTemplate,
@@ -944,6 +945,22 @@ function cloudformation(m: Model, header: string[]): string {
       Tags: tags,
     },
   };
+  // Access as code: one IRSA role per principal (Kubernetes service account <namespace>/<principal>).
+  const principals = awsPrincipalRolesCfn({
+    workload: m.name,
+    topic: m.name,
+    principals: m.principals,
+    trust: (p) => trust(saSubject(p.principal)),
+    statements: (p) =>
+      principalKafkaStatements(p, {
+        cluster: clusterArn,
+        topic: topicArn,
+        dlq: dlqArn,
+        group: (g) => sub(`\${Prefix}/${g}`, { Prefix: { 'Fn::Join': [':group/', split(':cluster/', ref(clusterRes))] } }),
+      }),
+    tags,
+  });
+  Object.assign(R, principals.resources);
   const t: CfnTemplate = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `speedlayer ${m.name} on MSK + EKS: ${m.serverless ? 'MSK Serverless' : `${m.brokers} x ${m.brokerType}`}, topic ${m.name} with ${m.partitions} partitions (created by kubernetes/05-topic-job.yaml)`,
@@ -969,6 +986,7 @@ function cloudformation(m: Model, header: string[]): string {
       TopicAdminRoleArn: { Value: getAtt('TopicAdminRole', 'Arn') },
       KedaOperatorRoleArn: { Value: getAtt('KedaOperatorRole', 'Arn') },
       EksClusterName: { Value: ref('EksCluster') },
+      ...principals.outputs,
     },
   };
   return writeCfnYaml(t, header);
