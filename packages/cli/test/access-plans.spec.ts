@@ -72,6 +72,37 @@ describe('access as code on every target', () => {
     expect(fraud).toContain('aws_kinesis_stream.dead_letter.arn');
   });
 
+  it.each([
+    ['aws-msk-eks', 'eks.amazonaws.com/role-arn', '${BILLING_ROLE_ARN}'],
+    ['azure-eventhubs-aks', 'azure.workload.identity/client-id', '${BILLING_CLIENT_ID}'],
+    ['gcp-pubsub-gke', 'iam.gke.io/gcp-service-account', '${BILLING_GSA_EMAIL}'],
+  ])(
+    '%s: each named group runs as its principal (own service account, the principal identity by placeholder)',
+    (id, key, value) => {
+      const worker = byTarget[id]!.planned.files.find((f) => f.path === 'kubernetes/10-worker.yaml')!;
+      const objects = parseK8sYaml(worker.content);
+      // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
+      const deps = objects.filter((o) => o.kind === 'Deployment') as any[];
+      const sa = (name: string) => deps.find((d) => d.metadata.name === name).spec.template.spec.serviceAccountName;
+      expect([sa('billing'), sa('fraud-scoring')]).toEqual(['billing', 'fraud']);
+      // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
+      const billing = objects.find((o) => o.kind === 'ServiceAccount' && (o.metadata as any).name === 'billing') as any;
+      expect(billing.metadata.annotations[key]).toBe(value);
+      expect(objects.some((o) => o.kind === 'ServiceAccount' && (o.metadata as { name: string }).name === 'orders-api')).toBe(
+        false,
+      );
+    },
+  );
+
+  it("aws-msk-eks: KEDA may assume the consumers' roles to read their lag, not the producer's", () => {
+    const { tf } = byTarget['aws-msk-eks']!;
+    expect(policyText(tf.resource.aws_iam_role!.principal_billing![0]!)).toContain('KedaReadsLag');
+    expect(policyText(tf.resource.aws_iam_role!.principal_orders_api![0]!)).not.toContain('KedaReadsLag');
+    const keda = policyText(tf.resource.aws_iam_role_policy!.keda_operator![0]!);
+    expect(keda).toContain('role/orders-billing');
+    expect(keda).not.toContain('role/orders-orders-api');
+  });
+
   it('aws-msk-eks and aws-kinesis-ecs: the CloudFormation templates carry the same principal roles', () => {
     for (const id of ['aws-msk-eks', 'aws-kinesis-ecs']) {
       const cfn = byTarget[id]!.planned.files.find((f) => f.kind === 'cloudformation')!;

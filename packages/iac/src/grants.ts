@@ -10,6 +10,7 @@
 import { azureNameSuffix } from './azure.js';
 import type { CfnResource } from './cfn.js';
 import { expr, type HclBlock, type HclValue, jsonencode, output, resource, tmpl } from './hcl.js';
+import { type WorkloadIdentityCloud, workloadIdentityAnnotations } from './k8s.js';
 
 /** A principal of a workload's access block: whether it produces and the consumer groups it reads in. */
 export interface GrantPrincipal {
@@ -236,6 +237,8 @@ export function awsPrincipalRolesCfn(o: {
     resources[id] = {
       Type: 'AWS::IAM::Role',
       Properties: {
+        // Named like the Terraform role, so policies can name its ARN without a reference cycle (KEDA's operator role).
+        RoleName: `${o.workload}-${p.principal}`.slice(0, 64),
         Description: `access principal ${p.principal}: ${grantSummary(p, o.topic)}`,
         AssumeRolePolicyDocument: o.trust(p),
         Policies: [
@@ -247,4 +250,22 @@ export function awsPrincipalRolesCfn(o: {
     outputs[`${id}Arn`] = { Value: { 'Fn::GetAtt': [id, 'Arn'] }, Description: `IAM role of access principal ${p.principal}` };
   }
   return { resources, outputs };
+}
+
+/**
+ * The service accounts of the consumer groups that run as their access principal: group -> `{ name: principal,
+ * annotations }`, with the cloud's workload identity annotation pointing at a deploy-time placeholder
+ * `${<PRINCIPAL>_<suffix>}` (e.g. `${BILLING_ROLE_ARN}`, filled from the Terraform output of the principal identities).
+ */
+export function principalServiceAccounts(
+  principals: readonly GrantPrincipal[],
+  cloud: WorkloadIdentityCloud,
+  suffix: string,
+): Record<string, { name: string; annotations: Record<string, string> }> {
+  const out: Record<string, { name: string; annotations: Record<string, string> }> = {};
+  for (const p of principals) {
+    const placeholder = `\${${p.principal.toUpperCase().replace(/-/g, '_')}_${suffix}}`;
+    for (const g of p.groups) out[g] = { name: p.principal, annotations: workloadIdentityAnnotations(cloud, placeholder) };
+  }
+  return out;
 }

@@ -65,6 +65,11 @@ export interface WorkerManifestSpec {
   resources: { cpu: number; memoryMiB: number };
   /** Service account annotations (workload identity). */
   serviceAccountAnnotations: Record<string, string>;
+  /**
+   * Groups that run as their own access principal: group name -> the principal's Kubernetes service account and its
+   * workload identity annotations (the group's Deployment uses it instead of `<name>-worker`).
+   */
+  groupServiceAccounts?: Readonly<Record<string, { name: string; annotations: Record<string, string> }>>;
   /** Extra pod labels (e.g. `azure.workload.identity/use`). */
   podLabels?: Record<string, string>;
   /** Non-secret settings added to the ConfigMap. */
@@ -370,6 +375,20 @@ export function workerManifests(spec: WorkerManifestSpec): {
     },
   };
   const worker: K8sObject[] = [sa, config];
+  const principalAccounts = new Map(Object.values(spec.groupServiceAccounts ?? {}).map((a) => [a.name, a]));
+  for (const a of [...principalAccounts.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    worker.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: a.name,
+        namespace: ns,
+        labels: { ...base, 'speedlayer.dev/principal': a.name },
+        annotations: a.annotations,
+      },
+      automountServiceAccountToken: false,
+    });
+  }
   const keda: K8sObject[] = [
     {
       apiVersion: 'keda.sh/v1alpha1',
@@ -412,7 +431,7 @@ export function workerManifests(spec: WorkerManifestSpec): {
             },
           },
           spec: {
-            serviceAccountName: `${spec.name}-worker`,
+            serviceAccountName: spec.groupServiceAccounts?.[group.name]?.name ?? `${spec.name}-worker`,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: structuredClone(POD_SECURITY_CONTEXT),

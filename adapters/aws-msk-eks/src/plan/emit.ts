@@ -37,6 +37,7 @@ import {
   output,
   POD_SECURITY_CONTEXT,
   pinnedImage,
+  principalServiceAccounts,
   ref,
   resource,
   select,
@@ -383,7 +384,13 @@ function terraform(m: Model): HclBlock[] {
       workload: m.name,
       topic: m.name,
       principals: m.principals,
-      trust: (p) => [irsaStatement(oidcProvider, 'local.oidc_host', `system:serviceaccount:${m.namespace}:${p.principal}`)],
+      trust: (p) => [
+        irsaStatement(oidcProvider, 'local.oidc_host', `system:serviceaccount:${m.namespace}:${p.principal}`),
+        // KEDA (identityOwner: workload) assumes the role of a group's service account to read that group's lag.
+        ...(p.groups.length > 0
+          ? [{ Sid: 'KedaReadsLag', Effect: 'Allow', Principal: { AWS: kedaOperator }, Action: 'sts:AssumeRole' }]
+          : []),
+      ],
       statements: (p) =>
         principalKafkaStatements(p, {
           cluster: expr('local.cluster_arn'),
@@ -437,7 +444,22 @@ function terraform(m: Model): HclBlock[] {
         policy: jsonencode({
           Version: '2012-10-17',
           Statement: [
-            { Sid: 'AssumeWorker', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [expr('local.worker_role_arn')] },
+            {
+              Sid: 'AssumeWorker',
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Resource: [
+                expr('local.worker_role_arn'),
+                // the roles of the groups that run as their access principal
+                ...m.principals
+                  .filter((p) => p.groups.length > 0)
+                  .map((p) =>
+                    tmpl(
+                      `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:role/${m.name}-${p.principal}`,
+                    ),
+                  ),
+              ],
+            },
           ],
         }) as never,
       }),
@@ -936,7 +958,12 @@ function cloudformation(m: Model, header: string[]): string {
                 Sid: 'AssumeWorker',
                 Effect: 'Allow',
                 Action: 'sts:AssumeRole',
-                Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-worker`),
+                Resource: [
+                  sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-worker`),
+                  ...m.principals
+                    .filter((p) => p.groups.length > 0)
+                    .map((p) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-${p.principal}`)),
+                ],
               },
             ],
           },
@@ -950,7 +977,7 @@ function cloudformation(m: Model, header: string[]): string {
     workload: m.name,
     topic: m.name,
     principals: m.principals,
-    trust: (p) => trust(saSubject(p.principal)),
+    trust: (p) => trust(saSubject(p.principal), p.groups.length > 0),
     statements: (p) =>
       principalKafkaStatements(p, {
         cluster: clusterArn,
@@ -1118,6 +1145,7 @@ export function emitMskEks(plan: TargetPlan, input: PlanInput, context: EmitCont
       groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
       serviceAccountAnnotations: workloadIdentityAnnotations('aws', '${WORKER_ROLE_ARN}'),
+      groupServiceAccounts: principalServiceAccounts(m.principals, 'aws', 'ROLE_ARN'),
       config: {
         SPEEDLAYER_KAFKA_BOOTSTRAP: '${MSK_BOOTSTRAP_BROKERS_SASL_IAM}',
         AWS_REGION: m.region,

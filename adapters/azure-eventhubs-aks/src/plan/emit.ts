@@ -29,6 +29,7 @@ import {
   kedaPodIdentity,
   nested,
   output,
+  principalServiceAccounts,
   resource,
   terraformFiles,
   tmpl,
@@ -421,6 +422,7 @@ export function emitEventHubsAks(plan: TargetPlan, input: PlanInput, context: Em
       groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
       serviceAccountAnnotations: workloadIdentityAnnotations('azure', '${WORKER_CLIENT_ID}'),
+      groupServiceAccounts: principalServiceAccounts(m.principals, 'azure', 'CLIENT_ID'),
       podLabels: workloadIdentityPodLabels('azure'),
       config: {
         SPEEDLAYER_CHECKPOINT_STORE: `https://\${CHECKPOINT_STORAGE_ACCOUNT}.blob.core.windows.net/${m.checkpointContainer}`,

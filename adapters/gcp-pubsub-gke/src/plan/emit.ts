@@ -24,6 +24,7 @@ import {
   kedaPodIdentity,
   nested,
   output,
+  principalServiceAccounts,
   pubsubKedaTrigger,
   resource,
   terraformFiles,
@@ -83,7 +84,6 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     nodesMax: Math.max(3, Math.ceil((plan.replicas.max * w.consumerGroups * w.processing.cpu) / 3.2)),
   };
 }
-
 
 function terraform(m: Model): HclBlock[] {
   const full = m.scope === 'full';
@@ -318,6 +318,7 @@ export function emitPubSubGke(plan: TargetPlan, input: PlanInput, context: EmitC
       groups: m.groups.map((g) => ({ name: g, replicas: plan.replicas })),
       resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
       serviceAccountAnnotations: workloadIdentityAnnotations('gcp', '${WORKER_GSA_EMAIL}'),
+      groupServiceAccounts: principalServiceAccounts(m.principals, 'gcp', 'GSA_EMAIL'),
       config: { GCP_PROJECT_ID: '${GCP_PROJECT_ID}', SPEEDLAYER_ORDERING: m.ordering ? 'per-key' : 'none' },
       kedaPodIdentity: kedaPodIdentity('gcp'),
       kedaTrigger: (g) => pubsubKedaTrigger({ subscriptionName: g.name, value: m.backlog, activationValue: 0 }),
