@@ -12,12 +12,23 @@ import { ConfigError } from '@speedlayer/core';
 
 const EKS_MODULE = '@speedlayer/aws-msk-eks/eks';
 
-async function loadEks(cluster: string): Promise<typeof import('@speedlayer/aws-msk-eks/eks')> {
+type EksModule = typeof import('@speedlayer/aws-msk-eks/eks');
+
+/**
+ * Loads the AWS side of `eks://` from the optional peer `@speedlayer/aws-msk-eks`.
+ * @throws `ConfigError` (field `compute`) naming the package to install when it is missing.
+ * @internal
+ */
+export async function loadEks(
+  cluster: string,
+  importer: () => Promise<EksModule> = () => import('@speedlayer/aws-msk-eks/eks'),
+): Promise<EksModule> {
   try {
-    return await import('@speedlayer/aws-msk-eks/eks');
+    return await importer();
   } catch (e) {
+    // the package itself is missing, not something it imports (whose message names it as the importer)
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('@speedlayer/aws-msk-eks')) {
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes("'@speedlayer/aws-msk-eks'")) {
       throw new ConfigError(
         `compute: eks://${cluster} needs the package ${EKS_MODULE} (EKS API and token); install it with npm install @speedlayer/aws-msk-eks`,
         { field: 'compute', cause: e },
