@@ -2,13 +2,11 @@ import { ConfigError } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
 import { loadEks } from '../src/eks.js';
 
-function notFound(spec: string): Error {
-  return Object.assign(
-    new Error(`Cannot find package '${spec}' imported from /app/node_modules/@speedlayer/compute-kubernetes/dist/eks.js`),
-    {
-      code: 'ERR_MODULE_NOT_FOUND',
-    },
-  );
+/** Node's error for a package that is not installed, raised while loading `from`. */
+function notFound(spec: string, from: string): Error {
+  return Object.assign(new Error(`Cannot find package '${spec}' imported from /app/node_modules/${from}`), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
 }
 
 describe('compute-kubernetes/eks optional peer', () => {
