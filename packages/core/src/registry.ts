@@ -77,7 +77,9 @@ async function loadExport<T>(module: string, name: string, scheme: string, field
     mod = (await import(module)) as Record<string, unknown>;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(module)) {
+    // Node says "Cannot find package '<name>' imported from ...": match the quoted name, so a dependency missing
+    // inside the adapter (e.g. its vendor SDK) is not reported as the adapter itself
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${module}'`)) {
       throw new ConfigError(
         `${field}: scheme "${scheme}://" needs the package ${module}; install it with npm install ${module}`,
         {
