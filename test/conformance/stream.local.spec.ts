@@ -19,7 +19,7 @@ streamConformance({
 
 streamConformance({
   name: 'memory',
-  nativeClient: 'LocalLog',
+  nativeClient: 'MemoryLog',
   uri: 'memory://conformance',
   subscribeDefaults: { sessionTimeoutMs: 1500 },
   skip: {
