@@ -157,6 +157,8 @@ describe('published packages', () => {
     expect(reached.has('@azure/event-hubs')).toBe(true);
     expect(reached.has('@speedlayer/core')).toBe(true);
     // and it does see the planner where it is loaded: the plan entry
-    expect(reachableImports(join(root, 'adapters', 'aws-msk-eks', 'src', 'plan', 'index.ts')).has('@speedlayer/planner')).toBe(true);
+    expect(reachableImports(join(root, 'adapters', 'aws-msk-eks', 'src', 'plan', 'index.ts')).has('@speedlayer/planner')).toBe(
+      true,
+    );
   });
 });
