@@ -165,11 +165,13 @@ export class EventHubsAmqpClient implements StreamDriver {
    * Partition ids of a hub, in index order (cached briefly).
    * @throws `NotFoundError` when the hub does not exist.
    */
-  async partitionIds(topic: string, fresh = false): Promise<string[]> {
+  async partitionIds(topic: string, fresh = false, abortSignal?: AbortSignal): Promise<string[]> {
     const cached = this.partitionIdCache.get(topic);
     if (!fresh && cached && Date.now() - cached.at < PARTITION_IDS_TTL_MS) return cached.ids;
     try {
-      const props = await this.producerClient(topic).getEventHubProperties();
+      // an aborted request also clears the SDK's own request timer (which can throw out of a timer after a link
+      // was torn down: Azure/azure-sdk-for-js#20569)
+      const props = await this.producerClient(topic).getEventHubProperties(abortSignal ? { abortSignal } : {});
       const ids = [...props.partitionIds].sort((a, b) => Number(a) - Number(b));
       this.partitionIdCache.set(topic, { ids, at: Date.now() });
       return ids;

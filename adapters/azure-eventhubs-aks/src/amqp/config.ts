@@ -158,6 +158,12 @@ export const eventHubsAmqpConfigSchema = z
     commitIntervalMs: z.number().int().nonnegative().default(500),
     /** Retries of retriable AMQP failures inside the client. @default 3 */
     retries: z.number().int().nonnegative().max(50).default(3),
+    /**
+     * How long one `send` may take in all (partition lookup, batch creation, sending with the client's retries)
+     * before it fails with a retriable `TimeoutError` naming this field; the batch may or may not have been
+     * written. Bounds a send during an outage, whatever the AMQP client's own retries do. @default 60000
+     */
+    sendTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
     /** Timeout of one AMQP operation (and first retry delay base) in ms. @default 60000 */
     operationTimeoutMs: z.number().int().positive().default(60_000),
   })

@@ -113,7 +113,11 @@ function root(e: unknown): ErrorLike {
   let cur = e as ErrorLike;
   for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
     if (cur.code !== undefined || cur.statusCode !== undefined) break;
-    if (cur.cause && typeof cur.cause === 'object') cur = cur.cause as ErrorLike;
+    // Node's connect to a host with several addresses fails with an AggregateError (empty message, no code)
+    // holding one ECONNREFUSED (or similar) per address: the first of them says what happened
+    const inner = (cur as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner[0] && typeof inner[0] === 'object') cur = inner[0] as ErrorLike;
+    else if (cur.cause && typeof cur.cause === 'object') cur = cur.cause as ErrorLike;
     else break;
   }
   return cur ?? {};
@@ -133,7 +137,7 @@ export function mapAmqpError(error: unknown, ctx: AmqpErrorContext): SpeedlayerE
   if (e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError' || /401|unauthori[sz]ed/i.test(msg)) {
     return new AuthError(`${ctx.op}: no usable Azure credential for ${ctx.namespace}: ${msg}`, { cause: error, target: TARGET });
   }
-  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ENOTFOUND|getaddrinfo|socket/i.test(msg)) {
+  if (NETWORK_CODES.has(code) || /ECONNREFUSED|ECONNRESET|ENOTFOUND|getaddrinfo|socket|^Failed to connect/i.test(msg)) {
     return new ConnectionError(`${ctx.op}: cannot reach ${ctx.namespace}: ${msg}`, { cause: error, target: TARGET });
   }
   if (e.name === 'AbortError') {

@@ -14,6 +14,7 @@ import {
   type RecordMetadata,
   recordBytes,
   type StreamCapabilities,
+  TimeoutError,
   ValidationError,
   validateBatch,
   validateTopicName,
@@ -37,7 +38,7 @@ export interface ProducerHost {
   readonly fullyQualifiedNamespace: string;
   check(what?: string): void;
   producerClient(topic: string): EventHubProducerClient;
-  partitionIds(topic: string): Promise<string[]>;
+  partitionIds(topic: string, fresh?: boolean, abortSignal?: AbortSignal): Promise<string[]>;
 }
 
 /** Where one record goes. */
@@ -127,7 +128,7 @@ export class EventHubsProducer implements Producer {
       }
     });
     if (list.length === 0) return [];
-    const run = this.sendValidated(topic, list);
+    const run = this.sendWithin(topic, list);
     this.inFlight.add(run);
     try {
       return await run;
@@ -136,9 +137,34 @@ export class EventHubsProducer implements Producer {
     }
   }
 
-  private async sendValidated(topic: string, list: ProducerRecord[]): Promise<RecordMetadata[]> {
+  /** `sendValidated` bounded by `sendTimeoutMs`: on expiry the SDK calls are aborted and a TimeoutError is thrown. */
+  private async sendWithin(topic: string, list: ProducerRecord[]): Promise<RecordMetadata[]> {
+    const { sendTimeoutMs } = this.host.config;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(
+          new TimeoutError(
+            `send to event hub ${topic}: not acknowledged within sendTimeoutMs (${sendTimeoutMs} ms); the batch may or may not have been written`,
+            { field: 'sendTimeoutMs', target: TARGET },
+          ),
+        );
+      }, sendTimeoutMs);
+    });
+    const run = this.sendValidated(topic, list, abort.signal);
+    run.catch(() => {}); // after expiry its own (abort) error is not wanted
+    try {
+      return await Promise.race([run, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async sendValidated(topic: string, list: ProducerRecord[], abortSignal: AbortSignal): Promise<RecordMetadata[]> {
     const ctx = { op: `send to event hub ${topic}`, namespace: this.host.fullyQualifiedNamespace, topic };
-    const ids = await this.host.partitionIds(topic);
+    const ids = await this.host.partitionIds(topic, false, abortSignal);
     const routes = routeRecords(list, ids, this.host.config.keyRouting, this.sticky++);
     const client = this.host.producerClient(topic);
     // Build every batch first: nothing is sent unless every event fits.
@@ -148,14 +174,14 @@ export class EventHubsProducer implements Producer {
         const route = routes[i] as Route;
         let lane = lanes.get(route.lane);
         if (!lane) {
-          lane = { options: route.batch, batches: [await client.createBatch(route.batch)] };
+          lane = { options: route.batch, batches: [await client.createBatch({ ...route.batch, abortSignal })] };
           lanes.set(route.lane, lane);
         }
         const event = toEventData(list[i] as ProducerRecord, this.host.config.keyRouting);
         let batch = lane.batches[lane.batches.length - 1] as EventDataBatch;
         if (batch.tryAdd(event)) continue;
         if (batch.count === 0) throw tooLargeForBatch(i, recordBytes(list[i] as ProducerRecord), batch.maxSizeInBytes);
-        batch = await client.createBatch(lane.options);
+        batch = await client.createBatch({ ...lane.options, abortSignal });
         lane.batches.push(batch);
         if (!batch.tryAdd(event)) throw tooLargeForBatch(i, recordBytes(list[i] as ProducerRecord), batch.maxSizeInBytes);
       }
@@ -165,7 +191,7 @@ export class EventHubsProducer implements Producer {
     const queue = [...lanes.values()];
     const worker = async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
-        for (const batch of lane.batches) await client.sendBatch(batch);
+        for (const batch of lane.batches) await client.sendBatch(batch, { abortSignal });
       }
     };
     try {
