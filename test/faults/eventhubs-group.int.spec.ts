@@ -149,7 +149,8 @@ describePeer('azurite', 'eventhubs amqp groups under load', (azurite) => {
     await admin.admin.ensureTopic(topic, { partitions });
     await produceKeyed(admin, topic, total, 16, { batch: 200 });
     // a one-second balancing cycle, so the join overlaps the backlog (the default strategy and hand-over)
-    const config = defaults(target, { updateIntervalMs: 1000, ownershipExpirationMs: 10_000 });
+    // (expiration 30 s: the hand-over in effect stays the default 3 s, under expiration / (2 x partitions))
+    const config = defaults(target, { updateIntervalMs: 1000, ownershipExpirationMs: 30_000 });
     const c1 = await connect(target.uri, { config });
     const c2 = await connect(target.uri, { config });
     clients.push(c1, c2);

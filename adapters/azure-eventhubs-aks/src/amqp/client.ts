@@ -273,7 +273,7 @@ export class EventHubsAmqpClient implements StreamDriver {
       options,
       handler,
       () => this.subscriptions.delete(sub),
-      { store: checkpointStore, expirationMs: expiration },
+      { store: checkpointStore, expirationMs: expiration, partitions: ids.length },
     );
     this.subscriptions.add(sub);
     await sub.start();

@@ -75,6 +75,8 @@ interface Held {
 export interface OwnershipOptions {
   readonly store: CheckpointStore;
   readonly expirationMs: number;
+  /** Partitions of the event hub (bounds the hand-over, see `handoverMs`). */
+  readonly partitions: number;
 }
 
 /** Ends a pump without the reconnect the SDK does after a retriable error (the partition went to another member). */
@@ -167,9 +169,20 @@ export class EventHubsSubscription implements Subscription {
       .sort((a, b) => a - b);
   }
 
+  /**
+   * The hand-over in effect: `handoverMs`, but at most expiration / (2 x partitions). The SDK claims partitions one
+   * after another and a settling claim holds its balancing loop (and ownership renewals), so taking every
+   * partition from live members must end well within the ownership expiration. Every member computes the same.
+   */
+  private get handoverMs(): number {
+    const { expirationMs, partitions } = this.ownership;
+    return Math.min(this.host.config.handoverMs, Math.floor(expirationMs / (2 * Math.max(1, partitions))));
+  }
+
   /** How often ownership records are polled: a quarter of the hand-over, at most once per balancing cycle. */
   private get pollMs(): number {
-    const { handoverMs, updateIntervalMs } = this.host.config;
+    const { handoverMs } = this;
+    const { updateIntervalMs } = this.host.config;
     return Math.max(100, Math.min(updateIntervalMs, handoverMs > 0 ? Math.floor(handoverMs / 4) : updateIntervalMs));
   }
 
@@ -211,7 +224,7 @@ export class EventHubsSubscription implements Subscription {
   /** Another member claimed the partition at `claimedAt`: start nothing new, checkpoint only in the first half. */
   private lose(held: Held, claimedAt: number): void {
     held.lost = true;
-    held.commitUntil = (claimedAt || Date.now()) + Math.floor(this.host.config.handoverMs / 2);
+    held.commitUntil = (claimedAt || Date.now()) + Math.floor(this.handoverMs / 2);
     this.host.logger.info('eventhubs partition ownership lost', {
       topic: this.options.topic,
       partition: String(held.partition),
@@ -305,7 +318,7 @@ export class EventHubsSubscription implements Subscription {
    * stops and checkpoints, then returns the sequence number that checkpoint covers (-1: nothing to skip).
    */
   private async settle(partitionId: string): Promise<number> {
-    const { handoverMs } = this.host.config;
+    const { handoverMs } = this;
     const before = this.others.get(partitionId);
     const live = before !== undefined && Date.now() - before.at < this.ownership.expirationMs;
     if (handoverMs === 0 || !live) return -1;
