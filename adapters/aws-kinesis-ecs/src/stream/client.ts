@@ -19,12 +19,12 @@ import {
   ClosedError,
   ConfigError,
   type ConnectOptions,
+  type DriverProducer,
   type EnsureTopicOptions,
   type Logger,
   type MessageHandler,
   type ParsedUri,
   type PartitionLag,
-  type Producer,
   type StreamAdmin,
   type StreamCapabilities,
   type StreamDriver,
@@ -93,13 +93,12 @@ export class KinesisStreamClient implements StreamDriver {
     this.admin = new KinesisAdmin(this);
   }
 
-  /** Throws `ClosedError` after `close()`. */
+  /** Throws `ClosedError` after `close()` (the portable client checks before each call; this is for a close while a call waits). */
   check(what = 'stream client'): void {
     if (this.closed) throw new ClosedError(what, { target: TARGET });
   }
 
-  producer(): Producer {
-    this.check();
+  producer(): DriverProducer {
     const p = new KinesisProducer(this, () => this.producers.delete(p));
     this.producers.add(p);
     return p;
@@ -110,17 +109,9 @@ export class KinesisStreamClient implements StreamDriver {
     return this.config.leaseTableName ?? leaseTableName(this.config.leaseTablePrefix, topic, group);
   }
 
+  /** Joins the group. Options and handler were validated by the portable client (zod); a blank group is refused here. */
   async subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
-    this.check();
-    validateTopicName(options.topic);
-    if (typeof options.group !== 'string' || options.group.trim() === '') {
-      throw new ConfigError('group must be a non-empty string', { field: 'group', target: TARGET });
-    }
-    if (typeof handler !== 'function') throw new ConfigError('handler must be a function', { field: 'handler', target: TARGET });
-    const start = options.startFrom;
-    if (typeof start === 'object' && (typeof start.timestamp !== 'number' || !Number.isFinite(start.timestamp))) {
-      throw new ValidationError('startFrom.timestamp must be epoch milliseconds', { field: 'startFrom', target: TARGET });
-    }
+    if (options.group.trim() === '') throw new ConfigError('group must not be blank', { field: 'group', target: TARGET });
     await waitForActive(this.kinesis, options.topic, this.config.streamWaitMs);
     const table = new LeaseTable(this.dynamodb, this.leaseTableFor(options.topic, options.group));
     await table.ensure(this.config.createLeaseTable, this.config.streamWaitMs);
@@ -143,7 +134,6 @@ export class KinesisStreamClient implements StreamDriver {
 
   /** Lag of `group` on `topic`: its lease table's checkpoints against each shard's end. */
   lag(topic: string, group: string): Promise<PartitionLag[]> {
-    this.check();
     return kinesisLag(this.kinesis, this.dynamodb, topic, this.leaseTableFor(topic, group));
   }
 
@@ -181,7 +171,6 @@ class KinesisAdmin implements StreamAdmin {
   }
 
   async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<TopicInfo> {
-    this.client.check();
     validateTopicName(topic);
     if (topic.length > 128)
       throw new ValidationError('topic: a Kinesis stream name has at most 128 characters', { field: 'topic', target: TARGET });
@@ -217,14 +206,12 @@ class KinesisAdmin implements StreamAdmin {
   }
 
   async describeTopic(topic: string): Promise<TopicInfo> {
-    this.client.check();
     validateTopicName(topic);
     return this.info(topic);
   }
 
   /** UpdateShardCount (UNIFORM_SCALING) in steps of at most 2x, waiting for ACTIVE after each. */
   async growPartitions(topic: string, partitions: number): Promise<TopicInfo> {
-    this.client.check();
     validateTopicName(topic);
     validatePositiveInt(partitions, 'partitions', MAX_SHARDS);
     const { kinesis, config } = this.client;
@@ -245,7 +232,6 @@ class KinesisAdmin implements StreamAdmin {
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    this.client.check();
     validateTopicName(topic);
     try {
       await this.client.kinesis.send(new DeleteStreamCommand({ StreamName: topic, EnforceConsumerDeletion: true }));
@@ -256,7 +242,6 @@ class KinesisAdmin implements StreamAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    this.client.check();
     const out: string[] = [];
     let token: string | undefined;
     let after: string | undefined;
@@ -282,7 +267,8 @@ class KinesisAdmin implements StreamAdmin {
 }
 
 /**
- * Creates a client for `kinesis://<region>[?endpoint=...]`. Credentials come from the AWS SDK's default chain.
+ * Creates the driver for `kinesis://<region>[?endpoint=...]`. Credentials come from the AWS SDK's default chain.
+ * Applications use `connect()`, which wraps it in the portable client (validation, batching, lifecycle).
  * @throws `ConfigError` for a bad URI or config.
  */
 export async function createKinesisStreamClient(

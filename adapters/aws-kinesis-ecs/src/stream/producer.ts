@@ -1,6 +1,7 @@
 /**
- * The Kinesis producer: whole-batch validation, PutRecords batching within Kinesis' limits, and retries of
- * partial failures and throttling that never put a later record of a key before an earlier one.
+ * The Kinesis driver producer: Kinesis' own record rules, PutRecords batching within Kinesis' limits, and retries
+ * of partial failures and throttling that never put a later record of a key before an earlier one. Record shapes,
+ * UTF-8, sizes against the capabilities, the topic name and use after close are the portable client's checks.
  *
  * Order rule: one PutRecords request carries at most one record per partition key. Within a request Kinesis may
  * fail one record and accept the next, so two records of one key in one request could land out of order. With
@@ -14,17 +15,14 @@ import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } fr
 import {
   AuthError,
   backoffDelay,
-  ClosedError,
+  type DriverProducer,
   MessageTooLargeError,
-  type Producer,
   type ProducerRecord,
   type RecordMetadata,
   sleep,
   ThrottledError,
   utf8Length,
   ValidationError,
-  validateBatch,
-  validateTopicName,
   valueBytes,
 } from '@speedlayer/core';
 import type { KinesisConfig } from './config.js';
@@ -40,8 +38,6 @@ export const EXPLICIT_HASH_KEY_HEADER = 'kinesis-explicit-hash-key';
 export interface ProducerHost {
   readonly kinesis: KinesisClient;
   readonly config: KinesisConfig;
-  readonly capabilities: import('@speedlayer/core').StreamCapabilities;
-  check(what?: string): void;
 }
 
 /** One entry ready for PutRecords. */
@@ -99,7 +95,7 @@ export function prepareEntries(
   });
 }
 
-/** Per-record checks beyond `validateBatch`. */
+/** Kinesis' per-record rules, beyond the portable client's record validation (partition key, hash key, raw mode). */
 export function kinesisRecordCheck(config: KinesisConfig) {
   return (r: ProducerRecord, i: number): void => {
     const field = `records[${i}]`;
@@ -158,7 +154,7 @@ export function nextRequest<T extends { partitionKey: string; bytes: number }>(
 }
 
 /** Sends records to Kinesis streams. */
-export class KinesisProducer implements Producer {
+export class KinesisProducer implements DriverProducer {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -167,12 +163,11 @@ export class KinesisProducer implements Producer {
     private readonly onClose: () => void,
   ) {}
 
+  /** Sends one batch, validated by the portable client; Kinesis' own rules ({@link kinesisRecordCheck}) run here. */
   async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.closed) throw new ClosedError('producer', { target: TARGET });
-    this.host.check();
-    validateTopicName(topic);
-    const { config, capabilities } = this.host;
-    const list = validateBatch(records, capabilities, TARGET, kinesisRecordCheck(config));
+    const list: readonly ProducerRecord[] = Array.isArray(records) ? records : [records as ProducerRecord];
+    const { config } = this.host;
+    list.forEach(kinesisRecordCheck(config));
     if (list.length === 0) return [];
     let hashKeys: Map<number, string> | undefined;
     if (list.some((r) => r.partition !== undefined)) {

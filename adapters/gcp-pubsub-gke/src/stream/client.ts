@@ -15,10 +15,10 @@
 import { createRequire } from 'node:module';
 import { Duration, type Message, type Subscription as PsSubscription, type Topic as PsTopic, PubSub } from '@google-cloud/pubsub';
 import {
-  ClosedError,
   ConflictError,
   type ConsumedMessage,
   DeadLetterSink,
+  type DriverProducer,
   type EnsureTopicOptions,
   type Logger,
   type MessageHandler,
@@ -27,7 +27,6 @@ import {
   newStats,
   type ParsedUri,
   PartitionProcessor,
-  type Producer,
   type ProducerRecord,
   type RecordMetadata,
   type StreamAdmin,
@@ -40,7 +39,6 @@ import {
   type TopicInfo,
   UnsupportedError,
   ValidationError,
-  validateBatch,
   validatePositiveInt,
   valueBytes,
 } from '@speedlayer/core';
@@ -102,25 +100,16 @@ export class PubsubStreamClient implements StreamDriver {
     return this.endpoint.seek ?? this.config.seek ?? !this.emulator;
   }
 
-  /** Throws `ClosedError` when closed. */
-  check(what = 'stream client'): void {
-    if (this.closed) throw new ClosedError(what, { target: this.target });
-  }
-
-  producer(): Producer {
-    this.check();
+  producer(): DriverProducer {
     const p = new PubsubProducer(this, () => this.producers.delete(p));
     this.producers.add(p);
     return p;
   }
 
+  /** Joins the group. Options and handler were validated by the portable client; Pub/Sub's own rules run here. */
   async subscribe(options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
-    this.check();
     validatePubsubTopic(options.topic);
     const name = subscriptionName(options.topic, options.group);
-    if (typeof handler !== 'function') {
-      throw new ValidationError('handler must be a function', { field: 'handler', target: this.target });
-    }
     const start = options.startFrom ?? 'earliest';
     if (typeof start === 'object' && !this.seekEnabled) {
       throw new UnsupportedError(
@@ -247,7 +236,6 @@ class PubsubAdmin implements StreamAdmin {
   constructor(private readonly client: PubsubStreamClient) {}
 
   async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<TopicInfo> {
-    this.client.check();
     validatePubsubTopic(topic);
     // Pub/Sub has no partitions: the count is checked for shape and otherwise ignored.
     validatePositiveInt(options.partitions ?? 1, 'partitions', 10_000);
@@ -267,7 +255,6 @@ class PubsubAdmin implements StreamAdmin {
   }
 
   async describeTopic(topic: string): Promise<TopicInfo> {
-    this.client.check();
     validatePubsubTopic(topic);
     try {
       const [meta] = await this.client.pubsub.topic(topic).getMetadata();
@@ -289,7 +276,6 @@ class PubsubAdmin implements StreamAdmin {
   }
 
   async growPartitions(topic: string, partitions: number): Promise<TopicInfo> {
-    this.client.check();
     validatePubsubTopic(topic);
     validatePositiveInt(partitions, 'partitions', 10_000);
     throw new UnsupportedError('Pub/Sub has no partitions to grow (capability partitionGrowth: false)', {
@@ -299,7 +285,6 @@ class PubsubAdmin implements StreamAdmin {
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    this.client.check();
     validatePubsubTopic(topic);
     const t = this.client.pubsub.topic(topic);
     try {
@@ -318,7 +303,6 @@ class PubsubAdmin implements StreamAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    this.client.check();
     try {
       const [topics] = await this.client.pubsub.getTopics();
       return topics.map((t) => shortName(t.name)).sort();
@@ -328,7 +312,7 @@ class PubsubAdmin implements StreamAdmin {
   }
 }
 
-class PubsubProducer implements Producer {
+class PubsubProducer implements DriverProducer {
   private closed = false;
   private readonly topics = new Map<string, PsTopic>();
 
@@ -349,11 +333,14 @@ class PubsubProducer implements Producer {
     return t;
   }
 
+  /**
+   * Sends one batch, validated by the portable client (record shapes, UTF-8, sizes, header count); Pub/Sub's own
+   * rules run here: its topic names, {@link checkPubsubRecord}, and the size with the event-time attribute.
+   */
   async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.closed) throw new ClosedError('producer', { target: PUBSUB_TARGET });
-    this.client.check();
+    const list: readonly ProducerRecord[] = Array.isArray(records) ? records : [records as ProducerRecord];
     validatePubsubTopic(topic);
-    const list = validateBatch(records, this.client.capabilities, PUBSUB_TARGET, (r, i) => {
+    list.forEach((r, i) => {
       checkPubsubRecord(r, i);
       const bytes = pubsubMessageBytes(r, recordAttributes(r));
       if (bytes > PUBSUB_RECORD_LIMITS.maxMessageBytes) {
@@ -651,8 +638,9 @@ export function boundedClientConfig(timeoutMs: number): GaxClientConfig {
 }
 
 /**
- * Creates a client for `pubsub://<project>[?emulatorHost=host:port]`. Credentials come from Application Default
- * Credentials; with an emulator (`?emulatorHost=` or `PUBSUB_EMULATOR_HOST`) none are used.
+ * Creates the driver for `pubsub://<project>[?emulatorHost=host:port]`. Credentials come from Application Default
+ * Credentials; with an emulator (`?emulatorHost=` or `PUBSUB_EMULATOR_HOST`) none are used. Applications use
+ * `connect()`, which wraps it in the portable client (validation, batching, lifecycle).
  * @throws `ConfigError` for a bad URI or config.
  */
 export async function createPubsubStreamClient(uri: ParsedUri, options: PubsubClientOptions = {}): Promise<PubsubStreamClient> {
