@@ -4,10 +4,11 @@
  * grants every principal exactly what it needs (producers write the topic; consumers read it in their group and
  * publish dead letters) and nothing to anybody else.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findSecretValues, parseCfnYaml } from '@speedlayer/iac';
 import { parseK8sYaml, parseTerraformFiles } from '@speedlayer/iac/validate';
-import { loadWorkload, type PlannedTarget, planWorkload } from '@speedlayer/planner';
+import { loadWorkload, type PlannedTarget, parseWorkload, planWorkload } from '@speedlayer/planner';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPlanTargets, PLAN_TARGET_IDS } from '../src/commands/plan-targets.js';
 
@@ -189,5 +190,99 @@ describe('access as code on every target', () => {
         'TOPIC:orders.dlq WRITE',
       ]);
     }
+  });
+  it('when the access block names every group, no generic worker identity is emitted or granted anything', () => {
+    const msk = byTarget['aws-msk-eks']!.tf;
+    expect(msk.resource.aws_iam_role!.worker).toBeUndefined();
+    expect(msk.resource.aws_iam_role_policy!.worker).toBeUndefined();
+    expect(msk.output?.worker_role_arn).toBeUndefined();
+    expect(policyText(msk.resource.aws_iam_role_policy!.keda_operator![0]!)).not.toContain('role/orders-worker');
+    const kinesis = byTarget['aws-kinesis-ecs']!.tf;
+    expect(kinesis.resource.aws_iam_role!.task).toBeUndefined();
+    expect(kinesis.resource.aws_iam_role_policy!.task).toBeUndefined();
+    expect(kinesis.output?.task_role_arn).toBeUndefined();
+    const eh = byTarget['azure-eventhubs-aks']!.tf;
+    expect(eh.resource.azurerm_user_assigned_identity!.worker).toBeUndefined();
+    expect(Object.keys(eh.resource.azurerm_role_assignment!).filter((k) => k.startsWith('worker'))).toEqual([]);
+    expect(eh.output?.worker_client_id).toBeUndefined();
+    const gcp = byTarget['gcp-pubsub-gke']!.tf;
+    expect(gcp.resource.google_service_account!.worker).toBeUndefined();
+    const gcpWorkerMembers = [
+      ...Object.keys(gcp.resource.google_pubsub_topic_iam_member!),
+      ...Object.keys(gcp.resource.google_pubsub_subscription_iam_member!),
+    ].filter((k) => k.includes('worker'));
+    expect(gcpWorkerMembers).toEqual([]);
+    expect(gcp.output?.worker_service_account_email).toBeUndefined();
+    for (const id of ['aws-msk-eks', 'aws-kinesis-ecs']) {
+      const cfn = parseCfnYaml(byTarget[id]!.planned.files.find((f) => f.kind === 'cloudformation')!.content);
+      expect(
+        Object.keys(cfn.Resources).filter((k) => k === 'WorkerRole' || k === 'TaskRole'),
+        id,
+      ).toEqual([]);
+      expect(JSON.stringify(cfn), id).not.toContain('role/orders-worker');
+    }
+    for (const id of ['aws-msk-eks', 'azure-eventhubs-aks', 'gcp-pubsub-gke', 'aws-kinesis-ecs']) {
+      for (const f of byTarget[id]!.planned.files)
+        expect(f.content, `${id} ${f.path}`).not.toMatch(/\$\{(WORKER_(ROLE_ARN|CLIENT_ID|GSA_EMAIL)|TASK_ROLE_ARN)\}/);
+      const worker = byTarget[id]!.planned.files.find((f) => f.path === 'kubernetes/10-worker.yaml');
+      if (!worker) continue;
+      const accounts = parseK8sYaml(worker.content)
+        .filter((o) => o.kind === 'ServiceAccount')
+        .map((o) => (o.metadata as { name: string }).name);
+      expect(accounts, id).toEqual(['billing', 'fraud']);
+    }
+  });
+
+  it("aws-kinesis-ecs: each named group's ECS service runs as its principal's task role", () => {
+    const { planned, tf } = byTarget['aws-kinesis-ecs']!;
+    const td = (g: string) =>
+      JSON.parse(planned.files.find((f) => f.path === `ecs/${g}.task-definition.json`)!.content) as { taskRoleArn: string };
+    expect([td('billing').taskRoleArn, td('fraud-scoring').taskRoleArn]).toEqual(['${BILLING_ROLE_ARN}', '${FRAUD_ROLE_ARN}']);
+    const roleExpr = String(tf.resource.aws_ecs_task_definition!.worker![0]!.task_role_arn);
+    expect(roleExpr).toContain('"billing" = aws_iam_role.principal_billing.arn');
+    expect(roleExpr).toContain('"fraud-scoring" = aws_iam_role.principal_fraud.arn');
+    expect(roleExpr).toContain('[each.key]');
+    const cfn = parseCfnYaml(planned.files.find((f) => f.kind === 'cloudformation')!.content);
+    const cfnRole = (r: string) => (cfn.Resources[r]!.Properties as { TaskRoleArn: unknown }).TaskRoleArn;
+    expect(cfnRole('TaskDefinitionBilling')).toEqual({ 'Fn::GetAtt': ['PrincipalBillingRole', 'Arn'] });
+    expect(cfnRole('TaskDefinitionFraudScoring')).toEqual({ 'Fn::GetAtt': ['PrincipalFraudRole', 'Arn'] });
+    // The consumer principal's role now runs the worker: it may put the worker's metrics, nothing wider.
+    expect(policyText(tf.resource.aws_iam_role_policy!.principal_fraud![0]!)).toContain('cloudwatch:PutMetricData');
+    expect(policyText(tf.resource.aws_iam_role_policy!.principal_orders_api![0]!)).not.toContain('cloudwatch:');
+  });
+
+  it('a group the access block does not name keeps the generic worker, granted that group only', async () => {
+    const text = `${readFileSync(workloadFile, 'utf8')}consumerGroups: 3\n`;
+    const w = parseWorkload(text, 'orders-access+1.yaml');
+    const result = planWorkload(
+      w,
+      await loadPlanTargets(['aws-msk-eks', 'aws-kinesis-ecs', 'azure-eventhubs-aks', 'gcp-pubsub-gke']),
+      {
+        context: { generator: 'speedlayer test' },
+      },
+    );
+    const by = Object.fromEntries(result.results.map((r) => [r.plan.target, r]));
+    const kinesis = by['aws-kinesis-ecs']!;
+    const td = kinesis.files.filter((f) => f.path.endsWith('.task-definition.json')).map((f) => f.path);
+    expect(td).toHaveLength(3);
+    const other = td
+      .map((p) => p.slice('ecs/'.length, -'.task-definition.json'.length))
+      .find((g) => g !== 'billing' && g !== 'fraud-scoring')!;
+    const otherTd = JSON.parse(kinesis.files.find((f) => f.path === `ecs/${other}.task-definition.json`)!.content);
+    expect(otherTd.taskRoleArn).toBe('${TASK_ROLE_ARN}');
+    const ktf = (await parseTerraformFiles(kinesis.files)) as Tf;
+    const task = policyText(ktf.resource.aws_iam_role_policy!.task![0]!);
+    expect(task).toContain(`aws_dynamodb_table.lease[${other}].arn`);
+    expect(task).not.toContain('lease[billing]');
+    expect(task).not.toContain('lease[fraud-scoring]');
+    const mtf = (await parseTerraformFiles(by['aws-msk-eks']!.files)) as Tf;
+    const worker = policyText(mtf.resource.aws_iam_role_policy!.worker![0]!);
+    expect(worker).toContain(`/${other}`);
+    expect(worker).not.toContain('/billing');
+    expect(worker).not.toContain('/fraud-scoring');
+    const gtf = (await parseTerraformFiles(by['gcp-pubsub-gke']!.files)) as Tf;
+    expect(gtf.resource.google_pubsub_subscription_iam_member!.groups_worker![0]!.for_each).toBe(`\${toset(["${other}"])}`);
+    const etf = (await parseTerraformFiles(by['azure-eventhubs-aks']!.files)) as Tf;
+    expect(etf.resource.azurerm_user_assigned_identity!.worker).toBeDefined();
   });
 });

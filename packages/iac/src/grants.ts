@@ -264,8 +264,18 @@ export function principalServiceAccounts(
 ): Record<string, { name: string; annotations: Record<string, string> }> {
   const out: Record<string, { name: string; annotations: Record<string, string> }> = {};
   for (const p of principals) {
-    const placeholder = `\${${p.principal.toUpperCase().replace(/-/g, '_')}_${suffix}}`;
+    const placeholder = principalPlaceholder(p.principal, suffix);
     for (const g of p.groups) out[g] = { name: p.principal, annotations: workloadIdentityAnnotations(cloud, placeholder) };
   }
   return out;
+}
+
+/** The deploy-time placeholder of a principal's identity: `${<PRINCIPAL>_<suffix>}` (`billing`, `ROLE_ARN` -> `${BILLING_ROLE_ARN}`). */
+export function principalPlaceholder(principal: string, suffix: string): string {
+  return `\${${principal.toUpperCase().replace(/-/g, '_')}_${suffix}}`;
+}
+
+/** The principal each named consumer group runs as: group -> principal. */
+export function groupPrincipals(principals: readonly GrantPrincipal[]): Map<string, string> {
+  return new Map(principals.flatMap((p) => p.groups.map((g) => [g, p.principal] as const)));
 }

@@ -374,7 +374,9 @@ export function workerManifests(spec: WorkerManifestSpec): {
       ...(spec.config ?? {}),
     },
   };
-  const worker: K8sObject[] = [sa, config];
+  // The shared `<name>-worker` service account only when some group runs as it (not every group as its access principal).
+  const workerUsed = spec.groups.length === 0 || spec.groups.some((g) => spec.groupServiceAccounts?.[g.name] === undefined);
+  const worker: K8sObject[] = workerUsed ? [sa, config] : [config];
   const principalAccounts = new Map(Object.values(spec.groupServiceAccounts ?? {}).map((a) => [a.name, a]));
   for (const a of [...principalAccounts.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
     worker.push({

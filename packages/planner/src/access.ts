@@ -134,3 +134,15 @@ export function grantedAccess(workload: Workload, load: Pick<WorkloadLoad, 'grou
     consumers: load.groups.map((g) => ({ principal: named.get(g) ?? `${workload.name}-worker`, group: g })),
   };
 }
+
+/**
+ * The deployed groups that run as the workload's own `<name>-worker` identity: those no consumer of the `access`
+ * block names; `undefined` when nothing runs as it (the access block names every group), so a plan emits no worker
+ * identity and the principals alone hold the grants. Without an access block every group runs as the worker.
+ */
+export function workerGroups(workload: Workload, load: Pick<WorkloadLoad, 'groups'>): string[] | undefined {
+  if (!workload.access) return [...load.groups];
+  const named = new Set(workload.access.consumers.map((c) => c.group));
+  const rest = load.groups.filter((g) => !named.has(g));
+  return rest.length > 0 ? rest : undefined;
+}

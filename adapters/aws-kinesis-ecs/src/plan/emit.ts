@@ -23,10 +23,15 @@ import {
   fileHeader,
   type GrantPrincipal,
   getAtt,
+  groupPrincipals,
   type HclBlock,
+  type HclValue,
   jsonencode,
   nested,
   output,
+  principalLogicalId,
+  principalPlaceholder,
+  principalResourceName,
   ref,
   resource,
   sub,
@@ -43,6 +48,7 @@ import {
   type EmittedFile,
   type PlanInput,
   type TargetPlan,
+  workerGroups,
 } from '@speedlayer/planner';
 
 /** An image digest (`sha256:` and 64 hex digits): the only way the task definitions name their image. */
@@ -67,6 +73,10 @@ interface Model {
   groups: string[];
   /** Principals of the workload's access block (one ECS task role each). */
   principals: GrantPrincipal[];
+  /** Groups that run as the shared `<name>-worker` task role; `undefined` when every group runs as its principal. */
+  workerGroups: string[] | undefined;
+  /** The principal a named group's service runs as (its task role). */
+  groupPrincipal: Map<string, string>;
   shards: number;
   onDemand: boolean;
   efo: boolean;
@@ -89,6 +99,8 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     scope,
     groups: [...input.load.groups],
     principals: accessPrincipals(input.workload.access),
+    workerGroups: workerGroups(input.workload, input.load),
+    groupPrincipal: groupPrincipals(accessPrincipals(input.workload.access)),
     shards: Number(c.shards),
     onDemand: c.mode === 'on-demand',
     efo: c.fanOut === 'efo',
@@ -252,6 +264,14 @@ export function principalKinesisStatements(
         Resource: p.groups.map(r.table),
       },
       { Sid: 'DeadLetters', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: [r.dlq] },
+      // Its groups' ECS services run as this role: the worker's metrics, as the shared task role has them.
+      {
+        Sid: 'KclMetrics',
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricData'],
+        Resource: '*',
+        Condition: { StringLike: { 'cloudwatch:namespace': `${m.name}*` } },
+      },
     );
   }
   out.push({
@@ -261,6 +281,58 @@ export function principalKinesisStatements(
     Resource: [r.key],
   });
   return out;
+}
+
+/** The trust statement of an ECS task role: ECS tasks of this account only (confused-deputy guard). */
+function ecsTaskTrust(account: unknown): Record<string, unknown> {
+  return {
+    Effect: 'Allow',
+    Principal: { Service: 'ecs-tasks.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceAccount': account } },
+  };
+}
+
+/**
+ * The shared `<name>-worker` task role (Terraform) of the groups no access principal names: their lease tables and EFO
+ * consumers only (every group's when the workload has no access block).
+ */
+function terraformTaskRole(m: Model, groups: readonly string[]): HclBlock[] {
+  const all = groups.length === m.groups.length;
+  return [
+    resource('aws_iam_role', 'task', {
+      name: `${m.name}-worker`,
+      description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [ecsTaskTrust(expr('data.aws_caller_identity.current.account_id'))],
+      } as never) as never,
+    }),
+    resource('aws_iam_role_policy', 'task', {
+      name: 'stream-least-privilege',
+      role: expr('aws_iam_role.task.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: taskStatements(m, {
+          stream: expr('aws_kinesis_stream.this.arn'),
+          dlq: expr('aws_kinesis_stream.dead_letter.arn'),
+          consumers: all
+            ? expr('[for c in aws_kinesis_stream_consumer.groups : c.arn]')
+            : groups.map((g) => expr(`aws_kinesis_stream_consumer.groups["${g}"].arn`)),
+          tables: all
+            ? expr('[for t in aws_dynamodb_table.lease : t.arn]')
+            : groups.map((g) => expr(`aws_dynamodb_table.lease["${g}"].arn`)),
+          key: expr('aws_kms_key.this.arn'),
+        }),
+      } as never) as never,
+    }),
+  ];
+}
+
+/** The task role ARN of a group's ECS service: its access principal's role, else the shared task role. */
+function taskRoleOf(m: Model, g: string, principalRole: (principal: string) => unknown, taskRole: unknown): unknown {
+  const p = m.groupPrincipal.get(g);
+  return p === undefined ? taskRole : principalRole(p);
 }
 
 function terraform(m: Model): HclBlock[] {
@@ -395,50 +467,14 @@ function terraform(m: Model): HclBlock[] {
         'arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
       ),
     }),
-    resource('aws_iam_role', 'task', {
-      name: `${m.name}-worker`,
-      description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
-      assume_role_policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ecs-tasks.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': expr('data.aws_caller_identity.current.account_id') },
-            },
-          },
-        ],
-      }) as never,
-    }),
-    resource('aws_iam_role_policy', 'task', {
-      name: 'stream-least-privilege',
-      role: expr('aws_iam_role.task.id'),
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: taskStatements(m, {
-          stream: expr('aws_kinesis_stream.this.arn'),
-          dlq: expr('aws_kinesis_stream.dead_letter.arn'),
-          consumers: expr('[for c in aws_kinesis_stream_consumer.groups : c.arn]'),
-          tables: expr('[for t in aws_dynamodb_table.lease : t.arn]'),
-          key: expr('aws_kms_key.this.arn'),
-        }),
-      } as never) as never,
-    }),
+    // The shared task role, only for the groups no access principal names (scoped to them).
+    ...(m.workerGroups ? terraformTaskRole(m, m.workerGroups) : []),
     // Access as code: one ECS task role per principal.
     ...awsPrincipalRoles({
       workload: m.name,
       topic: m.name,
       principals: m.principals,
-      trust: () => [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'ecs-tasks.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': expr('data.aws_caller_identity.current.account_id') } },
-        },
-      ],
+      trust: () => [ecsTaskTrust(expr('data.aws_caller_identity.current.account_id')) as Record<string, HclValue>],
       statements: (p) =>
         principalKinesisStatements(m, p, {
           stream: expr('aws_kinesis_stream.this.arn'),
@@ -491,7 +527,11 @@ function terraform(m: Model): HclBlock[] {
       cpu: String(Math.round(m.cpu * 1024)),
       memory: String(m.memoryMiB),
       execution_role_arn: expr('aws_iam_role.execution.arn'),
-      task_role_arn: expr('aws_iam_role.task.arn'),
+      task_role_arn: expr(
+        m.groupPrincipal.size === 0
+          ? 'aws_iam_role.task.arn'
+          : `{ ${m.groups.map((g) => `${JSON.stringify(g)} = ${taskRoleOf(m, g, (p) => `aws_iam_role.${principalResourceName(p)}.arn`, 'aws_iam_role.task.arn')}`).join(', ')} }[each.key]`,
+      ),
       runtime_platform: nested({ operating_system_family: 'LINUX', cpu_architecture: 'X86_64' }),
       volume: nested({ name: 'tmp' }),
       container_definitions: jsonencode([
@@ -554,7 +594,9 @@ function terraform(m: Model): HclBlock[] {
       description: 'Push the worker image here; give its digest as image_digest.',
     }),
     output('kms_key_arn', { value: expr('aws_kms_key.this.arn') }),
-    output('task_role_arn', { value: expr('aws_iam_role.task.arn'), description: 'TASK_ROLE_ARN of ecs/*.json.' }),
+    ...(m.workerGroups
+      ? [output('task_role_arn', { value: expr('aws_iam_role.task.arn'), description: 'TASK_ROLE_ARN of ecs/*.json.' })]
+      : []),
     output('execution_role_arn', {
       value: expr('aws_iam_role.execution.arn'),
       description: 'EXECUTION_ROLE_ARN of ecs/*.json.',
@@ -568,6 +610,36 @@ function terraform(m: Model): HclBlock[] {
 }
 
 // ---------------------------------------------------------------- CloudFormation
+
+/** The shared `<name>-worker` task role (CloudFormation) of the groups no access principal names, scoped to them. */
+function cfnTaskRole(m: Model, groups: readonly string[], tags: readonly { Key: string; Value: string }[]): CfnResource {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [ecsTaskTrust(ref('AWS::AccountId'))],
+      },
+      Policies: [
+        {
+          PolicyName: 'stream-least-privilege',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: taskStatements(m, {
+              stream: getAtt('Stream', 'Arn'),
+              dlq: getAtt('DeadLetterStream', 'Arn'),
+              consumers: groups.map((g) => ref(`Consumer${pascal(g)}`)),
+              tables: groups.map((g) => getAtt(`Lease${pascal(g)}`, 'Arn')),
+              key: getAtt('Key', 'Arn'),
+            }),
+          },
+        },
+      ],
+      Tags: tags,
+    },
+  };
+}
 
 function cloudformation(m: Model, header: string[]): string {
   const tags = [
@@ -690,39 +762,7 @@ function cloudformation(m: Model, header: string[]): string {
       Tags: tags,
     },
   };
-  R.TaskRole = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      Description: `speedlayer worker for stream ${m.name}: read the stream and its lease tables, publish to and read ${m.dlq}`,
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ecs-tasks.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
-          },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: 'stream-least-privilege',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: taskStatements(m, {
-              stream: getAtt('Stream', 'Arn'),
-              dlq: getAtt('DeadLetterStream', 'Arn'),
-              consumers: m.groups.map((g) => ref(`Consumer${pascal(g)}`)),
-              tables: m.groups.map((g) => getAtt(`Lease${pascal(g)}`, 'Arn')),
-              key: getAtt('Key', 'Arn'),
-            }),
-          },
-        },
-      ],
-      Tags: tags,
-    },
-  };
+  if (m.workerGroups) R.TaskRole = cfnTaskRole(m, m.workerGroups, tags);
   R.WorkerSecurityGroup = {
     Type: 'AWS::EC2::SecurityGroup',
     Properties: {
@@ -770,7 +810,7 @@ function cloudformation(m: Model, header: string[]): string {
         Cpu: String(Math.round(m.cpu * 1024)),
         Memory: String(m.memoryMiB),
         ExecutionRoleArn: getAtt('ExecutionRole', 'Arn'),
-        TaskRoleArn: getAtt('TaskRole', 'Arn'),
+        TaskRoleArn: getAtt(taskRoleOf(m, g, principalLogicalId, 'TaskRole') as string, 'Arn'),
         RuntimePlatform: { OperatingSystemFamily: 'LINUX', CpuArchitecture: 'X86_64' },
         Volumes: [{ Name: 'tmp' }],
         ContainerDefinitions: [
@@ -840,14 +880,7 @@ function cloudformation(m: Model, header: string[]): string {
     principals: m.principals,
     trust: () => ({
       Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'ecs-tasks.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
-        },
-      ],
+      Statement: [ecsTaskTrust(ref('AWS::AccountId'))],
     }),
     statements: (p) =>
       principalKinesisStatements(m, p, {
@@ -888,7 +921,7 @@ function cloudformation(m: Model, header: string[]): string {
       DeadLetterStreamArn: { Value: getAtt('DeadLetterStream', 'Arn') },
       ImageRepositoryUri: { Value: getAtt('ImageRepository', 'RepositoryUri') },
       KeyArn: { Value: getAtt('Key', 'Arn') },
-      TaskRoleArn: { Value: getAtt('TaskRole', 'Arn') },
+      ...(m.workerGroups ? { TaskRoleArn: { Value: getAtt('TaskRole', 'Arn') } } : {}),
       ...principals.outputs,
     },
   };
@@ -942,7 +975,7 @@ function ecsInputs(m: Model): EmittedFile[] {
           cpu: String(Math.round(m.cpu * 1024)),
           memory: String(m.memoryMiB),
           executionRoleArn: '${EXECUTION_ROLE_ARN}',
-          taskRoleArn: '${TASK_ROLE_ARN}',
+          taskRoleArn: taskRoleOf(m, g, (p) => principalPlaceholder(p, 'ROLE_ARN'), '${TASK_ROLE_ARN}'),
           runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
           volumes: [{ name: 'tmp' }],
           containerDefinitions: [

@@ -60,6 +60,7 @@ import {
   type EmittedFile,
   type PlanInput,
   type TargetPlan,
+  workerGroups,
 } from '@speedlayer/planner';
 
 const KAFKA_VERSION = '3.8.x';
@@ -76,6 +77,8 @@ interface Model {
   groups: string[];
   /** Principals of the workload's access block (one IAM role each). */
   principals: GrantPrincipal[];
+  /** Groups that run as the shared `<name>-worker` role; `undefined` when every group runs as its access principal. */
+  workerGroups: string[] | undefined;
   serverless: boolean;
   brokers: number;
   brokerType: string;
@@ -104,6 +107,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     principals: accessPrincipals(w.access),
+    workerGroups: workerGroups(w, input.load),
     serverless: c.mode === 'serverless',
     brokers: Number(c.brokers ?? 0),
     brokerType: String(c.brokerType ?? ''),
@@ -252,6 +256,39 @@ function irsaStatement(provider: HclValue, host: string, subject: HclValue): Rec
   };
 }
 
+/** The shared `<name>-worker` IRSA role (Terraform) of the groups no access principal names: those groups only. */
+function workerRoleTf(m: Model, wg: readonly string[], oidcProvider: HclValue, kedaOperator: HclValue, sa: string): HclBlock[] {
+  return [
+    resource('aws_iam_role', 'worker', {
+      name: `${m.name}-worker`,
+      description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
+      assume_role_policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          irsaStatement(oidcProvider, 'local.oidc_host', sa),
+          // KEDA's aws pod identity (identityOwner: workload) assumes this role to read the groups' lag.
+          { Sid: 'KedaReadsLag', Effect: 'Allow', Principal: { AWS: kedaOperator }, Action: 'sts:AssumeRole' },
+        ],
+      }) as never,
+    }),
+    resource('aws_iam_role_policy', 'worker', {
+      name: 'topic-least-privilege',
+      role: expr('aws_iam_role.worker.id'),
+      policy: jsonencode({
+        Version: '2012-10-17',
+        Statement: kafkaPolicyStatements(
+          expr('local.cluster_arn'),
+          tmpl(`\${local.topic_arn_prefix}/${m.name}`),
+          tmpl(`\${local.topic_arn_prefix}/${m.dlq}`),
+          wg.map((g) => tmpl(`\${local.group_arn_prefix}/${g}`)),
+          false,
+        ),
+      } as never) as never,
+    }),
+    output('worker_role_arn', { value: expr('aws_iam_role.worker.arn'), description: 'WORKER_ROLE_ARN of the manifests.' }),
+  ];
+}
+
 function terraform(m: Model): HclBlock[] {
   const workloadScope = m.scope === 'workload';
   const cluster = m.serverless ? 'aws_msk_serverless_cluster.this' : 'aws_msk_cluster.this';
@@ -329,9 +366,13 @@ function terraform(m: Model): HclBlock[] {
       oidc_host: workloadScope
         ? expr('var.oidc_issuer_host')
         : expr('replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")'),
-      worker_role_arn: tmpl(
-        `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:role/${m.name}-worker`,
-      ),
+      ...(m.workerGroups
+        ? {
+            worker_role_arn: tmpl(
+              `arn:\${data.aws_partition.current.partition}:iam::\${data.aws_caller_identity.current.account_id}:role/${m.name}-worker`,
+            ),
+          }
+        : {}),
     }),
   );
   if (!workloadScope) blocks.push(...platform(m, cluster));
@@ -352,33 +393,8 @@ function terraform(m: Model): HclBlock[] {
     }
   }
   blocks.push(
-    resource('aws_iam_role', 'worker', {
-      name: `${m.name}-worker`,
-      description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
-      assume_role_policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          irsaStatement(oidcProvider, 'local.oidc_host', sa),
-          // KEDA's aws pod identity (identityOwner: workload) assumes this role to read the groups' lag.
-          { Sid: 'KedaReadsLag', Effect: 'Allow', Principal: { AWS: kedaOperator }, Action: 'sts:AssumeRole' },
-        ],
-      }) as never,
-    }),
-    resource('aws_iam_role_policy', 'worker', {
-      name: 'topic-least-privilege',
-      role: expr('aws_iam_role.worker.id'),
-      policy: jsonencode({
-        Version: '2012-10-17',
-        Statement: kafkaPolicyStatements(
-          expr('local.cluster_arn'),
-          tmpl(`\${local.topic_arn_prefix}/${m.name}`),
-          tmpl(`\${local.topic_arn_prefix}/${m.dlq}`),
-          m.groups.map((g) => tmpl(`\${local.group_arn_prefix}/${g}`)),
-          false,
-        ),
-      } as never) as never,
-    }),
-    output('worker_role_arn', { value: expr('aws_iam_role.worker.arn'), description: 'WORKER_ROLE_ARN of the manifests.' }),
+    // The shared worker role only when some group runs as it, scoped to those groups.
+    ...(m.workerGroups ? workerRoleTf(m, m.workerGroups, oidcProvider, kedaOperator, sa) : []),
     // Access as code: one IRSA role per principal (Kubernetes service account <namespace>/<principal>).
     ...awsPrincipalRoles({
       workload: m.name,
@@ -449,7 +465,7 @@ function terraform(m: Model): HclBlock[] {
               Effect: 'Allow',
               Action: 'sts:AssumeRole',
               Resource: [
-                expr('local.worker_role_arn'),
+                ...(m.workerGroups ? [expr('local.worker_role_arn')] : []),
                 // the roles of the groups that run as their access principal
                 ...m.principals
                   .filter((p) => p.groups.length > 0)
@@ -908,27 +924,28 @@ function cloudformation(m: Model, header: string[]): string {
   const clusterArn = ref(clusterRes);
   const topicArn = sub(`\${Prefix}/${m.name}`, { Prefix: { 'Fn::Join': [':topic/', split(':cluster/', ref(clusterRes))] } });
   const dlqArn = sub(`\${Prefix}/${m.dlq}`, { Prefix: { 'Fn::Join': [':topic/', split(':cluster/', ref(clusterRes))] } });
-  const groupArns = m.groups.map((g) =>
+  const groupArns = (m.workerGroups ?? []).map((g) =>
     sub(`\${Prefix}/${g}`, { Prefix: { 'Fn::Join': [':group/', split(':cluster/', ref(clusterRes))] } }),
   );
-  R.WorkerRole = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      RoleName: `${m.name}-worker`,
-      Description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
-      AssumeRolePolicyDocument: trust(saSubject(`${m.name}-worker`), true),
-      Policies: [
-        {
-          PolicyName: 'topic-least-privilege',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: kafkaPolicyStatements(clusterArn, topicArn, dlqArn, groupArns, false),
+  if (m.workerGroups)
+    R.WorkerRole = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: `${m.name}-worker`,
+        Description: `IRSA role of the ${m.name} workers: read topic ${m.name}, commit its groups, publish to and read ${m.dlq}`,
+        AssumeRolePolicyDocument: trust(saSubject(`${m.name}-worker`), true),
+        Policies: [
+          {
+            PolicyName: 'topic-least-privilege',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: kafkaPolicyStatements(clusterArn, topicArn, dlqArn, groupArns, false),
+            },
           },
-        },
-      ],
-      Tags: tags,
-    },
-  };
+        ],
+        Tags: tags,
+      },
+    };
   R.TopicAdminRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -959,7 +976,7 @@ function cloudformation(m: Model, header: string[]): string {
                 Effect: 'Allow',
                 Action: 'sts:AssumeRole',
                 Resource: [
-                  sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-worker`),
+                  ...(m.workerGroups ? [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-worker`)] : []),
                   ...m.principals
                     .filter((p) => p.groups.length > 0)
                     .map((p) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${m.name}-${p.principal}`)),
@@ -1009,7 +1026,7 @@ function cloudformation(m: Model, header: string[]): string {
     Resources: R,
     Outputs: {
       MskClusterArn: { Value: ref(clusterRes) },
-      WorkerRoleArn: { Value: getAtt('WorkerRole', 'Arn') },
+      ...(m.workerGroups ? { WorkerRoleArn: { Value: getAtt('WorkerRole', 'Arn') } } : {}),
       TopicAdminRoleArn: { Value: getAtt('TopicAdminRole', 'Arn') },
       KedaOperatorRoleArn: { Value: getAtt('KedaOperatorRole', 'Arn') },
       EksClusterName: { Value: ref('EksCluster') },

@@ -45,6 +45,7 @@ import {
   type EmittedFile,
   type PlanInput,
   type TargetPlan,
+  workerGroups,
 } from '@speedlayer/planner';
 
 interface Model {
@@ -61,6 +62,8 @@ interface Model {
   groups: string[];
   /** Principals of the workload's access block (one managed identity each). */
   principals: GrantPrincipal[];
+  /** Groups that run as the shared worker identity; `undefined` when every group runs as its access principal. */
+  workerGroups: string[] | undefined;
   tier: string;
   units: number;
   partitions: number;
@@ -89,6 +92,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     principals: accessPrincipals(w.access),
+    workerGroups: workerGroups(w, input.load),
     tier: String(c.tier),
     units: Number(c.throughputUnits ?? c.processingUnits ?? c.capacityUnits ?? 1),
     partitions: Number(c.partitions),
@@ -176,25 +180,30 @@ function workloadBlocks(m: Model): HclBlock[] {
     );
   }
   blocks.push(
-    resource('azurerm_user_assigned_identity', 'worker', {
-      name: tmpl('${var.name}-worker'),
-      location: expr(`${rg}.location`),
-      resource_group_name: expr(`${rg}.name`),
-      tags: expr('var.tags'),
-    }),
-    resource('azurerm_federated_identity_credential', 'worker', {
-      name: tmpl('${var.name}-worker'),
-      resource_group_name: expr(`${rg}.name`),
-      parent_id: expr('azurerm_user_assigned_identity.worker.id'),
-      audience: ['api://AzureADTokenExchange'],
-      issuer: expr(issuer),
-      subject: `system:serviceaccount:${m.namespace}:${m.name}-worker`,
-    }),
-    grant('worker_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', worker),
-    // Dead letters: the worker publishes to <hub>.dlq and can read them back.
-    grant('worker_dead_letter_send', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Sender', worker),
-    grant('worker_dead_letter_read', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Receiver', worker),
-    grant('worker_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Contributor', worker),
+    // The shared worker identity only when some group runs as it (Event Hubs roles scope to the hub, not a group).
+    ...(m.workerGroups
+      ? [
+          resource('azurerm_user_assigned_identity', 'worker', {
+            name: tmpl('${var.name}-worker'),
+            location: expr(`${rg}.location`),
+            resource_group_name: expr(`${rg}.name`),
+            tags: expr('var.tags'),
+          }),
+          resource('azurerm_federated_identity_credential', 'worker', {
+            name: tmpl('${var.name}-worker'),
+            resource_group_name: expr(`${rg}.name`),
+            parent_id: expr('azurerm_user_assigned_identity.worker.id'),
+            audience: ['api://AzureADTokenExchange'],
+            issuer: expr(issuer),
+            subject: `system:serviceaccount:${m.namespace}:${m.name}-worker`,
+          }),
+          grant('worker_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', worker),
+          // Dead letters: the worker publishes to <hub>.dlq and can read them back.
+          grant('worker_dead_letter_send', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Sender', worker),
+          grant('worker_dead_letter_read', 'azurerm_eventhub.dead_letter.id', 'Azure Event Hubs Data Receiver', worker),
+          grant('worker_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Contributor', worker),
+        ]
+      : []),
     // KEDA's azure-workload identity reads the hub's partitions and the consumers' checkpoints to compute lag.
     grant('keda_eventhub', 'azurerm_eventhub.this.id', 'Azure Event Hubs Data Receiver', kedaPrincipal),
     grant('keda_checkpoints', 'azurerm_storage_container.checkpoints.id', 'Storage Blob Data Reader', kedaPrincipal),
@@ -215,10 +224,14 @@ function workloadBlocks(m: Model): HclBlock[] {
           : []),
       ],
     }),
-    output('worker_client_id', {
-      value: expr('azurerm_user_assigned_identity.worker.client_id'),
-      description: 'WORKER_CLIENT_ID of the manifests.',
-    }),
+    ...(m.workerGroups
+      ? [
+          output('worker_client_id', {
+            value: expr('azurerm_user_assigned_identity.worker.client_id'),
+            description: 'WORKER_CLIENT_ID of the manifests.',
+          }),
+        ]
+      : []),
   );
   if (full) {
     blocks.push(

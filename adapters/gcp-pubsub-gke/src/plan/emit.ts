@@ -40,6 +40,7 @@ import {
   type EmittedFile,
   type PlanInput,
   type TargetPlan,
+  workerGroups,
 } from '@speedlayer/planner';
 
 /** Private Google Access ranges (private.googleapis.com and restricted.googleapis.com VIPs). */
@@ -54,6 +55,8 @@ interface Model {
   groups: string[];
   /** Principals of the workload's access block (one service account each). */
   principals: GrantPrincipal[];
+  /** Groups that run as the shared worker service account; `undefined` when every group runs as its access principal. */
+  workerGroups: string[] | undefined;
   ack: number;
   attempts: number;
   ordering: boolean;
@@ -74,6 +77,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     namespace: w.deploy.namespace ?? w.name,
     groups: [...input.load.groups],
     principals: accessPrincipals(w.access),
+    workerGroups: workerGroups(w, input.load),
     ack: Number(c.ackDeadlineSeconds),
     attempts: Number(c.maxDeliveryAttempts),
     ordering: c.messageOrdering === true,
@@ -93,6 +97,11 @@ function terraform(m: Model): HclBlock[] {
   const keyGrant = full ? { depends_on: [expr('google_kms_crypto_key_iam_member.pubsub')] } : {};
   const groups = expr(`toset(${JSON.stringify(m.groups).replace(/,/g, ', ')})`);
   const workerSa = tmpl('serviceAccount:${google_service_account.worker.email}');
+  // The worker's subscriptions: only the groups no access principal names (all without an access block).
+  const workerSubs =
+    m.workerGroups && m.workerGroups.length < m.groups.length
+      ? expr(`toset(${JSON.stringify(m.workerGroups).replace(/,/g, ', ')})`)
+      : groups;
   const blocks: HclBlock[] = [
     block('terraform', [], {
       required_version: '>= 1.6.0',
@@ -171,28 +180,32 @@ function terraform(m: Model): HclBlock[] {
       role: 'roles/pubsub.publisher',
       member: tmpl(pubsubAgent),
     }),
-    resource('google_pubsub_topic_iam_member', 'dead_letter_worker', {
-      for_each: expr('toset(["roles/pubsub.publisher", "roles/pubsub.viewer"])'),
-      topic: expr('google_pubsub_topic.dead_letter.id'),
-      role: expr('each.value'),
-      member: workerSa,
-    }),
-    resource('google_pubsub_subscription_iam_member', 'dead_letter_worker', {
-      for_each: expr('toset(["roles/pubsub.subscriber", "roles/pubsub.viewer"])'),
-      subscription: expr('google_pubsub_subscription.dead_letter.name'),
-      role: expr('each.value'),
-      member: workerSa,
-    }),
-    resource('google_service_account', 'worker', {
-      account_id: `${m.name.slice(0, 23)}-worker`,
-      display_name: `speedlayer ${m.name} worker`,
-      description: `Reads the ${m.name} subscriptions, publishes to and reads ${m.dlq}; bound to the Kubernetes service account through Workload Identity`,
-    }),
-    resource('google_service_account_iam_member', 'worker_workload_identity', {
-      service_account_id: expr('google_service_account.worker.name'),
-      role: 'roles/iam.workloadIdentityUser',
-      member: tmpl(`serviceAccount:\${var.project_id}.svc.id.goog[${m.namespace}/${m.name}-worker]`),
-    }),
+    ...(m.workerGroups
+      ? [
+          resource('google_pubsub_topic_iam_member', 'dead_letter_worker', {
+            for_each: expr('toset(["roles/pubsub.publisher", "roles/pubsub.viewer"])'),
+            topic: expr('google_pubsub_topic.dead_letter.id'),
+            role: expr('each.value'),
+            member: workerSa,
+          }),
+          resource('google_pubsub_subscription_iam_member', 'dead_letter_worker', {
+            for_each: expr('toset(["roles/pubsub.subscriber", "roles/pubsub.viewer"])'),
+            subscription: expr('google_pubsub_subscription.dead_letter.name'),
+            role: expr('each.value'),
+            member: workerSa,
+          }),
+          resource('google_service_account', 'worker', {
+            account_id: `${m.name.slice(0, 23)}-worker`,
+            display_name: `speedlayer ${m.name} worker`,
+            description: `Reads the ${m.name} subscriptions, publishes to and reads ${m.dlq}; bound to the Kubernetes service account through Workload Identity`,
+          }),
+          resource('google_service_account_iam_member', 'worker_workload_identity', {
+            service_account_id: expr('google_service_account.worker.name'),
+            role: 'roles/iam.workloadIdentityUser',
+            member: tmpl(`serviceAccount:\${var.project_id}.svc.id.goog[${m.namespace}/${m.name}-worker]`),
+          }),
+        ]
+      : []),
     resource('google_pubsub_subscription', 'groups', {
       for_each: groups,
       name: expr('each.value'),
@@ -208,18 +221,22 @@ function terraform(m: Model): HclBlock[] {
       }),
       retry_policy: nested({ minimum_backoff: '10s', maximum_backoff: '600s' }),
     }),
-    resource('google_pubsub_subscription_iam_member', 'groups_worker', {
-      for_each: groups,
-      subscription: expr('google_pubsub_subscription.groups[each.value].name'),
-      role: 'roles/pubsub.subscriber',
-      member: workerSa,
-    }),
-    resource('google_pubsub_subscription_iam_member', 'groups_worker_viewer', {
-      for_each: groups,
-      subscription: expr('google_pubsub_subscription.groups[each.value].name'),
-      role: 'roles/pubsub.viewer',
-      member: workerSa,
-    }),
+    ...(m.workerGroups
+      ? [
+          resource('google_pubsub_subscription_iam_member', 'groups_worker', {
+            for_each: workerSubs,
+            subscription: expr('google_pubsub_subscription.groups[each.value].name'),
+            role: 'roles/pubsub.subscriber',
+            member: workerSa,
+          }),
+          resource('google_pubsub_subscription_iam_member', 'groups_worker_viewer', {
+            for_each: workerSubs,
+            subscription: expr('google_pubsub_subscription.groups[each.value].name'),
+            role: 'roles/pubsub.viewer',
+            member: workerSa,
+          }),
+        ]
+      : []),
     resource('google_pubsub_subscription_iam_member', 'groups_dead_letter', {
       for_each: groups,
       subscription: expr('google_pubsub_subscription.groups[each.value].name'),
@@ -274,10 +291,14 @@ function terraform(m: Model): HclBlock[] {
     }),
     output('topic', { value: expr('google_pubsub_topic.this.id') }),
     output('dead_letter_topic', { value: expr('google_pubsub_topic.dead_letter.id') }),
-    output('worker_service_account_email', {
-      value: expr('google_service_account.worker.email'),
-      description: 'WORKER_GSA_EMAIL of the manifests.',
-    }),
+    ...(m.workerGroups
+      ? [
+          output('worker_service_account_email', {
+            value: expr('google_service_account.worker.email'),
+            description: 'WORKER_GSA_EMAIL of the manifests.',
+          }),
+        ]
+      : []),
   );
   if (full) {
     blocks.push(
