@@ -322,16 +322,16 @@ describe('cloud peers restarted mid-produce and mid-consume (private instances)'
 });
 
 /**
- * The Event Hubs step passes its assertions, but closing a subscription that lived through the outage makes
- * `@azure/core-amqp` 4.4.2 throw out of an abort handler (`RequestResponseLink` reads `receiver.address` of a link
- * torn down with the connection: "Cannot read properties of undefined (reading 'address')",
- * Azure/azure-sdk-for-js#20569, closed without a fix), which vitest reports as an uncaught error. Until that is
- * fixed upstream (or worked around in the adapter) the step runs only on request: SPEEDLAYER_EH_RESTART=1.
+ * Event Hubs runs on request (SPEEDLAYER_EH_RESTART=1): it passed 4 of 6 runs here; in the other two the in-process
+ * stand-in's close() never returned while the clients were reconnecting (the test then times out at "stopping the
+ * peer"). Before the adapter's guard (adapters/azure-eventhubs-aks/src/amqp/sdk-guard.ts) closing a subscription
+ * that lived through the outage also made @azure/core-amqp 4.4.2 throw out of an abort handler
+ * (Azure/azure-sdk-for-js#20569), which vitest reports as an uncaught error.
  */
 const EH_RESTART = process.env.SPEEDLAYER_EH_RESTART === '1';
 if (!EH_RESTART) {
   console.info(
-    '[peer restart] eventhubs step skipped: @azure/core-amqp 4.4.2 throws out of an abort handler after the restart (Azure/azure-sdk-for-js#20569); run it with SPEEDLAYER_EH_RESTART=1',
+    '[peer restart] eventhubs step skipped: the in-process stand-in does not always close while clients reconnect; run it with SPEEDLAYER_EH_RESTART=1',
   );
 }
 
@@ -347,10 +347,9 @@ describePeer('azurite', 'event hubs on a private stand-in (checkpoints in the sh
     'bounded sends during the outage, typed errors, a fresh event hub after it; the stand-in keeps no data',
     async () => {
       const container = `rst-${Date.now().toString(36)}`;
-      // sends are bounded by sendTimeoutMs; AMQP operations keep their default 60 s timeout, so no SDK request timer
-      // fires during the step (one firing after its link was torn down throws out of a timer in @azure/core-amqp
-      // 4.4.2, Azure/azure-sdk-for-js#20569: seen here with operationTimeoutMs 3000)
-      target = await startStandInTarget(azurite, container, { sendTimeoutMs: 3000, retries: 1 });
+      // sends are bounded by sendTimeoutMs; a 3 s operation timeout makes the SDK's request timers fire during the
+      // outage, the path that threw out of a timer before the adapter's guard (Azure/azure-sdk-for-js#20569)
+      target = await startStandInTarget(azurite, container, { sendTimeoutMs: 3000, operationTimeoutMs: 3000, retries: 1 });
       current = target.standIn;
       const t = target;
       const key = /SharedAccessKey=([^;]+)/.exec(readFileSync(t.connectionStringFile, 'utf8'))?.[1] ?? '';
@@ -362,7 +361,8 @@ describePeer('azurite', 'event hubs on a private stand-in (checkpoints in the sh
         uri: t.uri,
         config: t.config,
         down: async () => {
-          await current?.close();
+          const closed = await within(current?.close().then(() => true) ?? Promise.resolve(true), 20_000, false);
+          if (!closed) throw new Error('the in-process stand-in did not close within 20 s (clients reconnecting)');
           current = undefined;
         },
         up: async () => {

@@ -52,6 +52,7 @@ import {
 import { mapAmqpError, mapStorageError } from './errors.js';
 import { ARM_SCOPE, ManagementClient } from './management.js';
 import { EventHubsProducer } from './producer.js';
+import { guardLinkAddress } from './sdk-guard.js';
 import { EventHubsSubscription } from './subscription.js';
 
 /** What the `eventhubs://` transport can do, by tier. */
@@ -566,6 +567,7 @@ export async function createEventHubsAmqpClient(uri: ParsedUri, options: Connect
   }
   const config = resolveEventHubsAmqpConfig(uri, options.config);
   const address = parseNamespace(uri.location);
+  guardLinkAddress(); // a TypeError thrown from a timer of the AMQP stack would end the process (see sdk-guard.ts)
   const logger = options.logger ?? silentLogger;
   const { auth, fqns } = await resolveAuth(config, address);
   let management: ManagementClient | undefined;
