@@ -468,7 +468,7 @@ export function registerDeploy(program: Command): void {
       examples(
         'speedlayer deploy --target local --topic orders --group billing --handler ./handler.mjs   # runs until Ctrl-C',
         'speedlayer deploy workload.yaml --target aws-msk-eks --stream msk://<cluster-arn> --dry-run',
-        'speedlayer deploy workload.yaml --target aws-kinesis-ecs --compute ecs://us-east-1/workers --set TASK_ROLE_ARN=...',
+        'speedlayer deploy workload.yaml --target aws-kinesis-ecs --compute ecs://us-east-1/workers --set TASK_ROLE_ARN=...   # groups named in access: --set <PRINCIPAL>_ROLE_ARN=... (output principal_role_arns)',
       ),
     )
     .action(
