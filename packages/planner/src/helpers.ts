@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type FieldIssue, formatPath, type z } from '@speedlayer/core';
+import { type FieldIssue, formatPath, z } from '@speedlayer/core';
 import type { WorkloadLoad } from './load.js';
 import type { Price, Sourced } from './sourced.js';
 import type { Blocker, CostLine, PlanInput, Repartitioning, SizingStep, TargetPlan } from './target.js';
@@ -147,3 +147,28 @@ export function fmt(n: number): string {
 export function smallestStep(steps: readonly number[], needed: number): number | undefined {
   return steps.find((s) => s >= needed);
 }
+
+/**
+ * Option fields several targets share under `targets.<id>` (one definition, the same error on every target):
+ * the address space of the network the workers run in, the managed Kubernetes version, the Azure region.
+ */
+export const targetOptionFields = {
+  /** A CIDR. @default 10.0.0.0/16 */
+  cidr: () =>
+    z
+      .string()
+      .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
+      .default('10.0.0.0/16'),
+  /** A Kubernetes minor version (`1.33`). @default 1.33 */
+  kubernetesVersion: () =>
+    z
+      .string()
+      .regex(/^1\.\d+$/)
+      .default('1.33'),
+  /** An Azure region name. @default eastus */
+  azureLocation: () =>
+    z
+      .string()
+      .regex(/^[a-z0-9]+$/, 'must be an Azure region name like eastus')
+      .default('eastus'),
+} as const;

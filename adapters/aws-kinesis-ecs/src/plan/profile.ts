@@ -15,6 +15,7 @@ import {
   partitionedReplicas,
   SECONDS_PER_MONTH,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { emitKinesisEcs } from './emit.js';
@@ -37,10 +38,7 @@ export const kinesisOptionsSchema = z.strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
     .default('us-east-1'),
   /** CIDR of the VPC the tasks run in (security-group egress to VPC endpoints). @default 10.0.0.0/16 */
-  vpcCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vpcCidr: targetOptionFields.cidr(),
 });
 
 /** Resolved options. */

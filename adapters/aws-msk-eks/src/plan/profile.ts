@@ -14,6 +14,7 @@ import {
   type PlannerTarget,
   partitionedReplicas,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { emitMskEks } from './emit.js';
@@ -38,15 +39,9 @@ export const mskOptionsSchema = z.strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1')
     .default('us-east-1'),
   /** VPC CIDR (security groups, NetworkPolicy egress). @default 10.0.0.0/16 */
-  vpcCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vpcCidr: targetOptionFields.cidr(),
   /** Kubernetes version of the EKS cluster. @default 1.33 */
-  kubernetesVersion: z
-    .string()
-    .regex(/^1\.\d+$/)
-    .default('1.33'),
+  kubernetesVersion: targetOptionFields.kubernetesVersion(),
 });
 
 /** Resolved options. */

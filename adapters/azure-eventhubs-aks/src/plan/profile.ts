@@ -14,6 +14,7 @@ import {
   type PlannerTarget,
   partitionedReplicas,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { emitEventHubsAks } from './emit.js';
@@ -31,20 +32,11 @@ export const eventHubsOptionsSchema = z.strictObject({
   /** Encrypt at rest with a customer-managed key (Premium/Dedicated only). @default true */
   customerManagedKey: z.boolean().default(true),
   /** Azure region. @default eastus */
-  location: z
-    .string()
-    .regex(/^[a-z0-9]+$/, 'must be an Azure region name like eastus')
-    .default('eastus'),
+  location: targetOptionFields.azureLocation(),
   /** Address space of the VNet (NetworkPolicy egress to private endpoints). @default 10.0.0.0/16 */
-  vnetCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vnetCidr: targetOptionFields.cidr(),
   /** Kubernetes version of the AKS cluster. @default 1.33 */
-  kubernetesVersion: z
-    .string()
-    .regex(/^1\.\d+$/)
-    .default('1.33'),
+  kubernetesVersion: targetOptionFields.kubernetesVersion(),
 });
 
 /** Resolved options. */

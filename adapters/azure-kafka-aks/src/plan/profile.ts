@@ -14,6 +14,7 @@ import {
   type PlannerTarget,
   partitionedReplicas,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { TARGET_ID } from '../index.js';
@@ -29,20 +30,11 @@ export const kafkaAksOptionsSchema = z.strictObject({
   /** Broker VM size; `auto` picks the cheapest layout. @default auto */
   brokerVm: z.enum(['auto', ...BROKER_VMS.map((v) => v.size)] as [string, ...string[]]).default('auto'),
   /** Azure region. @default eastus */
-  location: z
-    .string()
-    .regex(/^[a-z0-9]+$/, 'must be an Azure region name like eastus')
-    .default('eastus'),
+  location: targetOptionFields.azureLocation(),
   /** Address space of the VNet. @default 10.0.0.0/16 */
-  vnetCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vnetCidr: targetOptionFields.cidr(),
   /** Kubernetes version of the AKS cluster. @default 1.33 */
-  kubernetesVersion: z
-    .string()
-    .regex(/^1\.\d+$/)
-    .default('1.33'),
+  kubernetesVersion: targetOptionFields.kubernetesVersion(),
 });
 
 /** Resolved options. */

@@ -16,6 +16,7 @@ import {
   type PlannerTarget,
   partitionedReplicas,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { emitConfluent } from './emit.js';
@@ -36,15 +37,9 @@ export const confluentOptionsSchema = z.strictObject({
     .regex(/^[a-z0-9-]+$/, 'must be a region name like eastus or us-east1')
     .optional(),
   /** Address space of the VNet / VPC. @default 10.0.0.0/16 */
-  vnetCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vnetCidr: targetOptionFields.cidr(),
   /** Kubernetes version of the AKS cluster (GKE follows its release channel). @default 1.33 */
-  kubernetesVersion: z
-    .string()
-    .regex(/^1\.\d+$/)
-    .default('1.33'),
+  kubernetesVersion: targetOptionFields.kubernetesVersion(),
 });
 
 /** Resolved options. */

@@ -13,6 +13,7 @@ import {
   type PlanInput,
   type PlannerTarget,
   type TargetPlan,
+  targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
 import { emitPubSubGke } from './emit.js';
@@ -33,10 +34,7 @@ export const pubsubOptionsSchema = z.strictObject({
   /** Dead-letter after this many delivery attempts (5-100). @default 5 */
   maxDeliveryAttempts: z.number().int().min(5).max(100).default(5),
   /** Subnet range of the GKE nodes (NetworkPolicy and master authorized networks). @default 10.0.0.0/16 */
-  vpcCidr: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR')
-    .default('10.0.0.0/16'),
+  vpcCidr: targetOptionFields.cidr(),
 });
 
 /** Resolved options. */
