@@ -57,6 +57,17 @@ const DIGEST_PATTERN = '^sha256:[a-f0-9]{64}$';
 const INTERFACE_ENDPOINTS = ['kinesis-streams', 'logs', 'sts', 'ecr.api', 'ecr.dkr', 'kms', 'monitoring'] as const;
 const GATEWAY_ENDPOINTS = ['dynamodb', 's3'] as const;
 
+/** What a KCL-layout consumer does with its group's DynamoDB lease table. */
+const LEASE_TABLE_ACTIONS = [
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Scan',
+  'dynamodb:Query',
+];
+
 function pascal(s: string): string {
   return s
     .split(/[^A-Za-z0-9]+/)
@@ -184,15 +195,7 @@ function taskStatements(
     {
       Sid: 'LeaseTables',
       Effect: 'Allow',
-      Action: [
-        'dynamodb:DescribeTable',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Scan',
-        'dynamodb:Query',
-      ],
+      Action: LEASE_TABLE_ACTIONS,
       Resource: r.tables,
     },
     { Sid: 'Key', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [r.key] },
@@ -252,15 +255,7 @@ export function principalKinesisStatements(
       {
         Sid: 'LeaseTables',
         Effect: 'Allow',
-        Action: [
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:Scan',
-          'dynamodb:Query',
-        ],
+        Action: LEASE_TABLE_ACTIONS,
         Resource: p.groups.map(r.table),
       },
       { Sid: 'DeadLetters', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: [r.dlq] },
