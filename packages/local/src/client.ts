@@ -16,6 +16,7 @@ import {
   ConfigError,
   type ConsumedMessage,
   configFromQuery,
+  DeadLetterError,
   DeadLetterSink,
   type DriverProducer,
   describeError,
@@ -30,7 +31,6 @@ import {
   type ProducerRecord,
   type RecordMetadata,
   resolveConfig,
-  SpeedlayerError,
   type StreamAdmin,
   type StreamCapabilities,
   type StreamDriver,
@@ -124,28 +124,8 @@ export function localCapabilities(config: LocalConfig, durable: boolean): Stream
   };
 }
 
-/**
- * A dead letter could not be published after the configured attempts; what happened next is in `policy`
- * (`park`: kept in the park area and the partition moved on; `stop`: the partition stopped). Not retriable.
- */
-export class DeadLetterError extends SpeedlayerError {
-  constructor(
-    message: string,
-    readonly topic: string,
-    readonly partition: number,
-    readonly position: string,
-    readonly policy: 'park' | 'stop',
-    cause: unknown,
-  ) {
-    super(isSpeedlayerError(cause) ? cause.kind : 'internal', message, {
-      cause,
-      retriable: false,
-      field: 'deadLetterTopic',
-      target: 'local',
-    });
-    this.name = 'DeadLetterError';
-  }
-}
+/** Core's {@link DeadLetterError}, re-exported here for the importers of `@speedlayer/local`. */
+export { DeadLetterError };
 
 /** Counters of a local subscription: core's, plus dead letters that could not be published. */
 export interface LocalSubscriptionStats extends SubscriptionStats {
@@ -853,11 +833,7 @@ class LocalSubscription implements Subscription {
           ? 'the message is parked in the local log (LocalLog.parked) and the partition moves on'
           : 'the partition is stopped (deadLetterFailure=stop) until the subscription restarts'
       }`,
-      m.topic,
-      m.partition,
-      m.position,
-      policy,
-      last,
+      { topic: m.topic, partition: m.partition, position: m.position, policy, cause: last, target: 'local' },
     );
     this.client.logger.error(failure.message, { group: this.options.group, position: where });
     if (policy === 'park') {
