@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { type SasVerdict, verifySasToken } from './sas.js';
 import { type Hub, type Partition, parseSelector, type StartPosition, type Store, startIndex } from './store.js';
@@ -117,6 +117,8 @@ function notFound(what: string): LinkRefusal {
 export class AmqpSide {
   private readonly container = rhea.create_container({ id: 'eventhubs-standin' });
   private server: ReturnType<typeof rhea.listen> | undefined;
+  /** Every accepted TCP socket, also those whose AMQP open has not arrived yet (a client reconnecting). */
+  private readonly sockets = new Set<Socket>();
   private readonly claims = new WeakMap<Connection, Claims>();
   private readonly consumers = new Set<ConsumerLink>();
   private readonly consumerBySender = new WeakMap<Sender, ConsumerLink>();
@@ -167,6 +169,10 @@ export class AmqpSide {
       autoaccept: false,
     } as Parameters<typeof rhea.listen>[0]);
     this.server = server;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', () => resolve());
       server.once('error', reject);
@@ -174,9 +180,16 @@ export class AmqpSide {
     return (server.address() as AddressInfo).port;
   }
 
-  /** Closes every connection and stops listening. */
+  /**
+   * Closes every connection and stops listening. The listener stops accepting first; then AMQP connections get a
+   * close frame and, 50 ms later, every socket is destroyed — also sockets of clients that were reconnecting and had
+   * not opened their AMQP connection yet (before, those kept `server.close()` waiting for ever).
+   */
   async close(): Promise<void> {
     this.unsubscribeDelete();
+    const server = this.server;
+    this.server = undefined;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const c of this.connections) {
       try {
         c.close();
@@ -184,23 +197,11 @@ export class AmqpSide {
         // Already gone.
       }
     }
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      // Give the close frames a moment, then drop the sockets.
-      setTimeout(() => {
-        for (const c of this.connections) {
-          try {
-            (c as unknown as { socket?: { destroy(): void } }).socket?.destroy();
-          } catch {
-            // Already gone.
-          }
-        }
-        this.connections.clear();
-        server.close(() => resolve());
-      }, 50);
-    });
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.connections.clear();
+    await stopped;
   }
 
   private dropConnection(connection: Connection): void {
