@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { connect, isSpeedlayerError } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
 import { boundedClientConfig } from '../src/stream/client.js';
+import { publishErrorField } from '../src/stream/mapping.js';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -56,6 +57,42 @@ describe('gcp-pubsub-gke/stream/deadlines', () => {
       await client.close();
     }
   }, 15_000);
+
+  it('a send during an outage fails with a TimeoutError naming requestTimeoutMs, not the record', async () => {
+    // a refused port (the client retries UNAVAILABLE until the deadline) and a server that accepts and never answers
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const ports = [await closedPort(), (silent.address() as { port: number }).port];
+      for (const port of ports) {
+        const client = await connect(`pubsub://p-1?emulatorHost=127.0.0.1:${port}`, { config: { requestTimeoutMs: 1000 } });
+        const producer = client.producer();
+        try {
+          const started = Date.now();
+          const error = await producer.send('outage-topic', { key: 'k', value: 'v' }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(Date.now() - started).toBeLessThan(8000);
+          expect(error, `port ${port}`).toMatchObject({ kind: 'timeout', field: 'requestTimeoutMs', retriable: true });
+          expect(String((error as Error).message)).toMatch(/publish to topic "outage-topic"/);
+        } finally {
+          await producer.close().catch(() => {});
+          await client.close();
+        }
+      }
+    } finally {
+      silent.close();
+    }
+  }, 30_000);
+
+  it('a failed publish names the field at fault', () => {
+    const err = (code: number) => Object.assign(new Error(`code ${code}`), { code });
+    expect(publishErrorField(err(4), 2)).toBe('requestTimeoutMs'); // DEADLINE_EXCEEDED
+    expect(publishErrorField(err(5), 2)).toBe('topic'); // NOT_FOUND
+    expect(publishErrorField(err(14), 2)).toBeUndefined(); // UNAVAILABLE
+    expect(publishErrorField(err(3), 2)).toBe('records[2]'); // INVALID_ARGUMENT
+  });
 
   it('requestTimeoutMs is validated', async () => {
     await expect(connect('pubsub://p-1?emulatorHost=127.0.0.1:1', { config: { requestTimeoutMs: 0 } })).rejects.toMatchObject({

@@ -48,6 +48,7 @@ import {
   classifyPubsubError,
   grpcCode,
   PUBSUB_RECORD_LIMITS,
+  publishErrorField,
   pubsubCapabilities,
   pubsubMessageBytes,
   recordAttributes,
@@ -370,7 +371,7 @@ class PubsubProducer implements DriverProducer {
       throw classifyPubsubError(
         first?.reason,
         `publish to topic "${topic}" (${failed.length} of ${list.length} records failed, ${list.length - failed.length} were sent; keys resumed)`,
-        grpcCode(first?.reason) === NOT_FOUND ? 'topic' : `records[${first?.i ?? 0}]`,
+        publishErrorField(first?.reason, first?.i ?? 0),
       );
     }
     return results.map((r) => ({ partition: 0, position: (r as PromiseFulfilledResult<string>).value }));

@@ -198,6 +198,29 @@ export function grpcCode(e: unknown): number | undefined {
 }
 
 /**
+ * The config or record field a failed publish names: `topic` when the topic is missing; `requestTimeoutMs` when the
+ * call ran out of its deadline (an outage or a silent endpoint: no record is at fault); none for other transport,
+ * credential or quota failures; `records[index]` when Pub/Sub refused the record itself.
+ */
+export function publishErrorField(e: unknown, index: number): string | undefined {
+  switch (grpcCode(e)) {
+    case Code.NOT_FOUND:
+      return 'topic';
+    case Code.DEADLINE_EXCEEDED:
+      return 'requestTimeoutMs';
+    case Code.UNAVAILABLE:
+    case Code.CANCELLED:
+    case Code.ABORTED:
+    case Code.PERMISSION_DENIED:
+    case Code.UNAUTHENTICATED:
+    case Code.RESOURCE_EXHAUSTED:
+      return undefined;
+    default:
+      return `records[${index}]`;
+  }
+}
+
+/**
  * Classifies a Pub/Sub client error into a speedlayer error at the adapter boundary (speedlayer errors pass
  * through). `what` names the operation and resource, e.g. `publish to topic "orders"`.
  */
