@@ -49,6 +49,30 @@ describe('azure-kafka-aks/emit', () => {
       `KafkaNodePool/${pool.metadata.name}`,
       `KafkaUser/${user.metadata.name}`,
     ]);
+    // Each message names the field and what the Strimzi 1.2.0 CRD allows there.
+    const message = (o: string) => problems.find((p) => p.object === o)?.message;
+    expect(message(`KafkaUser/${user.metadata.name}`)).toMatch(
+      /^spec\.authorization\.acls\[0\]\.operations\[0\]: must be one of "Read", "Write", .*"All"$/,
+    );
+    expect(message(`KafkaNodePool/${pool.metadata.name}`)).toBe('spec.replicas: must be integer');
+  });
+
+  it('the schema check rejects unknown fields, missing required fields and bad names as a strict server-side apply would', () => {
+    const topic = structuredClone(ofKind(objects, 'KafkaTopic')[0]);
+    topic.spec.partiton = 3;
+    const kafka = structuredClone(ofKind(objects, 'Kafka')[0]);
+    delete kafka.spec.kafka.listeners;
+    const user = structuredClone(ofKind(objects, 'KafkaUser')[0]);
+    user.metadata.name = 'Billing_Team';
+    expect(validateK8sSchemas([topic, kafka, user])).toEqual([
+      { object: `KafkaTopic/${topic.metadata.name}`, message: 'spec.partiton: unknown field' },
+      { object: `Kafka/${kafka.metadata.name}`, message: 'spec.kafka.listeners: required field missing' },
+      { object: 'KafkaUser/Billing_Team', message: expect.stringMatching(/^metadata\.name: must match pattern /) },
+    ]);
+    // Open maps stay open: broker and topic config are x-kubernetes-preserve-unknown-fields in the CRDs.
+    const open = structuredClone(ofKind(objects, 'KafkaTopic')[0]);
+    open.spec.config['any.future.topic.setting'] = 'x';
+    expect(validateK8sSchemas([open])).toEqual([]);
   });
 
   it('runs KRaft with a TLS listener authenticated by SCRAM-SHA-512, simple authorization and racks by zone', () => {

@@ -1,5 +1,4 @@
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { Kafka, KafkaNodePool, KafkaTopic, KafkaUser } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -8,6 +7,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
+import { strimziSchemas } from './crd-schema.js';
 
 type Model = new (data: never) => { validate(): void };
 
@@ -23,11 +23,6 @@ const MODELS: Record<string, Model> = {
   'keda.sh/v1alpha1/ScaledObject': ScaledObject as unknown as Model,
   'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication as unknown as Model,
   'storage.k8s.io/v1/StorageClass': StorageClass as unknown as Model,
-  // Strimzi's published CRD schemas (kafka.strimzi.io/v1, as generated from the Strimzi release CRDs).
-  'kafka.strimzi.io/v1/Kafka': Kafka as unknown as Model,
-  'kafka.strimzi.io/v1/KafkaNodePool': KafkaNodePool as unknown as Model,
-  'kafka.strimzi.io/v1/KafkaTopic': KafkaTopic as unknown as Model,
-  'kafka.strimzi.io/v1/KafkaUser': KafkaUser as unknown as Model,
 };
 
 /** One schema problem. */
@@ -49,8 +44,10 @@ export function parseK8sYaml(text: string): Record<string, unknown>[] {
 }
 
 /**
- * Validates objects against the Kubernetes (1.27), KEDA and Strimzi (`kafka.strimzi.io/v1`) JSON schemas bundled in
- * `kubernetes-models` and `@kubernetes-models/*`.
+ * Validates objects against the Kubernetes (1.27) and KEDA JSON schemas bundled in `kubernetes-models` and
+ * `@kubernetes-models/keda`, and Strimzi resources (`kafka.strimzi.io/v1`) against the `openAPIV3Schema` of the
+ * Strimzi release CRDs bundled with this package ({@link strimziCrds}; unknown fields rejected as by a strict
+ * server-side apply; each message names the field, e.g. `spec.replicas: must be integer`).
  * An object of a kind with no known schema is reported as a problem, never silently passed.
  */
 export function validateK8sSchemas(objects: readonly Record<string, unknown>[]): K8sSchemaProblem[] {
@@ -59,6 +56,13 @@ export function validateK8sSchemas(objects: readonly Record<string, unknown>[]):
     const key = `${String(o.apiVersion)}/${String(o.kind)}`;
     const name = `${String(o.kind)}/${String((o.metadata as { name?: string } | undefined)?.name)}`;
     const model = MODELS[key];
+    if (!model && strimziSchemas().has(key)) {
+      const errors = strimziSchemas().validate(o);
+      if (errors.length > 0) {
+        problems.push({ object: name, message: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+      }
+      continue;
+    }
     if (!model) {
       problems.push({ object: name, message: `no schema known for ${key}` });
       continue;
