@@ -234,6 +234,8 @@ export class LocalStreamClient implements StreamDriver {
     readonly config: LocalConfig,
     readonly logger: Logger,
     durable: boolean,
+    /** True when only the portable client sends through {@link producer}: it validated the records already. */
+    private readonly recordsValidated = false,
   ) {
     this.target = durable ? 'local' : 'memory';
     this.capabilities = localCapabilities(config, durable);
@@ -311,9 +313,15 @@ export class LocalStreamClient implements StreamDriver {
     return removed;
   }
 
-  producer(): DriverProducer {
+  /**
+   * A batch sender. Behind `connect()` (`streamFactory`) the portable client has validated the records against these
+   * capabilities already, so they are not checked twice (the log still refuses a missing topic or partition); a
+   * driver created with {@link createLocalStreamClient} and used directly checks every record, and so do dead
+   * letters (`validate: true`), which this driver builds itself.
+   */
+  producer(options: { validate?: boolean } = {}): DriverProducer {
     this.check();
-    const p = new LocalProducer(this, () => this.producers.delete(p));
+    const p = new LocalProducer(this, options.validate ?? !this.recordsValidated, () => this.producers.delete(p));
     this.producers.add(p);
     return p;
   }
@@ -425,14 +433,21 @@ class LocalProducer implements DriverProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   constructor(
     private readonly client: LocalStreamClient,
+    /** False behind the portable client, which validated topic and records (the driver SPI's contract). */
+    private readonly validate: boolean,
     private readonly onClose: () => void,
   ) {}
 
   async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new ClosedError('producer', { target: this.client.target });
     this.client.check();
-    validateTopicName(topic);
-    const list = validateBatch(records, this.client.capabilities, this.client.target);
+    let list: readonly ProducerRecord[];
+    if (this.validate) {
+      validateTopicName(topic);
+      list = validateBatch(records, this.client.capabilities, this.client.target);
+    } else {
+      list = Array.isArray(records) ? records : [records as ProducerRecord];
+    }
     if (list.length === 0) return [];
     const done = this.client.log.append(topic, list);
     this.inFlight.add(done);
@@ -809,7 +824,7 @@ class LocalSubscription implements Subscription {
         validateTopicName(dlq, 'deadLetterTopic');
         if (!log.topic(dlq)) log.ensureTopic(dlq, 1, DEFAULT_RETENTION_HOURS);
       },
-      producer: () => this.client.producer(),
+      producer: () => this.client.producer({ validate: true }),
     });
     const config = this.client.config;
     let last: unknown;
@@ -885,7 +900,15 @@ class LocalSubscription implements Subscription {
 /** Creates a driver for `local://` or `memory://`; the URI's query parameters are config fields. */
 export async function createLocalStreamClient(
   uri: ParsedUri,
-  options: { config?: Record<string, unknown>; logger?: Logger } = {},
+  options: {
+    config?: Record<string, unknown>;
+    logger?: Logger;
+    /**
+     * Set by `streamFactory` (the driver behind `connect()`): the portable client validates every record before it
+     * reaches {@link LocalStreamClient.producer}, so the driver does not check them again. @default false
+     */
+    recordsValidated?: boolean;
+  } = {},
 ): Promise<LocalStreamClient> {
   const input = { ...configFromQuery(localConfigSchema, uri.params), ...(options.config ?? {}) };
   const config = resolveConfig(localConfigSchema, input, { target: 'local' });
@@ -896,8 +919,16 @@ export async function createLocalStreamClient(
       config,
       options.logger ?? silentLogger,
       false,
+      options.recordsValidated ?? false,
     );
   }
   const { dir } = dataDirFor(uri);
-  return new LocalStreamClient(uri.raw, openLog(dir), config, options.logger ?? silentLogger, true);
+  return new LocalStreamClient(
+    uri.raw,
+    openLog(dir),
+    config,
+    options.logger ?? silentLogger,
+    true,
+    options.recordsValidated ?? false,
+  );
 }

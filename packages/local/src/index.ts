@@ -38,7 +38,9 @@ export {
 } from './store.js';
 
 /** The factory `connect()` loads for `local://` and `memory://`. */
-export const streamFactory: StreamFactory = (uri, options) => createLocalStreamClient(uri, options);
+export const streamFactory: StreamFactory = (uri, options) =>
+  // the portable client validates records before they reach the driver: the driver does not check them twice
+  createLocalStreamClient(uri, { ...options, recordsValidated: true });
 
 /** The factory `createCompute()` loads for `local://`. */
 export const computeFactory: ComputeFactory = (uri, options) => createLocalCompute(uri, options);

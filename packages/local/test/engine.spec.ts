@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type ConsumedMessage, connect, isSpeedlayerError, parseUri, type StreamClient, utf8 } from '@speedlayer/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalStreamClient, DeadLetterError, dataDirFor, type LocalLog, type LocalStreamClient } from '../src/index.js';
+import {
+  createLocalStreamClient,
+  DeadLetterError,
+  dataDirFor,
+  type LocalLog,
+  type LocalStreamClient,
+  streamFactory,
+} from '../src/index.js';
 import { driver, fill, tempDir, unique, waitUntil } from './support.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -233,6 +240,32 @@ describe('local/produce', () => {
     expect(isSpeedlayerError(h) && h.kind).toBe('validation');
     // a well-formed astral character is fine
     await producer.send(topic, [{ key: 'emoji-😀', value: 'x' }]);
+  });
+
+  it('checks records once: behind connect() the portable client does, the driver alone and dead letters check their own', async () => {
+    const name = unique('once');
+    const behind = await streamFactory(parseUri(`memory://${name}`), { config: { maxMessageBytes: 16 } });
+    open.push(behind);
+    const topic = unique('t');
+    await behind.admin.ensureTopic(topic, { partitions: 1 });
+    // the driver behind connect() leaves the record checks to the portable client (the driver SPI's contract)...
+    await behind.producer().send(topic, [{ value: 'x'.repeat(32) }]);
+    // ...but checks what it builds itself (dead letters), and a driver used directly checks everything
+    const own = await errorOf(() =>
+      (behind as LocalStreamClient).producer({ validate: true }).send(topic, [{ value: 'x'.repeat(32) }]),
+    );
+    expect(isSpeedlayerError(own) && own.kind).toBe('message-too-large');
+    const direct = await local({ maxMessageBytes: 16 });
+    await direct.admin.ensureTopic(topic, { partitions: 1 });
+    const d = await errorOf(() => direct.producer().send(topic, [{ key: 'a\uD800', value: 'x' }]));
+    expect(isSpeedlayerError(d) && [d.kind, d.field]).toEqual(['validation', 'records[0].key']);
+    // through connect() the same records are refused before they reach the driver, naming the field
+    const client = await portable(`memory://${name}`, { maxMessageBytes: 16 });
+    const big = await errorOf(() => client.producer().send(topic, { value: 'x'.repeat(32) }));
+    expect(isSpeedlayerError(big) && big.kind).toBe('message-too-large');
+    const key = await errorOf(() => client.producer().send(topic, { key: 'a\uD800', value: 'x' }));
+    expect(isSpeedlayerError(key) && [key.kind, key.field]).toEqual(['validation', 'records[0].key']);
+    expect(direct.log.highWatermark(topic, 0)).toBe(0);
   });
 
   it('stores a __proto__ header as data and gives it back as an own property', async () => {
