@@ -6,9 +6,10 @@
  * @packageDocumentation
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DriverProducer } from './driver.js';
 import { DeadLetterError, describeError, isSpeedlayerError } from './errors.js';
-import { type ConsumedMessage, DeadLetterHeaders, type Headers } from './message.js';
+import { type ConsumedMessage, DeadLetterHeaders, type Headers, type ProducerRecord } from './message.js';
 import { backoffDelay, sleep } from './retry.js';
 import type { BackoffOptions, HandlerContext, MessageHandler, StreamAdmin, SubscriptionStats } from './stream.js';
 
@@ -37,7 +38,8 @@ export interface PartitionProcessorOptions {
    * Publishes a message that failed every attempt; must throw if it could not. A retriable failure is tried again
    * up to `deadLetterAttempts` times; then (or at once for a non-retriable one) the partition stops: a
    * {@link DeadLetterError} goes to `onError`, `stats.deadLetterFailures` counts it, and nothing after the message
-   * is handled or checkpointed until the subscription restarts. The message is never skipped.
+   * is handled or checkpointed until the subscription restarts. The message is never skipped. When `handler` is the
+   * portable client's chain, a {@link DeadLetterSink} called from here sends through the portable producer path.
    */
   deadLetter: (message: ConsumedMessage, error: unknown, attempts: number) => Promise<void>;
   /** Attempts to publish one dead letter before the partition stops. @default 10 */
@@ -131,6 +133,32 @@ export function deadLetterHeaders(message: ConsumedMessage, error: unknown, atte
   };
 }
 
+/**
+ * Sends one dead letter through the portable producer path (record validation against the target's limits, the send
+ * middleware chain — tracing, metrics, user middleware —, batching); rejects with the portable client's typed error.
+ */
+export type DeadLetterSend = (topic: string, record: ProducerRecord) => Promise<unknown>;
+
+const DEAD_LETTER_SEND = Symbol.for('speedlayer.deadLetterSend');
+
+/**
+ * Marks `handler` (the portable client's handler chain given to a driver's `subscribe`) with the path its
+ * subscription's dead letters take. The {@link PartitionProcessor} fed that handler publishes every dead letter
+ * through `send`, whatever {@link DeadLetterSink} the adapter wires up: drivers need no change.
+ */
+export function withDeadLetterSend<H extends MessageHandler>(handler: H, send: DeadLetterSend): H {
+  Object.defineProperty(handler, DEAD_LETTER_SEND, { value: send, enumerable: false });
+  return handler;
+}
+
+function deadLetterSendOf(handler: MessageHandler): DeadLetterSend | undefined {
+  const send = (handler as { [DEAD_LETTER_SEND]?: unknown })[DEAD_LETTER_SEND];
+  return typeof send === 'function' ? (send as DeadLetterSend) : undefined;
+}
+
+/** The portable send path of the dead letter being published now (set by the processor around `deadLetter`). */
+const deadLetterScope = new AsyncLocalStorage<DeadLetterSend>();
+
 /** Options of {@link DeadLetterSink}. */
 export interface DeadLetterSinkOptions {
   /** The consumed topic. */
@@ -141,8 +169,13 @@ export interface DeadLetterSinkOptions {
   deadLetterTopic?: string | undefined;
   /** Makes the dead-letter topic exist; called on the first dead letter, and again after a failure. */
   ensureTopic: (deadLetterTopic: string) => Promise<void>;
-  /** Creates the producer that publishes dead letters (once, on the first dead letter). */
+  /**
+   * Creates the producer that publishes dead letters (once, on the first dead letter). Used only when the
+   * subscription has no portable send path (a driver fed a bare handler, outside `connect()`).
+   */
   producer: () => DriverProducer;
+  /** The portable send path; by default the one of the subscription whose processor publishes the dead letter. */
+  send?: DeadLetterSend | undefined;
 }
 
 /**
@@ -160,20 +193,30 @@ export class DeadLetterSink {
     this.topic = options.deadLetterTopic ?? `${options.topic}.dlq`;
   }
 
-  /** Publishes `message` to the dead-letter topic. Rejects (and the engine retries) when that fails. */
+  /**
+   * Publishes `message` to the dead-letter topic, through the portable producer path when there is one (so it is
+   * validated, batched and seen by send middleware like any other record). Rejects (and the engine retries a
+   * retriable failure) when that fails.
+   */
   async publish(message: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+    const send = this.options.send ?? deadLetterScope.getStore();
     this.ready ??= this.options.ensureTopic(this.topic).catch((e: unknown) => {
       this.ready = undefined;
       throw e;
     });
     await this.ready;
-    this.producer ??= this.options.producer();
-    await this.producer.send(this.topic, {
+    const record: ProducerRecord = {
       key: message.key,
       value: message.value,
       headers: deadLetterHeaders(message, error, attempts, this.options.group),
       timestamp: message.timestamp,
-    });
+    };
+    if (send) {
+      await send(this.topic, record);
+      return;
+    }
+    this.producer ??= this.options.producer();
+    await this.producer.send(this.topic, record);
   }
 
   /** Closes the producer, if one was created. */
@@ -212,6 +255,8 @@ export class PartitionProcessor {
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly commitIntervalMs: number;
+  /** The portable send path of dead letters, when the handler is the portable client's chain. */
+  private readonly deadLetterSend: DeadLetterSend | undefined;
   private readonly abort = new AbortController();
   /** What every handler call gets beside its message: aborted on `stop()`. */
   private readonly context: HandlerContext;
@@ -235,6 +280,7 @@ export class PartitionProcessor {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.commitIntervalMs = options.commitIntervalMs ?? 500;
+    this.deadLetterSend = deadLetterSendOf(options.handler);
     this.context = { signal: this.abort.signal, group: options.group };
   }
 
@@ -510,7 +556,9 @@ export class PartitionProcessor {
     let failure: unknown;
     for (let attempt = 1; attempt <= limit; attempt++) {
       try {
-        await this.options.deadLetter(message, lastError, attempts);
+        const send = this.deadLetterSend;
+        const publish = () => this.options.deadLetter(message, lastError, attempts);
+        await (send ? deadLetterScope.run(send, publish) : publish());
         stats.deadLettered++;
         return true;
       } catch (e) {

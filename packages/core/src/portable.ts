@@ -16,6 +16,7 @@
 import { type BatcherOptions, TopicBatcher } from './batcher.js';
 import type { StreamCapabilities } from './capabilities.js';
 import { fieldIssues, z } from './config.js';
+import { type DeadLetterSend, withDeadLetterSend } from './consumer-engine.js';
 import type { DriverProducer, StreamDriver, StreamLimits } from './driver.js';
 import { limitsOf } from './driver.js';
 import { ClosedError, describeError, isSpeedlayerError, TimeoutError, UnsupportedError, ValidationError } from './errors.js';
@@ -331,9 +332,13 @@ export class PortableProducer implements Producer {
   }
 }
 
-/** A subscription with a bounded close that names stuck handlers. */
+/**
+ * A subscription with a bounded close that names stuck handlers. Its dead letters go through a portable producer
+ * of its own (validation, the send middleware chain, batching), created on the first dead letter.
+ */
 export class PortableSubscription implements Subscription {
   private inner: Subscription | undefined;
+  private deadLetters: PortableProducer | undefined;
   /** Messages whose handler runs now, with when it started. */
   private readonly started = new Map<ConsumedMessage, number>();
   private unobserveLag: (() => void) | undefined;
@@ -349,7 +354,11 @@ export class PortableSubscription implements Subscription {
 
   /** Joins the group through the driver. */
   async start(driver: StreamDriver): Promise<void> {
-    this.inner = await driver.subscribe(this.options, this.wrap());
+    const sendDeadLetter: DeadLetterSend = (topic, record) => {
+      this.deadLetters ??= new PortableProducer(driver, limitsOf(driver.capabilities), {}, this.middleware, () => {});
+      return this.deadLetters.send(topic, record);
+    };
+    this.inner = await driver.subscribe(this.options, withDeadLetterSend(this.wrap(), sendDeadLetter));
     if (driver.lag && telemetryActive()) {
       const { topic, group } = this.options;
       const lag = driver.lag.bind(driver);
@@ -433,7 +442,8 @@ export class PortableSubscription implements Subscription {
       try {
         if (!inner) return;
         const bound = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-        const done = inner.close();
+        // the dead-letter producer drains after the partitions stopped (a dead letter may be in flight until then)
+        const done = inner.close().finally(() => this.deadLetters?.close());
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
           done.then(() => false),
