@@ -46,7 +46,7 @@ describe('core/di targetModule', () => {
 describe('adapters/*/di', () => {
   const modules: Record<string, { module: Parameters<Container['load']>[0]; streams: string[]; computes?: string[] }> = {
     'aws-kinesis-ecs': { module: kinesisModule, streams: ['kinesis'], computes: ['ecs'] },
-    'aws-msk-eks': { module: mskModule, streams: ['kafka', 'msk'] },
+    'aws-msk-eks': { module: mskModule, streams: ['msk'] },
     'azure-eventhubs-aks': { module: eventHubsModule, streams: ['eventhubs', 'eventhubs+kafka'] },
     'gcp-pubsub-gke': { module: pubSubModule, streams: ['pubsub'] },
   };

@@ -127,6 +127,21 @@ describe('published packages', () => {
     });
   }
 
+  it('every adapter has a light ./target descriptor entry: it loads core and other descriptors only', () => {
+    const withTarget = all.filter((w) => w.pkg.exports?.['./target']);
+    expect(all.filter((w) => w.group === 'adapters' && !w.pkg.exports?.['./target']).map((w) => w.pkg.name)).toEqual([]);
+    for (const { dir, pkg } of withTarget) {
+      const reached = [...reachableImports(join(dir, pkg.exports?.['./target']?.source ?? ''))];
+      expect(
+        reached.filter((s) => s !== '@speedlayer/core' && !/^@speedlayer\/[a-z0-9-]+\/target$/.test(s)),
+        `${pkg.name}/target`,
+      ).toEqual([]);
+    }
+    // and the crawler does see a vendor SDK where one is loaded
+    const kinesis = reachableImports(join(root, 'adapters', 'aws-kinesis-ecs', 'src', 'index.ts'));
+    expect(kinesis.has('@aws-sdk/client-kinesis')).toBe(true);
+  });
+
   it('inversify is imported by ./di files only, so core and the targets work without it', () => {
     const offenders: string[] = [];
     for (const { dir } of all) {

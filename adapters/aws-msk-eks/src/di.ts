@@ -1,5 +1,5 @@
 /**
- * Inversify bindings of the `aws-msk-eks` target: Kafka / MSK (`kafka://`, `msk://`). The main entry stays plain; only this subpath imports
+ * Inversify bindings of the `aws-msk-eks` target: MSK (`msk://`; plain `kafka://` is `@speedlayer/kafka`'s). The main entry stays plain; only this subpath imports
  * inversify (an optional peer dependency of `@speedlayer/core`). Loading the module registers this adapter's
  * factories for its schemes, so the core bindings resolve them from the adapter the container loaded.
  *
@@ -18,11 +18,12 @@
  */
 import { targetModule } from '@speedlayer/core/di';
 import { streamFactory } from './index.js';
+import { mskEksDescriptor } from './target.js';
 
 /** The `aws-msk-eks` container module (see {@link targetModule}). */
 export const mskModule = targetModule({
   target: 'aws-msk-eks',
   module: '@speedlayer/aws-msk-eks',
-  streamSchemes: ['kafka', 'msk'],
+  streamSchemes: mskEksDescriptor.streamSchemes,
   streamFactory,
 });

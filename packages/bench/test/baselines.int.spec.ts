@@ -33,7 +33,7 @@ const cases = [
   { scheme: 'pubsub', baseline: 'raw-google-cloud-pubsub', target: 'gcp-pubsub-gke' },
   { scheme: 'eventhubs', baseline: 'raw-azure-event-hubs', target: 'azure-eventhubs-aks' },
   { scheme: 'eventhubs+kafka', baseline: 'raw-kafkajs-eventhubs', target: 'azure-eventhubs-aks' },
-  { scheme: 'kafka', baseline: 'raw-kafkajs', target: 'aws-msk-eks' },
+  { scheme: 'kafka', baseline: 'raw-kafkajs', target: 'kafka' },
 ] as const;
 
 describe('bench baselines: raw vendor clients on the peers', () => {

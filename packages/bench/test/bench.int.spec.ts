@@ -41,10 +41,10 @@ describePeer('kafka', 'bench cli: kafka peer', (kafka) => {
     if (r.status !== 0) throw new Error(`bench failed (${r.status}): ${r.stderr}`);
     const doc = JSON.parse(r.stdout);
     const [t] = doc.targets;
-    expect(t).toMatchObject({ target: 'aws-msk-eks' });
+    expect(t).toMatchObject({ target: 'kafka' });
     expect(t.error).toBeUndefined();
     const res = t.result;
-    expect(res.driver).toBe('speedlayer:aws-msk-eks');
+    expect(res.driver).toBe('speedlayer:kafka');
     for (const metric of ['PublishLatency', 'PublishDelayLatency', 'EndToEndLatency']) {
       for (const p of ['Avg', '50pct', '75pct', '95pct', '99pct', '999pct', '9999pct', 'Max']) {
         expect(typeof res[`aggregated${metric}${p}`], `${metric}${p}`).toBe('number');

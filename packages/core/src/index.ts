@@ -11,6 +11,7 @@ export * from './capabilities.js';
 export * from './compute.js';
 export * from './config.js';
 export * from './consumer-engine.js';
+export * from './descriptor.js';
 export * from './driver.js';
 export * from './errors.js';
 export * from './message.js';

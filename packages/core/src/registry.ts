@@ -1,11 +1,15 @@
 /**
- * The target registry: which package serves which URI scheme. `connect()` and `createCompute()` load the
- * adapter package on first use, so core never imports an adapter. Adding a target is one line here (or a
- * call to {@link registerStreamTarget} from the application).
+ * The target registry: which package serves which URI scheme, read from the targets' descriptors
+ * ({@link TargetDescriptor}). {@link TARGET_REGISTRY} lists each adapter's light `./target` module, one line per
+ * adapter; `connect()` and `createCompute()` load the descriptor for a scheme, then the factory it names, on first
+ * use, so core never imports an adapter. The planner, the CLI and the conformance matrix read the same descriptors
+ * through {@link targetDescriptors}. Adding a target = one adapter folder + one line in {@link TARGET_REGISTRY} (or a
+ * call to {@link registerTarget} from the application).
  *
  * @packageDocumentation
  */
 import type { ComputeClient, ComputeFactory } from './compute.js';
+import { computeFactoryRef, type ExportRef, streamFactoryRef, type TargetDescriptor, type TargetModule } from './descriptor.js';
 import { ConfigError } from './errors.js';
 import { PortableStreamClient } from './portable.js';
 import type { ConnectOptions, StreamClient, StreamFactory } from './stream.js';
@@ -31,70 +35,204 @@ export interface ComputeTargetEntry {
   factory?: ComputeFactory;
 }
 
-const streamTargets = new Map<string, StreamTargetEntry>([
-  ['local', { target: 'local', module: '@speedlayer/local' }],
-  ['memory', { target: 'memory', module: '@speedlayer/local' }],
-  ['kafka', { target: 'aws-msk-eks', module: '@speedlayer/aws-msk-eks' }],
-  ['msk', { target: 'aws-msk-eks', module: '@speedlayer/aws-msk-eks' }],
-  ['kinesis', { target: 'aws-kinesis-ecs', module: '@speedlayer/aws-kinesis-ecs' }],
-  ['eventhubs', { target: 'azure-eventhubs-aks', module: '@speedlayer/azure-eventhubs-aks' }],
-  ['eventhubs+kafka', { target: 'azure-eventhubs-aks', module: '@speedlayer/azure-eventhubs-aks' }],
-  ['pubsub', { target: 'gcp-pubsub-gke', module: '@speedlayer/gcp-pubsub-gke' }],
-]);
+/**
+ * One line of {@link TARGET_REGISTRY}: an adapter's `./target` module (exporting `targets`) and the URI schemes its
+ * descriptors serve, so that a scheme whose package is not installed is named without loading anything. The
+ * schemes must equal the descriptors' (a unit test checks every line).
+ */
+export interface TargetRegistryLine {
+  /** Specifier of the module exporting `targets: TargetDescriptor[]`, e.g. `@speedlayer/aws-kinesis-ecs/target`. */
+  readonly module: string;
+  /** Stream schemes its descriptors serve. */
+  readonly streams?: readonly string[];
+  /** Compute schemes its descriptors serve. */
+  readonly computes?: readonly string[];
+}
 
-const computeTargets = new Map<string, ComputeTargetEntry>([
-  ['local', { target: 'local', module: '@speedlayer/local' }],
-  ['kubernetes', { target: 'kubernetes', module: '@speedlayer/compute-kubernetes' }],
-  ['eks', { target: 'aws-msk-eks', module: '@speedlayer/compute-kubernetes' }],
-  ['aks', { target: 'azure-eventhubs-aks', module: '@speedlayer/compute-kubernetes' }],
-  ['gke', { target: 'gcp-pubsub-gke', module: '@speedlayer/compute-kubernetes' }],
-  ['ecs', { target: 'aws-kinesis-ecs', module: '@speedlayer/aws-kinesis-ecs' }],
-]);
+/**
+ * The built-in targets, one line per adapter, in listing order (`plan --target all`, `compare`). Adding a target is
+ * one line here.
+ */
+export const TARGET_REGISTRY: readonly TargetRegistryLine[] = [
+  { module: '@speedlayer/local/target', streams: ['local', 'memory'], computes: ['local'] },
+  { module: '@speedlayer/kafka/target', streams: ['kafka'] },
+  { module: '@speedlayer/aws-msk-eks/target', streams: ['msk'] },
+  { module: '@speedlayer/compute-kubernetes/target', computes: ['kubernetes', 'eks', 'aks', 'gke'] },
+  { module: '@speedlayer/aws-kinesis-ecs/target', streams: ['kinesis'], computes: ['ecs'] },
+  { module: '@speedlayer/azure-eventhubs-aks/target', streams: ['eventhubs', 'eventhubs+kafka'] },
+  { module: '@speedlayer/gcp-pubsub-gke/target', streams: ['pubsub'] },
+  { module: '@speedlayer/azure-kafka-aks/target' },
+  { module: '@speedlayer/confluent-cloud/target' },
+];
+
+// Schemes registered by registerStreamTarget / registerComputeTarget (DI modules, test doubles): checked first.
+const streamOverrides = new Map<string, StreamTargetEntry>();
+const computeOverrides = new Map<string, ComputeTargetEntry>();
+// Descriptors registered in-process by registerTarget, by id.
+const registered = new Map<string, TargetDescriptor>();
+// Loaded ./target modules: the module's descriptors, or null when its package is not installed.
+const loaded = new Map<string, Promise<readonly TargetDescriptor[] | null>>();
 
 /** Registers (or replaces) a stream scheme, e.g. for a fifth target or a test double. */
 export function registerStreamTarget(scheme: string, entry: StreamTargetEntry): void {
-  streamTargets.set(scheme.toLowerCase(), entry);
+  streamOverrides.set(scheme.toLowerCase(), entry);
 }
 
 /** Registers (or replaces) a compute scheme. */
 export function registerComputeTarget(scheme: string, entry: ComputeTargetEntry): void {
-  computeTargets.set(scheme.toLowerCase(), entry);
+  computeOverrides.set(scheme.toLowerCase(), entry);
+}
+
+/**
+ * Registers (or replaces, by id) a target descriptor in-process: `connect()`, `createCompute()`,
+ * {@link targetDescriptors} (so the planner, the CLI and the conformance matrix) see it from then on, and its
+ * schemes take precedence over the built-in ones.
+ */
+export function registerTarget(descriptor: TargetDescriptor): void {
+  registered.set(descriptor.id, descriptor);
+}
+
+/** Removes a descriptor registered by {@link registerTarget}; true when there was one. */
+export function unregisterTarget(id: string): boolean {
+  return registered.delete(id);
+}
+
+function unique(list: Iterable<string>): string[] {
+  return [...new Set(list)];
 }
 
 /** The stream schemes the registry knows. */
 export function streamSchemes(): string[] {
-  return [...streamTargets.keys()];
+  return unique([
+    ...TARGET_REGISTRY.flatMap((l) => l.streams ?? []),
+    ...[...registered.values()].flatMap((d) => d.streamSchemes),
+    ...streamOverrides.keys(),
+  ]);
 }
 
 /** The compute schemes the registry knows. */
 export function computeSchemes(): string[] {
-  return [...computeTargets.keys()];
+  return unique([
+    ...TARGET_REGISTRY.flatMap((l) => l.computes ?? []),
+    ...[...registered.values()].flatMap((d) => d.computeSchemes ?? []),
+    ...computeOverrides.keys(),
+  ]);
 }
 
-async function loadExport<T>(module: string, name: string, scheme: string, field: string): Promise<T> {
+/** The package name of a module specifier (`@scope/name/sub` -> `@scope/name`). */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/** True when `e` says that `module`'s own package is missing (not a dependency inside it). */
+function isMissingPackage(e: unknown, module: string): boolean {
+  // Node says "Cannot find package '<name>' imported from ...": match the quoted name, so a dependency missing
+  // inside the adapter (e.g. its vendor SDK) is not reported as the adapter itself
+  const code = (e as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${packageOf(module)}'`);
+}
+
+function needsPackage(module: string, scheme: string, field: string, cause: unknown): ConfigError {
+  const pkg = packageOf(module);
+  return new ConfigError(`${field}: scheme "${scheme}://" needs the package ${pkg}; install it with npm install ${pkg}`, {
+    field,
+    cause,
+  });
+}
+
+/** Loads one `./target` module's descriptors; null when its package is not installed. */
+function loadTargetModule(module: string): Promise<readonly TargetDescriptor[] | null> {
+  let p = loaded.get(module);
+  if (!p) {
+    p = import(module).then(
+      (m: Partial<TargetModule>) => {
+        if (!Array.isArray(m.targets)) throw new ConfigError(`target registry: ${module} does not export targets`);
+        return m.targets;
+      },
+      (e: unknown) => {
+        if (isMissingPackage(e, module)) return null;
+        throw e;
+      },
+    );
+    loaded.set(module, p);
+    // a failure other than a missing package is not cached: the next call tries again
+    p.catch(() => loaded.delete(module));
+  }
+  return p;
+}
+
+/**
+ * Every known target's descriptor: the built-in ones whose package is installed, in {@link TARGET_REGISTRY} order,
+ * then those registered in-process (one registered with a built-in id replaces it in place). Loading them loads
+ * only the light `./target` modules: no vendor SDK, planner or IaC writer.
+ */
+export async function targetDescriptors(): Promise<TargetDescriptor[]> {
+  const builtIn = (await Promise.all(TARGET_REGISTRY.map((l) => loadTargetModule(l.module)))).flatMap((d) => d ?? []);
+  const out = builtIn.map((d) => registered.get(d.id) ?? d);
+  for (const d of registered.values()) if (!builtIn.some((b) => b.id === d.id)) out.push(d);
+  return out;
+}
+
+/** The descriptor of one target id, or undefined when no installed or registered target has it. */
+export async function findTarget(id: string): Promise<TargetDescriptor | undefined> {
+  return registered.get(id) ?? (await targetDescriptors()).find((d) => d.id === id);
+}
+
+type Kind = 'stream' | 'compute';
+
+/** The descriptor serving a scheme: registered ones first, then the built-in line that names the scheme. */
+async function descriptorFor(kind: Kind, scheme: string, field: string): Promise<TargetDescriptor | undefined> {
+  const schemesOf = (d: TargetDescriptor) => (kind === 'stream' ? d.streamSchemes : (d.computeSchemes ?? []));
+  for (const d of registered.values()) if (schemesOf(d).includes(scheme)) return d;
+  const line = TARGET_REGISTRY.find((l) => (kind === 'stream' ? l.streams : l.computes)?.includes(scheme));
+  if (!line) return undefined;
+  let descriptors: readonly TargetDescriptor[] | null;
+  try {
+    descriptors = await loadTargetModule(line.module);
+  } catch (e) {
+    throw new ConfigError(`${field}: the descriptor of scheme "${scheme}://" (${line.module}) failed to load`, {
+      field,
+      cause: e,
+    });
+  }
+  if (descriptors === null) throw needsPackage(line.module, scheme, field, undefined);
+  const d = descriptors.find((x) => schemesOf(x).includes(scheme));
+  if (!d) throw new ConfigError(`${field}: ${line.module} describes no target for scheme "${scheme}://"`, { field });
+  return d;
+}
+
+async function loadExport<T>(ref: ExportRef, scheme: string, field: string): Promise<T> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(module)) as Record<string, unknown>;
+    mod = (await import(ref.module)) as Record<string, unknown>;
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    // Node says "Cannot find package '<name>' imported from ...": match the quoted name, so a dependency missing
-    // inside the adapter (e.g. its vendor SDK) is not reported as the adapter itself
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${module}'`)) {
-      throw new ConfigError(
-        `${field}: scheme "${scheme}://" needs the package ${module}; install it with npm install ${module}`,
-        {
-          field,
-          cause: e,
-        },
-      );
-    }
+    if (isMissingPackage(e, ref.module)) throw needsPackage(ref.module, scheme, field, e);
     throw e;
   }
-  const fn = mod[name];
+  const fn = mod[ref.export];
   if (typeof fn !== 'function') {
-    throw new ConfigError(`${field}: package ${module} does not export ${name} for scheme "${scheme}://"`, { field });
+    throw new ConfigError(`${field}: package ${ref.module} does not export ${ref.export} for scheme "${scheme}://"`, { field });
   }
   return fn as T;
+}
+
+function unknownScheme(kind: Kind, scheme: string, field: string): ConfigError {
+  const known = kind === 'stream' ? streamSchemes() : computeSchemes();
+  return new ConfigError(`${field}: unknown ${kind} scheme "${scheme}://"; known: ${known.map((s) => `${s}://`).join(', ')}`, {
+    field,
+  });
+}
+
+/** The factory for a scheme: a scheme registered in-process first, then the descriptor that serves it. */
+async function factoryFor<F>(kind: Kind, scheme: string, field: string): Promise<F> {
+  const entry = (kind === 'stream' ? streamOverrides : computeOverrides).get(scheme);
+  const exportName = kind === 'stream' ? 'streamFactory' : 'computeFactory';
+  if (entry)
+    return (entry.factory as F | undefined) ?? loadExport<F>({ module: entry.module, export: exportName }, scheme, field);
+  const d = await descriptorFor(kind, scheme, field);
+  if (!d) throw unknownScheme(kind, scheme, field);
+  return loadExport<F>(kind === 'stream' ? streamFactoryRef(d) : computeFactoryRef(d), scheme, field);
 }
 
 /**
@@ -106,14 +244,7 @@ async function loadExport<T>(module: string, name: string, scheme: string, field
  */
 export async function connect(uri: string, options: ConnectOptions = {}): Promise<StreamClient> {
   const parsed = parseUri(uri, 'uri');
-  const entry = streamTargets.get(parsed.scheme);
-  if (!entry) {
-    throw new ConfigError(
-      `uri: unknown stream scheme "${parsed.scheme}://"; known: ${[...streamTargets.keys()].map((s) => `${s}://`).join(', ')}`,
-      { field: 'uri' },
-    );
-  }
-  const factory = entry.factory ?? (await loadExport<StreamFactory>(entry.module, 'streamFactory', parsed.scheme, 'uri'));
+  const factory = await factoryFor<StreamFactory>('stream', parsed.scheme, 'uri');
   return new PortableStreamClient(await factory(parsed, options), options);
 }
 
@@ -124,13 +255,6 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
  */
 export async function createCompute(uri: string, options: { config?: Record<string, unknown> } = {}): Promise<ComputeClient> {
   const parsed = parseUri(uri, 'compute');
-  const entry = computeTargets.get(parsed.scheme);
-  if (!entry) {
-    throw new ConfigError(
-      `compute: unknown compute scheme "${parsed.scheme}://"; known: ${[...computeTargets.keys()].map((s) => `${s}://`).join(', ')}`,
-      { field: 'compute' },
-    );
-  }
-  const factory = entry.factory ?? (await loadExport<ComputeFactory>(entry.module, 'computeFactory', parsed.scheme, 'compute'));
+  const factory = await factoryFor<ComputeFactory>('compute', parsed.scheme, 'compute');
   return factory(parsed, options);
 }

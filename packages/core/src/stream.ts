@@ -209,7 +209,7 @@ export interface Subscription {
  * ```
  */
 export interface StreamClient {
-  /** Target id: `local`, `memory`, `aws-msk-eks`, `aws-kinesis-ecs`, `azure-eventhubs-aks`, `gcp-pubsub-gke`. */
+  /** Target id: `local`, `memory`, `kafka`, `aws-msk-eks`, `aws-kinesis-ecs`, `azure-eventhubs-aks`, `gcp-pubsub-gke`. */
   readonly target: string;
   /** The URI this client was created from (no secrets: URIs never hold them). */
   readonly uri: string;

@@ -38,6 +38,7 @@ export const INSTRUMENTATION_SCOPE = '@speedlayer/core';
 export function messagingSystem(target: string, uri = ''): string {
   if (uri.startsWith('eventhubs')) return 'eventhubs';
   switch (target) {
+    case 'kafka':
     case 'aws-msk-eks':
       return 'kafka';
     case 'aws-kinesis-ecs':

@@ -67,20 +67,14 @@ import { type ResolvedConnection, resolveConnection } from './connection.js';
 import type { KafkaDialect } from './dialect.js';
 import { mapKafkaError } from './errors.js';
 import { partitionForKey } from './partitioner.js';
+import { KAFKA_FLAGS } from './target.js';
 
 /** What a Kafka cluster can do. */
 export function kafkaCapabilities(config: KafkaConfig): StreamCapabilities {
   return {
-    nativeHeaders: true,
-    partitions: true,
-    partitionGrowth: true,
-    nativeConsumerGroups: true,
-    timestampSeek: true,
+    ...KAFKA_FLAGS,
     idempotentProduce: config.idempotent,
-    nativeDeadLetter: false,
     maxMessageBytes: config.messageMaxBytes - RECORD_OVERHEAD_BYTES,
-    multiProcess: true,
-    durable: true,
   };
 }
 

@@ -9,8 +9,8 @@
 import { configJsonSchema, fieldType, type ParsedUri, parseHostList, queryValue, resolveConfig, z } from '@speedlayer/core';
 
 /**
- * Target id of a plain `kafka://` client made with this package alone. Targets built on the driver pass their own
- * in their {@link KafkaDialect} (`kafka://` through the registry is the `aws-msk-eks` target).
+ * Target id of a plain `kafka://` client (core's registry routes `kafka://` to this package). Targets built on the
+ * driver pass their own in their {@link KafkaDialect}.
  */
 export const TARGET = 'kafka';
 

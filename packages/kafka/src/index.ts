@@ -52,8 +52,8 @@ export { type ErrorContext, mapKafkaError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 
 /**
- * A stream factory for plain `kafka://` URIs (target id `kafka`). Through the registry, `kafka://` is served by the
- * `aws-msk-eks` adapter, which builds on this driver.
+ * The stream factory of plain `kafka://` URIs (target id `kafka`); core's registry routes `kafka://` here (see
+ * `./target`). MSK's `msk://` is the `aws-msk-eks` adapter, which builds on this driver.
  *
  * @example
  * ```ts

@@ -14,7 +14,7 @@ import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { streamFactory } from '../src/index.js';
 
-// `kafka://` is served by this package's own factory here (through the registry it is the aws-msk-eks target).
+// `kafka://` is served by this package's own factory, registered in-process as the registry also routes it here.
 registerStreamTarget('kafka', { target: 'kafka', module: '@speedlayer/kafka', factory: streamFactory });
 
 async function failure(p: Promise<unknown>): Promise<Error & { kind?: string; retriable?: boolean; target?: string }> {

@@ -256,12 +256,12 @@ export function translateTopic(input: TranslateInput): MigrationPlan {
 function describeHeaders(target: string): string {
   if (target === 'gcp-pubsub-gke') return 'as Pub/Sub attributes';
   if (target === 'azure-eventhubs-aks') return 'as Event Hubs application properties';
-  if (target === 'aws-msk-eks') return 'as Kafka headers';
+  if (target === 'aws-msk-eks' || target === 'kafka') return 'as Kafka headers';
   return 'as headers';
 }
 
 function positionName(target: string): string {
-  if (target === 'aws-msk-eks') return 'Kafka offsets';
+  if (target === 'aws-msk-eks' || target === 'kafka') return 'Kafka offsets';
   if (target === 'aws-kinesis-ecs') return 'Kinesis sequence numbers';
   if (target === 'gcp-pubsub-gke') return 'Pub/Sub message ids';
   if (target === 'azure-eventhubs-aks') return 'Event Hubs offsets';

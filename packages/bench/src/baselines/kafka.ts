@@ -115,7 +115,7 @@ export async function openKafkaBaseline(uri: ParsedUri): Promise<BenchDriver> {
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 300 },
   });
-  return new KafkaBaseline(kafka, 'aws-msk-eks', 'raw-kafkajs');
+  return new KafkaBaseline(kafka, 'kafka', 'raw-kafkajs');
 }
 
 /**
