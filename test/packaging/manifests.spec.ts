@@ -1,6 +1,7 @@
 /**
  * What every published package promises, checked on the manifests and sources (no build needed): README and the
- * Apache-2.0 LICENSE, an exports map with types first and sources that exist, and the runtime/plan boundary: an
+ * Apache-2.0 LICENSE, an exports map with types first and sources that exist, a prepack that builds dist (what
+ * the tarballs then hold: pack.local.spec.ts), and the runtime/plan boundary: an
  * adapter's root entry (and everything it imports) loads no planner, IaC writer, test runner or DI container, and
  * none of them is a hard dependency of a runtime package.
  */
@@ -17,6 +18,7 @@ interface Manifest {
   license?: string;
   type?: string;
   files?: string[];
+  scripts?: Record<string, string>;
   exports?: Record<string, Record<string, string>>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -103,6 +105,12 @@ describe('published packages', () => {
           expect(entry.default, key).toBe(entry.types?.replace(/\.d\.ts$/, '.js'));
           expect(existsSync(join(dir, entry.source ?? '')), `${key}: source ${entry.source}`).toBe(true);
         }
+      });
+
+      it('builds its TypeScript project into dist before npm pack (prepack), so a tarball never has a stale or no dist', () => {
+        expect(pkg.scripts?.prepack).toBe('tsc --build');
+        const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
+        expect(tsconfig.compilerOptions?.outDir).toBe('dist');
       });
 
       it('has no test runner, and inversify only as an optional peer', () => {

@@ -79,6 +79,66 @@ export function countPackages(nodeModules) {
   return count;
 }
 
+/**
+ * Files a manifest's entry points name (`main`, `types` and each `exports` condition's target), package-relative
+ * without `./`, keyed by where they are named (`exports["./plan"].types`).
+ */
+export function entryPoints(pkg) {
+  const out = {};
+  for (const field of ['main', 'types']) if (typeof pkg[field] === 'string') out[field] = pkg[field].replace(/^\.\//, '');
+  for (const [sub, entry] of Object.entries(pkg.exports ?? {})) {
+    const conditions = typeof entry === 'string' ? { default: entry } : entry;
+    for (const [cond, target] of Object.entries(conditions)) {
+      if (typeof target === 'string') out[`exports["${sub}"].${cond}`] = target.replace(/^\.\//, '');
+    }
+  }
+  return out;
+}
+
+/** Throws naming the entry points of `pkg` that the tarball described by `info` (npm's `--json` record) lacks. */
+function checkShipped(pkg, info, hint) {
+  const shipped = new Set(info.files.map((f) => f.path));
+  const missing = Object.entries(entryPoints(pkg)).filter(([, file]) => !shipped.has(file));
+  if (missing.length > 0) {
+    const list = missing.map(([where, file]) => `${where} -> ${file}`).join(', ');
+    throw new Error(`${info.name}: the tarball lacks ${list}${hint}`);
+  }
+}
+
+const npmPack = (cwd, destination, scripts, extra = []) => {
+  const args = ['pack', '--json', '--pack-destination', destination, ...(scripts ? [] : ['--ignore-scripts']), ...extra];
+  return JSON.parse(execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+};
+
+/**
+ * `npm pack` of the package in `dir` into `destination`; returns npm's `--json` record (filename, size, files...).
+ * Without `scripts`, lifecycle scripts are skipped (`--ignore-scripts`): the tests build first (`npx tsc --build`),
+ * and each package's `prepack` (`tsc --build` of its project) would only check every reference again. Either way
+ * every entry point of the manifest must be in the tarball, or this throws naming the missing files.
+ */
+export function pack(dir, destination, { scripts = false } = {}) {
+  const [info] = npmPack(dir, destination, scripts);
+  checkShipped(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')), info, scripts ? '' : ' (run npx tsc --build first)');
+  return info;
+}
+
+/** {@link pack} of several workspace packages by name in one npm run (`npm pack -w a -w b`); records by name. */
+export function packWorkspaces(names, destination, { scripts = false, all = workspaces() } = {}) {
+  if (names.length === 0) return {};
+  const infos = npmPack(
+    root,
+    destination,
+    scripts,
+    names.flatMap((n) => ['-w', n]),
+  );
+  const out = {};
+  for (const info of infos) {
+    checkShipped(all.get(info.name).pkg, info, scripts ? '' : ' (run npx tsc --build first)');
+    out[info.name] = info;
+  }
+  return out;
+}
+
 /** Packs and installs; returns what was measured. */
 export function packInstall(dir, names, { install = true } = {}) {
   const all = workspaces();
@@ -90,13 +150,9 @@ export function packInstall(dir, names, { install = true } = {}) {
   mkdirSync(app, { recursive: true });
   const deps = {};
   const packed = {};
+  const infos = packWorkspaces(packages, tarballs, { all });
   for (const name of packages) {
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', tarballs], {
-      cwd: all.get(name).dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const [info] = JSON.parse(out);
+    const info = infos[name];
     deps[name] = `file:../tarballs/${info.filename}`;
     packed[name] = { file: info.filename, size: info.size, unpackedSize: info.unpackedSize, entries: info.entryCount };
   }

@@ -7,5 +7,4 @@
  */
 
 export * from './compute-conformance.js';
-export * from './conformance-matrix.js';
 export * from './stream-conformance.js';
