@@ -1,29 +1,15 @@
 /**
- * Stream conformance matrix for the embedded targets. Adapter matrices live beside their peers
- * (`*.int.spec.ts`); adding a target means adding one entry here or there.
+ * Stream conformance matrix of the embedded targets, built from their descriptors (`@speedlayer/local/target`):
+ * `local` on a fresh directory and `memory` on its fixed URI. Adapter matrices run beside their peers
+ * (`*.int.spec.ts`); a target's entry is data in its descriptor, so adding a target adds no line here.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { streamConformance } from '@speedlayer/testing/conformance';
+import { streamConformance, streamConformanceMatrix } from '@speedlayer/testing/conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-conf-'));
 
-streamConformance({
-  name: 'local',
-  nativeClient: 'LocalLog',
-  uri: `local://${dir}`,
-  // short sessions so that a killed member's leases expire quickly
-  subscribeDefaults: { sessionTimeoutMs: 1500 },
-});
-
-streamConformance({
-  name: 'memory',
-  nativeClient: 'MemoryLog',
-  uri: 'memory://conformance',
-  subscribeDefaults: { sessionTimeoutMs: 1500 },
-  skip: {
-    'consume: a member killed without closing is replaced and nothing is lost':
-      'memory:// is scoped to one process by design (capability multiProcess=false); the local:// entry runs this step',
-  },
-});
+for (const target of await streamConformanceMatrix({ targets: ['local', 'memory'], streams: { local: `local://${dir}` } })) {
+  streamConformance(target);
+}

@@ -13,6 +13,7 @@ export * from './helpers.js';
 export * from './kafka.js';
 export * from './load.js';
 export * from './observability.js';
+export * from './registry.js';
 export * from './render.js';
 export * from './sourced.js';
 export * from './target.js';

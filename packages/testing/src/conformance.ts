@@ -7,4 +7,5 @@
  */
 
 export * from './compute-conformance.js';
+export * from './conformance-matrix.js';
 export * from './stream-conformance.js';

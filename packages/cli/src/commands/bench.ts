@@ -25,11 +25,10 @@ import {
   toMarkdown,
 } from '@speedlayer/bench';
 import { ConfigError } from '@speedlayer/core';
-import type { PlannerTarget } from '@speedlayer/planner';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { action, DEFAULT_STREAM, examples, intOption, stopSignal } from '../common.js';
-import { PLAN_TARGETS } from './plan-targets.js';
+import { loadCostTarget } from './plan-targets.js';
 
 function durationOption(field: string, allowZero = false) {
   return (value: string): number => {
@@ -108,11 +107,6 @@ function loopbackAwsCredentials(streams: readonly string[], log: (line: string) 
   process.env.AWS_ACCESS_KEY_ID = 'test';
   process.env.AWS_SECRET_ACCESS_KEY = 'test';
   log('kinesis:// on a loopback endpoint (moto) with no AWS credentials set: using test credentials');
-}
-
-async function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
-  const load = PLAN_TARGETS[id];
-  return load ? (await load()).plannerTarget : undefined;
 }
 
 /** Writes the per-target OMB JSON files, the Markdown table and the HTML report. */

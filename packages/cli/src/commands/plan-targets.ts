@@ -1,45 +1,34 @@
 /**
- * The planner's target registry: target id -> the adapter's `./plan` entry. The planner never imports an adapter;
- * this table is the one place that wires them in. Adding a target = one line here.
+ * The CLI's plan targets, read from the target descriptors (core's registry, `@speedlayer/planner`'s
+ * `plannableTargets`): every target with a planner hook, in registry order. Nothing here lists targets; adding a
+ * target is one adapter folder and one line in core's `TARGET_REGISTRY`.
  *
  * @packageDocumentation
  */
-import type { PlannerTarget } from '@speedlayer/planner';
+import { loadPlannerTarget, loadPlannerTargets, type PlannerTarget, plannableTargets, pricingTarget } from '@speedlayer/planner';
 
 /** Loads one target's planning profile (the adapter's `./plan` subpath, without its vendor SDKs). */
 export type PlanTargetLoader = () => Promise<{ plannerTarget: PlannerTarget }>;
 
-/** Target id -> loader of `@speedlayer/<id>/plan`. */
-export const PLAN_TARGETS: Readonly<Record<string, PlanTargetLoader>> = {
-  'aws-msk-eks': () => import('@speedlayer/aws-msk-eks/plan'),
-  'aws-kinesis-ecs': () => import('@speedlayer/aws-kinesis-ecs/plan'),
-  'azure-eventhubs-aks': () => import('@speedlayer/azure-eventhubs-aks/plan'),
-  'gcp-pubsub-gke': () => import('@speedlayer/gcp-pubsub-gke/plan'),
-  'azure-kafka-aks': () => import('@speedlayer/azure-kafka-aks/plan'),
-  'azure-confluent-aks': async () => ({
-    plannerTarget: (await import('@speedlayer/confluent-cloud/plan')).azureConfluentAksTarget,
-  }),
-  'gcp-confluent-gke': async () => ({ plannerTarget: (await import('@speedlayer/confluent-cloud/plan')).gcpConfluentGkeTarget }),
-};
+const plannable = await plannableTargets();
 
-/** Every registered target id, in table order. */
-export const PLAN_TARGET_IDS: readonly string[] = Object.keys(PLAN_TARGETS);
+/** Target id -> loader of its planning profile, from the descriptors. */
+export const PLAN_TARGETS: Readonly<Record<string, PlanTargetLoader>> = Object.fromEntries(
+  plannable.map((d) => [d.id, async () => ({ plannerTarget: await loadPlannerTarget(d) })]),
+);
+
+/** Every plannable target id, in registry order. */
+export const PLAN_TARGET_IDS: readonly string[] = plannable.map((d) => d.id);
 
 /**
  * Loads the named targets (`all` for every registered one).
  * @throws `ValidationError` (field `--target`) for an unknown id.
  */
-export async function loadPlanTargets(ids: readonly string[]): Promise<PlannerTarget[]> {
-  const { ValidationError } = await import('@speedlayer/core');
-  const wanted = ids.includes('all') ? PLAN_TARGET_IDS : ids;
-  const out: PlannerTarget[] = [];
-  for (const id of wanted) {
-    const load = PLAN_TARGETS[id];
-    if (!load)
-      throw new ValidationError(`--target: unknown target "${id}" (known: ${PLAN_TARGET_IDS.join(', ')}, all)`, {
-        field: '--target',
-      });
-    out.push((await load()).plannerTarget);
-  }
-  return out;
+export function loadPlanTargets(ids: readonly string[]): Promise<PlannerTarget[]> {
+  return loadPlannerTargets(ids, '--target');
+}
+
+/** The planning profile that prices a runtime target (its own, or the one it is priced as); undefined for none. */
+export function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
+  return pricingTarget(id);
 }

@@ -1,0 +1,147 @@
+/**
+ * The target descriptors and core's registry list: one line per adapter whose schemes match its descriptors, every
+ * module reference a descriptor makes resolves to what it says, and the routing of `kafka://` (the shared driver)
+ * against `msk://` (the MSK adapter).
+ */
+import {
+  computeFactoryRef,
+  connect,
+  createCompute,
+  type ExportRef,
+  parseUri,
+  registerTarget,
+  streamFactoryRef,
+  TARGET_REGISTRY,
+  type TargetDescriptor,
+  targetDescriptors,
+  unregisterTarget,
+} from '@speedlayer/core';
+import { kafkaCapabilities, resolveKafkaConfig } from '@speedlayer/kafka';
+import { KAFKA_FLAGS } from '@speedlayer/kafka/target';
+import { plannableTargets } from '@speedlayer/planner';
+import { describe, expect, it } from 'vitest';
+
+async function resolve(ref: ExportRef): Promise<unknown> {
+  return ((await import(ref.module)) as Record<string, unknown>)[ref.export];
+}
+
+const all = await targetDescriptors();
+
+describe('target registry', () => {
+  it('lists every descriptor once: unique ids and schemes, every workspace target installed', () => {
+    expect(all.map((d) => d.id)).toEqual([
+      'local',
+      'memory',
+      'kafka',
+      'aws-msk-eks',
+      'kubernetes',
+      'aws-kinesis-ecs',
+      'azure-eventhubs-aks',
+      'gcp-pubsub-gke',
+      'azure-kafka-aks',
+      'azure-confluent-aks',
+      'gcp-confluent-gke',
+    ]);
+    const streams = all.flatMap((d) => d.streamSchemes);
+    const computes = all.flatMap((d) => d.computeSchemes ?? []);
+    expect(new Set(streams).size).toBe(streams.length);
+    expect(new Set(computes).size).toBe(computes.length);
+  });
+
+  for (const line of TARGET_REGISTRY) {
+    it(`${line.module}: the line's schemes are its descriptors' schemes`, async () => {
+      const { targets } = (await import(line.module)) as { targets: readonly TargetDescriptor[] };
+      expect(targets.length).toBeGreaterThan(0);
+      expect(targets.flatMap((d) => d.streamSchemes)).toEqual([...(line.streams ?? [])]);
+      expect(targets.flatMap((d) => d.computeSchemes ?? [])).toEqual([...(line.computes ?? [])]);
+      for (const d of targets) expect(line.module).toBe(`${d.package}/target`);
+    });
+  }
+});
+
+describe('target descriptors', () => {
+  for (const d of all) {
+    it(`${d.id}: its factory, limits, prices and planner references resolve to what they name`, async () => {
+      if (d.streamSchemes.length > 0) expect(typeof (await resolve(streamFactoryRef(d)))).toBe('function');
+      if ((d.computeSchemes ?? []).length > 0) expect(typeof (await resolve(computeFactoryRef(d)))).toBe('function');
+      if (d.plan) {
+        const profile = (await resolve(d.plan)) as { id: string; title: string; limits: object; prices: object };
+        expect(profile).toMatchObject({ id: d.id, title: d.title });
+        // the descriptor's limits and prices are the very tables the profile plans with
+        for (const [key, ref] of [
+          ['limits', d.limits],
+          ['prices', d.prices],
+        ] as const) {
+          expect(ref, key).toBeDefined();
+          const table = (await resolve(ref as ExportRef)) as Record<string, unknown>;
+          expect(Object.keys(table).length, key).toBeGreaterThan(0);
+        }
+        const sourced = Object.values((await resolve(d.limits as ExportRef)) as Record<string, unknown>).filter(
+          (v) => typeof v === 'object' && v !== null && 'source' in v,
+        );
+        expect(sourced.length, 'limits carry their sources').toBeGreaterThan(0);
+      } else {
+        expect(d.limits).toBeUndefined();
+        expect(d.prices).toBeUndefined();
+      }
+      if (d.pricedAs) expect(all.find((x) => x.id === d.pricedAs)?.plan).toBeDefined();
+    });
+  }
+
+  it('the planner lists the targets with a planner hook, in registry order', async () => {
+    expect((await plannableTargets()).map((d) => d.id)).toEqual([
+      'aws-msk-eks',
+      'aws-kinesis-ecs',
+      'azure-eventhubs-aks',
+      'gcp-pubsub-gke',
+      'azure-kafka-aks',
+      'azure-confluent-aks',
+      'gcp-confluent-gke',
+    ]);
+  });
+});
+
+describe('kafka:// and msk://', () => {
+  it('kafka:// is the shared driver @speedlayer/kafka (target kafka), msk:// the MSK adapter', () => {
+    const kafka = all.find((d) => d.streamSchemes.includes('kafka'));
+    const msk = all.find((d) => d.streamSchemes.includes('msk'));
+    expect(kafka).toMatchObject({ id: 'kafka', package: '@speedlayer/kafka' });
+    expect(streamFactoryRef(kafka as TargetDescriptor)).toEqual({ module: '@speedlayer/kafka', export: 'streamFactory' });
+    expect(msk).toMatchObject({ id: 'aws-msk-eks', package: '@speedlayer/aws-msk-eks' });
+    expect(kafka?.pricedAs).toBe('aws-msk-eks');
+  });
+
+  it('the Kafka driver builds its capabilities on the descriptor flags, and MSK declares the same', () => {
+    const caps = kafkaCapabilities(resolveKafkaConfig(parseUri('kafka://b:9092', 'uri')));
+    expect(caps).toMatchObject(KAFKA_FLAGS);
+    expect(all.find((d) => d.id === 'aws-msk-eks')?.capabilities).toEqual(KAFKA_FLAGS);
+  });
+});
+
+describe('connect / createCompute through the descriptors', () => {
+  it('a scheme whose package is missing names the package to install (ConfigError, field uri)', async () => {
+    registerTarget({ id: 'absent', title: 'Absent', package: '@speedlayer/absent-target', streamSchemes: ['absent'] });
+    try {
+      await expect(connect('absent://x')).rejects.toMatchObject({
+        kind: 'config',
+        field: 'uri',
+        message:
+          'uri: scheme "absent://" needs the package @speedlayer/absent-target; install it with npm install @speedlayer/absent-target',
+      });
+    } finally {
+      unregisterTarget('absent');
+    }
+  });
+
+  it('an unknown compute scheme lists the known ones, in registry order', async () => {
+    await expect(createCompute('nomad://x')).rejects.toThrow(
+      'compute: unknown compute scheme "nomad://"; known: local://, kubernetes://, eks://, aks://, gke://, ecs://',
+    );
+  });
+
+  it('memory:// connects through its descriptor', async () => {
+    const client = await connect('memory://descriptors-spec');
+    expect(client.target).toBe('memory');
+    await client.close();
+  });
+});
