@@ -28,7 +28,7 @@ import {
 } from '@opentelemetry/api';
 import type { PartitionLag } from './driver.js';
 import { describeError, isSpeedlayerError } from './errors.js';
-import { valueBytes } from './message.js';
+import { type ProducerRecord, valueBytes } from './message.js';
 import type { Middleware } from './middleware.js';
 
 /** The instrumentation scope name of spans and metrics. */
@@ -74,6 +74,30 @@ const headerGetter = {
   },
 };
 
+/**
+ * Copies of the records that carry the trace context `carrier` in their headers (the caller's records are not
+ * changed). Records without headers share `carrier`; records that share one headers object share one merged copy,
+ * so a traced batch costs one small object per record, not two.
+ */
+function withContext(records: readonly ProducerRecord[], carrier: Record<string, string>): ProducerRecord[] {
+  const out: ProducerRecord[] = new Array(records.length);
+  let own: Readonly<Record<string, string>> | undefined;
+  let merged = carrier;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as ProducerRecord;
+    if (r.headers && r.headers !== own) {
+      own = r.headers;
+      merged = { ...r.headers, ...carrier };
+    }
+    const copy: ProducerRecord = { value: r.value, headers: r.headers ? merged : carrier };
+    if (r.key !== undefined) copy.key = r.key;
+    if (r.timestamp !== undefined) copy.timestamp = r.timestamp;
+    if (r.partition !== undefined) copy.partition = r.partition;
+    out[i] = copy;
+  }
+  return out;
+}
+
 function fail(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
   span.setAttribute('error.type', isSpeedlayerError(error) ? error.kind : error instanceof Error ? error.name : 'Error');
@@ -115,7 +139,7 @@ export function telemetry(options: TelemetryOptions): Middleware {
         // one injection per call: every record of it carries the same context
         const carrier: Record<string, string> = {};
         propagation.inject(ctx, carrier, headerSetter);
-        records = call.records.map((r) => ({ ...r, headers: r.headers ? { ...r.headers, ...carrier } : carrier }));
+        records = withContext(call.records, carrier);
       }
       const started = performance.now();
       const m = meter();

@@ -62,19 +62,22 @@ export function validateBatch(
   extra?: (record: ProducerRecord, index: number) => void,
 ): ProducerRecord[] {
   const list: ProducerRecord[] = Array.isArray(records) ? [...records] : [records as ProducerRecord];
-  if (list.length === 0) return list;
-  list.forEach((r, i) => {
-    const field = `records[${i}]`;
-    if (r === null || typeof r !== 'object') throw new ValidationError(`${field} must be an object`, { field, target });
+  // a plain loop, and field names built only on the way to an error: this runs for every record sent
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as ProducerRecord;
+    if (r === null || typeof r !== 'object') {
+      throw new ValidationError(`records[${i}] must be an object`, { field: `records[${i}]`, target });
+    }
     if (!(typeof r.value === 'string' || r.value instanceof Uint8Array)) {
-      throw new ValidationError(`${field}.value must be a string or Uint8Array`, { field: `${field}.value`, target });
+      throw new ValidationError(`records[${i}].value must be a string or Uint8Array`, { field: `records[${i}].value`, target });
     }
     if (r.key !== undefined && r.key !== null && typeof r.key !== 'string') {
-      throw new ValidationError(`${field}.key must be a string`, { field: `${field}.key`, target });
+      throw new ValidationError(`records[${i}].key must be a string`, { field: `records[${i}].key`, target });
     }
-    if (typeof r.key === 'string') validateUtf8(r.key, `${field}.key`, target);
-    if (typeof r.value === 'string') validateUtf8(r.value, `${field}.value`, target);
+    if (typeof r.key === 'string' && LONE_SURROGATE.test(r.key)) validateUtf8(r.key, `records[${i}].key`, target);
+    if (typeof r.value === 'string' && LONE_SURROGATE.test(r.value)) validateUtf8(r.value, `records[${i}].value`, target);
     if (r.headers !== undefined) {
+      const field = `records[${i}]`;
       if (r.headers === null || typeof r.headers !== 'object') {
         throw new ValidationError(`${field}.headers must be an object of strings`, { field: `${field}.headers`, target });
       }
@@ -92,25 +95,34 @@ export function validateBatch(
             target,
           });
         }
-        validateUtf8(k, `${field}.headers`, target); // a header name
-        validateUtf8(v, `${field}.headers.${k}`, target);
+        if (LONE_SURROGATE.test(k)) validateUtf8(k, `${field}.headers`, target); // a header name
+        if (LONE_SURROGATE.test(v)) validateUtf8(v, `${field}.headers.${k}`, target);
       }
     }
     if (r.timestamp !== undefined && (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp) || r.timestamp < 0)) {
-      throw new ValidationError(`${field}.timestamp must be epoch milliseconds`, { field: `${field}.timestamp`, target });
+      throw new ValidationError(`records[${i}].timestamp must be epoch milliseconds`, {
+        field: `records[${i}].timestamp`,
+        target,
+      });
     }
     if (r.partition !== undefined) {
       if (!caps.partitions) {
-        throw new ValidationError(`${field}.partition: ${target} has no partitions`, { field: `${field}.partition`, target });
+        throw new ValidationError(`records[${i}].partition: ${target} has no partitions`, {
+          field: `records[${i}].partition`,
+          target,
+        });
       }
       if (!Number.isInteger(r.partition) || r.partition < 0) {
-        throw new ValidationError(`${field}.partition must be a partition index`, { field: `${field}.partition`, target });
+        throw new ValidationError(`records[${i}].partition must be a partition index`, {
+          field: `records[${i}].partition`,
+          target,
+        });
       }
     }
     const bytes = recordBytes(r);
     if (bytes > caps.maxMessageBytes) throw new MessageTooLargeError(i, bytes, caps.maxMessageBytes, { target });
     extra?.(r, i);
-  });
+  }
   return list;
 }
 

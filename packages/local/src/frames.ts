@@ -72,6 +72,10 @@ export function encodeAppend(
   const sizes = new Map<number, { size: number; count: number }>();
   const values: Uint8Array[] = new Array(n);
   const keyLengths = new Int32Array(n);
+  const headerBlocks: HeaderBlock[] = new Array(n);
+  // records that share one headers object (as every record of a traced send does) share its encoding
+  let lastHeaders: object | undefined;
+  let lastBlock = NO_HEADERS;
   for (let i = 0; i < n; i++) {
     const r = records[i] as ProducerRecord;
     const p = place(r);
@@ -80,10 +84,12 @@ export function encodeAppend(
     values[i] = v;
     const kl = r.key === undefined || r.key === null ? -1 : Buffer.byteLength(r.key);
     keyLengths[i] = kl;
-    let size = FRAME_HEAD + 16 + Math.max(kl, 0) + v.byteLength;
-    if (r.headers)
-      for (const name of Object.keys(r.headers))
-        size += 8 + Buffer.byteLength(name) + Buffer.byteLength(r.headers[name] as string);
+    if (r.headers !== lastHeaders) {
+      lastHeaders = r.headers;
+      lastBlock = r.headers ? headerBlock(r.headers) : NO_HEADERS;
+    }
+    headerBlocks[i] = lastBlock;
+    const size = FRAME_HEAD + 12 + Math.max(kl, 0) + v.byteLength + lastBlock.buf.length;
     let s = sizes.get(p);
     if (!s) {
       s = { size: 0, count: 0 };
@@ -112,21 +118,10 @@ export function encodeAppend(
       at += kl;
       bytes += kl;
     }
-    const countAt = at;
-    at += 4;
-    let headers = 0;
-    if (r.headers) {
-      for (const name of Object.keys(r.headers)) {
-        for (const s of [name, r.headers[name] as string]) {
-          const len = buf.write(s, at + 4, 'utf8');
-          buf.writeUInt32LE(len, at);
-          at += 4 + len;
-          bytes += len;
-        }
-        headers++;
-      }
-    }
-    buf.writeUInt32LE(headers, countAt);
+    const block = headerBlocks[i] as HeaderBlock;
+    buf.set(block.buf, at);
+    at += block.buf.length;
+    bytes += block.bytes;
     const v = values[i] as Uint8Array;
     buf.set(v, at);
     at += v.byteLength;
@@ -138,6 +133,33 @@ export function encodeAppend(
     part.bytes += bytes;
   }
   return { partitions, parts, partitionOf, indexInPart };
+}
+
+/** A record's headers as framed: their count, then each name and value with its length; `bytes` is their UTF-8 bytes. */
+interface HeaderBlock {
+  buf: Buffer;
+  bytes: number;
+}
+
+const NO_HEADERS: HeaderBlock = { buf: Buffer.alloc(4), bytes: 0 };
+
+function headerBlock(headers: Readonly<Record<string, string>>): HeaderBlock {
+  const names = Object.keys(headers);
+  let size = 4;
+  for (const name of names) size += 8 + Buffer.byteLength(name) + Buffer.byteLength(headers[name] as string);
+  const buf = Buffer.allocUnsafe(size);
+  buf.writeUInt32LE(names.length, 0);
+  let at = 4;
+  let bytes = 0;
+  for (const name of names) {
+    for (const text of [name, headers[name] as string]) {
+      const len = buf.write(text, at + 4, 'utf8');
+      buf.writeUInt32LE(len, at);
+      at += 4 + len;
+      bytes += len;
+    }
+  }
+  return { buf, bytes };
 }
 
 /** Number of frames in `buf` (their heads only are read). */

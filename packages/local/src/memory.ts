@@ -231,10 +231,20 @@ export class MemoryLog implements EngineLog {
     let at = start;
     const now = Date.now();
     const out: RecordMetadata[] = new Array(n);
+    // records that share one headers object (as every record of a traced send does) share its flat list, which
+    // is never changed after this (readers build their own header objects from it)
+    let lastHeaders: object | undefined;
+    let h: string[] | null = null;
+    let headerBytes = 0;
     for (let i = 0; i < n; i++) {
       const r = records[i] as ProducerRecord;
       const k = r.key ?? null;
-      const h = r.headers ? flatHeaders(r.headers) : null;
+      if (r.headers !== lastHeaders) {
+        lastHeaders = r.headers;
+        h = r.headers ? flatHeaders(r.headers) : null;
+        headerBytes = 0;
+        if (h) for (const s of h) headerBytes += utf8Length(s);
+      }
       let bytes: number;
       const p = parts[i] as number;
       const part = t.partitions[p] as MemPartition;
@@ -250,7 +260,7 @@ export class MemoryLog implements EngineLog {
         at += bytes;
       }
       if (k !== null) bytes += utf8Length(k);
-      if (h) for (const s of h) bytes += utf8Length(s);
+      bytes += headerBytes;
       part.sizes[part.sizes.length - 1] = bytes;
       part.bytes += bytes;
       out[i] = { partition: p, position: String(offset) };
