@@ -70,6 +70,8 @@ export interface PartitionLag {
   committedPosition?: string | null;
   /** Age in seconds of the oldest message not yet checkpointed (0 when nothing is behind), when the target can tell. */
   ageSeconds?: number;
+  /** True when `lag` is a lower bound: the target counted up to a bound and stopped (Pub/Sub's backlog scan). */
+  truncated?: boolean;
 }
 
 /** The capability flags that are part of the contract: each is checked both ways by the conformance suite. */

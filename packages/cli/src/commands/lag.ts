@@ -19,12 +19,12 @@ interface LagOptions {
 
 function table(r: LagReport): string {
   const lines = [
-    `lag of group ${r.group} on ${r.topic}: ${r.total} message(s)${r.maxAgeSeconds !== undefined ? `, oldest ${r.maxAgeSeconds.toFixed(1)} s` : ''}`,
+    `lag of group ${r.group} on ${r.topic}: ${r.partitions.some((p) => p.truncated) ? 'at least ' : ''}${r.total} message(s)${r.maxAgeSeconds !== undefined ? `, oldest ${r.maxAgeSeconds.toFixed(1)} s` : ''}`,
   ];
   lines.push('  partition  lag        end        committed');
   for (const p of r.partitions) {
     lines.push(
-      `  ${String(p.partition).padEnd(9)}  ${String(p.lag).padEnd(9)}  ${(p.endPosition ?? '-').padEnd(9)}  ${p.committedPosition ?? 'none'}${p.ageSeconds !== undefined && p.lag > 0 ? `  (oldest ${p.ageSeconds.toFixed(1)} s)` : ''}`,
+      `  ${String(p.partition).padEnd(9)}  ${`${p.truncated ? '>=' : ''}${p.lag}`.padEnd(9)}  ${(p.endPosition ?? '-').padEnd(9)}  ${p.committedPosition ?? 'none'}${p.ageSeconds !== undefined && p.lag > 0 ? `  (oldest ${p.ageSeconds.toFixed(1)} s)` : ''}`,
     );
   }
   return `${lines.join('\n')}\n`;
