@@ -20,7 +20,9 @@ describePeer('pubsub', 'gcp-pubsub-gke stream on pstest', (pubsub) => {
   // Nothing is skipped. pstest runs with Seek off (its Seek to a past time crashes the server: test-peers.md §3,
   // TESTPLAN.md), so the client declares `historyForNewGroups: false`: the suite registers each group before
   // producing and, in the start-position step, tests what Pub/Sub without Seek promises instead of history; each
-  // such step prints a `[conformance note]` saying so.
+  // such step prints a `[conformance note]` saying so. `lag: false`: consumer lag reads a snapshot of the group's
+  // subscription, and pstest has no snapshots, so its lag step checks the UnsupportedError; the lag step itself runs
+  // on a pstest with snapshots in lag.int.spec.ts.
   streamConformance({ name: 'pubsub (pstest)', nativeClient: 'PubSub', lag: false, uri });
 
   // a pstest whose Seek works (TESTPLAN.md): the whole suite, Seek on, nothing skipped.

@@ -26,6 +26,7 @@ import {
   NotFoundError,
   newStats,
   type ParsedUri,
+  type PartitionLag,
   PartitionProcessor,
   type ProducerRecord,
   type RecordMetadata,
@@ -43,9 +44,11 @@ import {
   valueBytes,
 } from '@speedlayer/core';
 import { PUBSUB_TARGET, type PubsubConfig, type PubsubEndpoint, parsePubsubUri, resolvePubsubConfig } from './config.js';
+import { PubsubLagReader } from './lag.js';
 import {
   checkPubsubRecord,
   classifyPubsubError,
+  durationSeconds,
   grpcCode,
   PUBSUB_RECORD_LIMITS,
   publishErrorField,
@@ -65,14 +68,6 @@ function shortName(fullName: string): string {
   return fullName.slice(fullName.lastIndexOf('/') + 1);
 }
 
-function durationSeconds(d: unknown): number | undefined {
-  if (d === null || d === undefined || typeof d !== 'object') return undefined;
-  const { seconds, nanos } = d as { seconds?: number | string | { toNumber(): number }; nanos?: number };
-  const s = typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0);
-  const total = s + (nanos ?? 0) / 1e9;
-  return total > 0 ? total : undefined;
-}
-
 /** The Pub/Sub stream client. Create it with {@link createPubsubStreamClient} or `connect('pubsub://...')`. */
 export class PubsubStreamClient implements StreamDriver {
   readonly target = PUBSUB_TARGET;
@@ -83,6 +78,7 @@ export class PubsubStreamClient implements StreamDriver {
   private closed = false;
   private readonly producers = new Set<PubsubProducer>();
   private readonly subscriptions = new Set<PubsubSubscription>();
+  private readonly lagReader: PubsubLagReader;
 
   constructor(
     readonly uri: string,
@@ -94,6 +90,12 @@ export class PubsubStreamClient implements StreamDriver {
     this.emulator = endpoint.emulatorHost !== undefined;
     this.capabilities = pubsubCapabilities(this.seekEnabled);
     this.admin = new PubsubAdmin(this);
+    this.lagReader = new PubsubLagReader(
+      pubsub,
+      { maxMessages: config.lagScanMaxMessages, timeoutMs: config.lagScanTimeoutMs, cacheMs: config.lagCacheMs },
+      logger,
+      this.emulator,
+    );
   }
 
   /** Whether new subscriptions are seeked for `earliest` and timestamps (config `seek`). */
@@ -217,6 +219,17 @@ export class PubsubStreamClient implements StreamDriver {
     } catch (e) {
       if (grpcCode(e) !== ALREADY_EXISTS) throw classifyPubsubError(e, `create topic "${topic}"`, 'topic');
     }
+  }
+
+  /**
+   * The group's unacked backlog as partition 0, counted on a copy made from a snapshot of its subscription (the
+   * subscription itself is not read; see `lag.ts` for the method, its cost and permissions). Readings are reused for
+   * `lagCacheMs`; a count stopped by `lagScanMaxMessages` or `lagScanTimeoutMs` has `truncated: true`.
+   * @throws `UnsupportedError` on an endpoint without snapshots (pstest).
+   * @throws `NotFoundError` when the topic, or the group's subscription, does not exist.
+   */
+  lag(topic: string, group: string): Promise<PartitionLag[]> {
+    return this.lagReader.lag(topic, group);
   }
 
   /** For `client.as()`: the `PubSub` client of `@google-cloud/pubsub`. */

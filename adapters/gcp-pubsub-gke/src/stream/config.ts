@@ -60,6 +60,18 @@ export const pubsubConfigSchema = z
      * long-lived deadline. @default 20000
      */
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+    /**
+     * Most messages one `lag()` reading counts (it pulls a copy of the group's backlog made from a snapshot; see
+     * `lag.ts`); a larger backlog is reported as a lower bound with `truncated: true`. @default 100000
+     */
+    lagScanMaxMessages: z.number().int().min(1).max(10_000_000).default(100_000),
+    /** Longest time one `lag()` reading pulls, in ms; a longer scan is reported with `truncated: true`. @default 30000 */
+    lagScanTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
+    /**
+     * How long a `lag()` reading is reused, in ms, so frequent readers (the worker's `/metrics`, OTLP export) do not
+     * snapshot the subscription each time; concurrent readers always share one scan. 0 = no reuse. @default 30000
+     */
+    lagCacheMs: z.number().int().min(0).max(3_600_000).default(30_000),
     /** Publisher batching delay in ms. @default 5 */
     publishDelayMs: z.number().int().min(0).max(1000).default(5),
     /** Delay of the batched acks in ms (each ordering key waits for its ack). @default 2 */

@@ -17,6 +17,7 @@ export {
   pubsubConfigSchema,
   resolvePubsubConfig,
 } from './config.js';
+export { type BacklogCount, LAG_RESOURCE_LABEL, LAG_RESOURCE_PREFIX, type PubsubLagOptions } from './lag.js';
 export {
   checkPubsubRecord,
   classifyPubsubError,

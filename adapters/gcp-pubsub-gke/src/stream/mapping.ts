@@ -173,6 +173,15 @@ export function checkPubsubRecord(record: ProducerRecord, index: number): void {
   }
 }
 
+/** Seconds of a protobuf `Duration` or `Timestamp` (`seconds` as a number, string or Long), or undefined when not positive. */
+export function durationSeconds(d: unknown): number | undefined {
+  if (d === null || d === undefined || typeof d !== 'object') return undefined;
+  const { seconds, nanos } = d as { seconds?: number | string | { toNumber(): number } | null; nanos?: number | null };
+  const s = typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0);
+  const total = s + (nanos ?? 0) / 1e9;
+  return total > 0 ? total : undefined;
+}
+
 /** gRPC status codes (google.rpc.Code). */
 const Code = {
   CANCELLED: 1,
