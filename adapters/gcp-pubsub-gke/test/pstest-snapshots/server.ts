@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,11 @@ async function build(): Promise<string | { skip: string }> {
     try {
       mkdirSync(lock); // one builder at a time (test files run in parallel)
     } catch {
+      // a builder killed mid-build leaves its lock: one older than a build can take is stale
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 10 * 60_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) return { skip: `timed out waiting for the build lock ${lock}` };
       await new Promise((r) => setTimeout(r, 500));
       continue;
