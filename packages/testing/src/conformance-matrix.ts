@@ -16,8 +16,6 @@ export interface MatrixOptions {
   readonly streams?: Readonly<Record<string, string>>;
   /** Only these target ids. @default every target */
   readonly targets?: readonly string[];
-  /** The descriptors to read. @default `targetDescriptors()` (the registry) */
-  readonly descriptors?: readonly TargetDescriptor[];
 }
 
 /** What {@link computeConformanceMatrix} needs besides {@link MatrixOptions}. */
@@ -41,8 +39,7 @@ function checkSkips<S extends string>(
   return (skip ?? {}) as Partial<Record<S, string>>;
 }
 
-async function chosen(options: MatrixOptions): Promise<readonly TargetDescriptor[]> {
-  const all = options.descriptors ?? (await targetDescriptors());
+function chosen(all: readonly TargetDescriptor[], options: MatrixOptions): readonly TargetDescriptor[] {
   return options.targets ? all.filter((d) => options.targets?.includes(d.id)) : all;
 }
 
@@ -51,9 +48,19 @@ async function chosen(options: MatrixOptions): Promise<readonly TargetDescriptor
  * `streams[scheme]`); entries whose peer is not up are left out.
  * @throws `ValidationError` when an entry skips a step that does not exist.
  */
-export async function streamConformanceMatrix(options: MatrixOptions = {}): Promise<StreamConformanceTarget[]> {
+export async function streamConformanceMatrix(
+  options: MatrixOptions & { descriptors?: readonly TargetDescriptor[] } = {},
+): Promise<StreamConformanceTarget[]> {
+  return streamMatrixOf(options.descriptors ?? (await targetDescriptors()), options);
+}
+
+/**
+ * {@link streamConformanceMatrix} over descriptors already read (`await targetDescriptors()` at the top of a test
+ * file), for use inside a synchronous `describe`.
+ */
+export function streamMatrixOf(descriptors: readonly TargetDescriptor[], options: MatrixOptions = {}): StreamConformanceTarget[] {
   const out: StreamConformanceTarget[] = [];
-  for (const d of await chosen(options)) {
+  for (const d of chosen(descriptors, options)) {
     for (const [i, e] of (d.conformance?.stream ?? []).entries()) {
       const uri = e.uri ?? options.streams?.[e.scheme];
       if (uri === undefined) continue;
@@ -77,9 +84,19 @@ export async function streamConformanceMatrix(options: MatrixOptions = {}): Prom
  * The compute suite's matrix: one entry per descriptor compute entry whose compute URI is in `computes`.
  * @throws `ValidationError` when an entry's stream scheme has no URI.
  */
-export async function computeConformanceMatrix(options: ComputeMatrixOptions): Promise<ComputeConformanceTarget[]> {
+export async function computeConformanceMatrix(
+  options: ComputeMatrixOptions & { descriptors?: readonly TargetDescriptor[] },
+): Promise<ComputeConformanceTarget[]> {
+  return computeMatrixOf(options.descriptors ?? (await targetDescriptors()), options);
+}
+
+/** {@link computeConformanceMatrix} over descriptors already read. */
+export function computeMatrixOf(
+  descriptors: readonly TargetDescriptor[],
+  options: ComputeMatrixOptions,
+): ComputeConformanceTarget[] {
   const out: ComputeConformanceTarget[] = [];
-  for (const d of await chosen(options)) {
+  for (const d of chosen(descriptors, options)) {
     for (const [i, e] of (d.conformance?.compute ?? []).entries()) {
       const uri = options.computes[e.scheme];
       if (uri === undefined) continue;

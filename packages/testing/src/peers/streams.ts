@@ -33,7 +33,7 @@ export const STREAM_TARGETS: readonly StreamTargetRow[] = [
   { scheme: 'local', adapterPackage: '@speedlayer/local', uri: () => `local://${paths.localData()}` },
   {
     scheme: 'kafka',
-    adapterPackage: '@speedlayer/aws-msk-eks',
+    adapterPackage: '@speedlayer/kafka',
     uri: (s) => (s.kafka ? `kafka://${s.kafka.bootstrap}` : undefined),
   },
   {
