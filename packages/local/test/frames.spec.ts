@@ -39,6 +39,29 @@ describe('local/frames', () => {
     expect(part?.bytes).toBe(back.reduce((n, r) => n + r.bytes, 0));
   });
 
+  it('records sharing one headers object frame the same bytes as records with their own copies', () => {
+    const shared = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ä: 'ö' };
+    const sharing: ProducerRecord[] = [
+      { key: 'k', value: 'a', headers: shared, timestamp: 1 },
+      { key: 'k', value: 'b', headers: shared, timestamp: 1 },
+      { key: 'k', value: 'c', timestamp: 1 },
+      { key: 'k', value: 'd', headers: shared, timestamp: 1 },
+      { key: 'k', value: 'e', headers: { other: 'x' }, timestamp: 1 },
+    ];
+    const copies = sharing.map((r) => (r.headers ? { ...r, headers: { ...r.headers } } : r));
+    const a = encodeAppend(sharing, 1, () => 0, 0).parts.get(0);
+    const b = encodeAppend(copies, 1, () => 0, 0).parts.get(0);
+    expect(Buffer.compare(a?.buf as Buffer, b?.buf as Buffer)).toBe(0);
+    expect(a?.bytes).toBe(b?.bytes);
+    expect(decodeAll(a?.buf as Buffer).map((r) => r.h)).toEqual([
+      ['traceparent', shared.traceparent, 'ä', 'ö'],
+      ['traceparent', shared.traceparent, 'ä', 'ö'],
+      null,
+      ['traceparent', shared.traceparent, 'ä', 'ö'],
+      ['other', 'x'],
+    ]);
+  });
+
   it('places records by the given function and numbers them within their partition', () => {
     const many = Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, partition: i % 3 }));
     const enc = encodeAppend(many, 3, (r) => r.partition as number, 0);
