@@ -19,6 +19,7 @@ interface Manifest {
   type?: string;
   files?: string[];
   scripts?: Record<string, string>;
+  bin?: Record<string, string>;
   exports?: Record<string, Record<string, string>>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -111,6 +112,13 @@ describe('published packages', () => {
         expect(pkg.scripts?.prepack).toBe('tsc --build');
         const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
         expect(tsconfig.compilerOptions?.outDir).toBe('dist');
+      });
+
+      it('has bin paths npm publishes as written (no "./": npm would rewrite them and warn "errors corrected")', () => {
+        for (const [name, target] of Object.entries(pkg.bin ?? {})) {
+          expect(target, `bin.${name}`).toMatch(/^(?!\.\/)[\w./-]+$/);
+          expect(existsSync(join(dir, target)), `bin.${name} -> ${target}`).toBe(true);
+        }
       });
 
       it('has no test runner, and inversify only as an optional peer', () => {
