@@ -142,6 +142,8 @@ export async function scanSubscription(
 export class PubsubLagReader {
   private readonly readings = new Map<string, { result: Promise<BacklogCount>; doneAt?: number }>();
   private unsupported: UnsupportedError | undefined;
+  /** A refused CreateSnapshot (missing permissions), repeated for `cacheMs` rather than asked again on every scrape. */
+  private refused: { error: Error; at: number } | undefined;
 
   constructor(
     private readonly pubsub: PubSub,
@@ -160,6 +162,7 @@ export class PubsubLagReader {
     validatePubsubTopic(topic);
     const subscription = subscriptionName(topic, group);
     if (this.unsupported) throw this.unsupported;
+    if (this.refused && Date.now() - this.refused.at < this.options.cacheMs) throw this.refused.error;
     const key = `${topic}\u0000${subscription}`;
     let entry = this.readings.get(key);
     if (entry?.doneAt !== undefined && Date.now() - entry.doneAt >= this.options.cacheMs) entry = undefined;
@@ -255,6 +258,12 @@ export class PubsubLagReader {
         { field: 'group', target: PUBSUB_TARGET, cause: e },
       );
     }
-    return classifyPubsubError(e, `snapshot subscription ${subscription} to count its backlog`, 'group');
+    const error = classifyPubsubError(
+      e,
+      `snapshot subscription ${subscription} to count its backlog (lag needs pubsub.snapshots.create/seek/delete and pubsub.subscriptions.create/delete)`,
+      'group',
+    );
+    if (error.kind === 'auth') this.refused = { error, at: Date.now() };
+    return error;
   }
 }
