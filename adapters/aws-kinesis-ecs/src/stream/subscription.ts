@@ -23,9 +23,12 @@ import {
   ensureTopicByDescribe,
   type Logger,
   type MessageHandler,
+  NotFoundError,
   newStats,
   PartitionProcessor,
   type Producer,
+  type RetryOptions,
+  type SpeedlayerError,
   type StreamAdmin,
   type SubscribeOptions,
   type Subscription,
@@ -35,10 +38,10 @@ import {
 import { type Observations, observe, planBalance } from './balance.js';
 import type { KinesisConfig } from './config.js';
 import { decodeEnvelope } from './envelope.js';
-import { awsErrorName, classifyAwsError } from './errors.js';
+import { awsErrorName, classifyAwsError, TARGET } from './errors.js';
 import { compareSequence, shardIndex } from './hash.js';
 import { type Lease, type LeaseTable, Sentinel } from './leases.js';
-import { listShards, type ShardInfo } from './shards.js';
+import { listShards, type ShardInfo, streamSummary } from './shards.js';
 
 /** What a subscription needs from its client. */
 export interface SubscriptionHost {
@@ -66,6 +69,24 @@ function isSequence(checkpoint: string): boolean {
   return /^\d+$/.test(checkpoint);
 }
 
+/** Backoff of a shard's failing reads and iterator requests (full jitter; the cap bounds the error rate). */
+const READ_BACKOFF_MAX_MS = 5000;
+
+/** Shortest time between two reports of the same error (the first backoff steps of fast polls are shorter). */
+const MIN_REPORT_WINDOW_MS = 1000;
+
+/**
+ * How often the terminal error of a subscription whose stream was deleted is reported again: below the worker's
+ * `unreadyAfterMs` (30 s by default), so a supervisor keeps seeing a consumer that cannot consume and its
+ * `failAfterMs` restarts it, without the noise of one report per shard per poll.
+ */
+export const GONE_REPORT_INTERVAL_MS = 10_000;
+
+/** An error's identity for de-duplicated reports: its kind and text, shard ids aside. */
+function errorKey(e: SpeedlayerError): string {
+  return `${e.kind}|${e.message.replace(/shardId-\d+/g, 'shardId-*')}`;
+}
+
 /** A running member of a group. */
 export class KinesisSubscription implements Subscription {
   /** This member's lease owner id. */
@@ -83,6 +104,15 @@ export class KinesisSubscription implements Subscription {
   private closed: Promise<void> | undefined;
   private dlq: DeadLetterSink | undefined;
   private lastAssignment = '';
+  /** Set once the stream is found deleted: the typed terminal error; nothing is read any more. */
+  private gone: NotFoundError | undefined;
+  private goneReportedAt = 0;
+  /** The stream check in progress (one at a time, whatever number of shard loops hit not-found). */
+  private goneCheck: Promise<boolean> | undefined;
+  /** When each distinct error was last reported, and the quiet window that follows it. */
+  private readonly reported = new Map<string, { at: number; windowMs: number }>();
+  /** Shards stopped and leases released after the stream was found deleted. */
+  private terminated: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -96,6 +126,7 @@ export class KinesisSubscription implements Subscription {
   }
 
   assignments(): number[] {
+    if (this.gone) return [];
     return [...this.held.values()]
       .filter((h) => h.state === 'running')
       .map((h) => h.partition)
@@ -113,13 +144,28 @@ export class KinesisSubscription implements Subscription {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (!this.closing.signal.aborted) {
+      if (this.gone) {
+        // terminal: said again now and then for supervisors; nothing else runs
+        const wait = this.goneReportedAt + GONE_REPORT_INTERVAL_MS - Date.now();
+        if (wait > 0) {
+          await sleep(wait, this.closing.signal);
+        } else {
+          this.goneReportedAt = Date.now();
+          this.report(this.gone);
+        }
+        continue;
+      }
       await sleep(this.renewMs, this.closing.signal);
-      if (this.closing.signal.aborted) break;
+      if (this.closing.signal.aborted || this.gone) continue;
       try {
         await this.round();
+        failures = 0;
       } catch (e) {
-        this.report(e);
+        const err = classifyAwsError(e, `group ${this.options.group} on stream "${this.options.topic}"`);
+        if (err.kind === 'not-found' && (await this.streamGone(err))) continue;
+        this.reportDistinct(err, Math.max(this.renewMs, backoffDelay(++failures, { initialMs: this.renewMs, jitter: false })));
       }
     }
   }
@@ -127,6 +173,77 @@ export class KinesisSubscription implements Subscription {
   private report(e: unknown): void {
     if (this.options.onError) this.options.onError(e);
     else this.host.logger.warn('kinesis subscription error', { error: String((e as Error)?.message ?? e) });
+  }
+
+  /**
+   * Reports `e` unless the same error (kind and text, shard ids aside) was reported within the window set then:
+   * every shard loop of a member failing the same way (an outage, throttling) reports once per backoff step.
+   */
+  private reportDistinct(e: SpeedlayerError, windowMs: number): void {
+    const key = errorKey(e);
+    const now = Date.now();
+    const last = this.reported.get(key);
+    if (last && now - last.at < last.windowMs) return;
+    // the window only grows while the error keeps coming (loops at earlier steps must not shorten it)
+    const recent = last !== undefined && now - last.at < 2 * last.windowMs;
+    this.reported.set(key, { at: now, windowMs: recent ? Math.max(windowMs, last.windowMs) : windowMs });
+    if (this.reported.size > 64) this.reported.delete(this.reported.keys().next().value as string);
+    this.report(e);
+  }
+
+  /** Delay before retry `attempt` of a shard read, with full jitter, and the quiet window of its report. */
+  private readBackoff(attempt: number): { delayMs: number; windowMs: number } {
+    const options: RetryOptions = { initialMs: this.host.config.pollIntervalMs, maxMs: READ_BACKOFF_MAX_MS };
+    const windowMs = Math.max(MIN_REPORT_WINDOW_MS, backoffDelay(attempt, { ...options, jitter: false }));
+    return { delayMs: backoffDelay(attempt, options), windowMs };
+  }
+
+  /**
+   * After a not-found: asks Kinesis whether the stream itself is gone (deleted or being deleted); one request at a
+   * time for all shard loops. When it is, the subscription ends ({@link terminate}) and this returns true.
+   */
+  private streamGone(cause: SpeedlayerError): Promise<boolean> {
+    if (this.gone) return Promise.resolve(true);
+    this.goneCheck ??= (async () => {
+      let gone = false;
+      try {
+        gone = (await streamSummary(this.host.kinesis, this.options.topic)).status === 'DELETING';
+      } catch (e) {
+        gone = classifyAwsError(e, 'DescribeStreamSummary').kind === 'not-found';
+      } finally {
+        this.goneCheck = undefined;
+      }
+      if (gone && !this.closing.signal.aborted) this.terminate(cause);
+      return gone;
+    })();
+    return this.goneCheck;
+  }
+
+  /**
+   * The stream was deleted under the subscription: stops every shard (checkpoints so far are written), releases
+   * the leases and reports one typed, non-retriable {@link NotFoundError} naming the stream and group; from then on
+   * nothing is read and `assignments()` is empty until `close()`.
+   */
+  private terminate(cause: SpeedlayerError): void {
+    if (this.gone) return;
+    const { topic, group } = this.options;
+    this.gone = new NotFoundError(
+      `stream "${topic}" was deleted while group "${group}" was reading it: the subscription stopped (nothing more is read or checkpointed); close it, and subscribe again once the stream exists`,
+      { field: 'topic', target: TARGET, cause, retriable: false },
+    );
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const h of held) h.stop.abort();
+    this.goneReportedAt = Date.now();
+    this.report(this.gone);
+    this.notifyAssignment();
+    this.terminated = Promise.all(
+      held.map(async (h) => {
+        await h.processor?.stop().catch(() => {});
+        await h.loop;
+        await this.withLock(h, () => this.table.release(h.shardId, this.memberId, h.counter)).catch(() => {});
+      }),
+    );
   }
 
   private withLock<T>(h: Held, fn: () => Promise<T>): Promise<T> {
@@ -176,14 +293,14 @@ export class KinesisSubscription implements Subscription {
       new Set(this.shards.map((s) => s.shardId)),
     );
     for (const l of plan.take) {
-      if (this.closing.signal.aborted) break;
+      if (this.closing.signal.aborted || this.gone) break;
       const got = await table.take(l.leaseKey, this.memberId, l.leaseCounter);
       if (!got) continue;
       const h = this.newHeld(got, 'running');
       this.held.set(got.leaseKey, h);
       this.startShard(h, got);
     }
-    if (plan.steal && !this.closing.signal.aborted) {
+    if (plan.steal && !this.closing.signal.aborted && !this.gone) {
       const { lease, victim } = plan.steal;
       const got = await table.steal(lease.leaseKey, this.memberId, victim, lease.leaseCounter);
       if (got) this.held.set(got.leaseKey, this.newHeld(got, 'waiting'));
@@ -241,7 +358,7 @@ export class KinesisSubscription implements Subscription {
   }
 
   private startShard(h: Held, lease: Lease): void {
-    if (h.processor) return;
+    if (h.processor || this.gone) return;
     h.state = 'running';
     const { topic, group } = this.options;
     const processor = new PartitionProcessor({
@@ -278,8 +395,12 @@ export class KinesisSubscription implements Subscription {
         const res = await this.host.kinesis.send(new GetShardIteratorCommand(this.iteratorInput(h.shardId, lease, after)));
         return res.ShardIterator;
       } catch (e) {
-        this.report(classifyAwsError(e, `GetShardIterator of ${h.shardId}`));
-        await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 5000 }), h.stop.signal);
+        if (h.stop.signal.aborted) break;
+        const err = classifyAwsError(e, `GetShardIterator of ${h.shardId}`);
+        if (err.kind === 'not-found' && (await this.streamGone(err))) break;
+        const { delayMs, windowMs } = this.readBackoff(attempt);
+        this.reportDistinct(err, windowMs);
+        await sleep(delayMs, h.stop.signal);
       }
     }
     return undefined;
@@ -326,9 +447,11 @@ export class KinesisSubscription implements Subscription {
           iterator = await this.getIterator(h, lease, last);
           continue;
         }
-        failures++;
-        this.report(classifyAwsError(e, `GetRecords on ${h.shardId}`));
-        await sleep(backoffDelay(failures, { initialMs: config.pollIntervalMs, maxMs: 5000 }), signal);
+        const err = classifyAwsError(e, `GetRecords on ${h.shardId}`);
+        if (err.kind === 'not-found' && (await this.streamGone(err))) break;
+        const { delayMs, windowMs } = this.readBackoff(++failures);
+        this.reportDistinct(err, windowMs);
+        await sleep(delayMs, signal);
         continue;
       }
       const records = res.Records ?? [];
@@ -421,6 +544,7 @@ export class KinesisSubscription implements Subscription {
     this.closed ??= (async () => {
       this.closing.abort();
       await this.loop;
+      await this.terminated;
       await Promise.all(
         [...this.held.values()].map(async (h) => {
           h.stop.abort();
