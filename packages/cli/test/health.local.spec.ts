@@ -124,8 +124,10 @@ describe('worker /metrics', () => {
       expect(count).toBeGreaterThan(0);
       expect(sample(text, 'messaging_process_duration_bucket', { messaging_consumer_group_name: 'g', le: '0.025' })).toBe(0);
       expect(sample(text, 'messaging_process_duration_bucket', { messaging_consumer_group_name: 'g', le: '0.25' })).toBe(count);
-      // every consumer-side metric the planner's alert rules and dashboard query is served here (the send side is
-      // served by producing processes: a worker only consumes, and dead-letters through the driver)
+      // the dead letter went through the portable producer, so the send side counts it, on the dead-letter topic
+      expect(sample(text, 'messaging_client_sent_messages_total', { messaging_destination_name: 'scraped.dlq' })).toBe(1);
+      // every consumer-side metric the planner's alert rules and dashboard query is served here, and the send-side
+      // ones of its dead letters (application sends are served by producing processes)
       const served = Object.entries(PROMETHEUS_METRICS).filter(([, n]) => text.includes(`# TYPE ${n} `));
       expect(served.map(([k]) => k).sort()).toEqual(
         [
@@ -138,6 +140,8 @@ describe('worker /metrics', () => {
           'lagMessages',
           'lagSeconds',
           'processDuration',
+          'sendDuration',
+          'sent',
         ].sort(),
       );
     } finally {
