@@ -1,8 +1,9 @@
 /**
- * `speedlayer lag` on Pub/Sub as a user runs it (the built binary): on a pstest with snapshots (the private server of
- * adapters/gcp-pubsub-gke/test/pstest-snapshots), after 100 produced and 40 consumed by group g the lag is 60 on
- * partition 0 with the oldest message's age, in `--json` and in the table; on the peers' pstest, which has no
- * snapshots, a one-line typed refusal.
+ * `speedlayer lag` as a user runs it (the built binary) on every peer target: after 100 produced and 40 consumed by
+ * group g, `--json` reports a total of 60 with a lag per partition, on Kafka, Kinesis (moto), Event Hubs (AMQP
+ * stand-in), the Event Hubs Kafka endpoint, and Pub/Sub on a pstest with snapshots (the private server of
+ * adapters/gcp-pubsub-gke/test/pstest-snapshots), there also with the oldest message's age and in the table; on the
+ * peers' pstest, which has no snapshots, a one-line typed refusal. (local: lag.local.spec.ts.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,12 +18,15 @@ import { type SnapshotPstest, snapshotPstest } from '../../../adapters/gcp-pubsu
 const bin = fileURLToPath(new URL('../bin/speedlayer.js', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'speedlayer-lag-pubsub-'));
 
+// moto takes any key; the SDK's credential chain only needs one
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+
 function run(stream: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [bin, ...args, '--stream', stream],
-      { cwd, encoding: 'utf8', timeout: 120_000 },
+      { cwd, env, encoding: 'utf8', timeout: 120_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
@@ -31,6 +35,54 @@ function run(stream: string, args: string[], input?: string): Promise<{ code: nu
 }
 
 const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `k${(from + i) % 7}:v${from + i}`).join('\n');
+
+interface Report {
+  total: number;
+  maxAgeSeconds?: number;
+  partitions: { partition: number; lag: number; ageSeconds?: number; truncated?: boolean }[];
+}
+
+/**
+ * 100 produced (keys k0..k6), the first 40 consumed by group g through `consume --count 40`, then `lag --json`.
+ * `register`: subscribe the group before producing (targets without history for new groups, i.e. pstest).
+ */
+async function hundredFortyConsumed(stream: string, topic: string, options: { partitions?: number; register?: boolean } = {}) {
+  const create = await run(stream, [
+    'topic',
+    'create',
+    topic,
+    ...(options.partitions ? ['--partitions', String(options.partitions)] : []),
+  ]);
+  expect(create.code, create.stderr).toBe(0);
+  if (options.register) {
+    const registered = await run(stream, ['consume', '--topic', topic, '--group', 'g', '--idle-exit', '300']);
+    expect(registered.code, registered.stderr).toBe(0);
+  }
+  expect((await run(stream, ['produce', '--topic', topic, '--key-separator', ':'], `${lines(40)}\n`)).code).toBe(0);
+  const consumed = await run(stream, ['consume', '--topic', topic, '--group', 'g', '--count', '40']);
+  expect(consumed.code, consumed.stderr).toBe(0);
+  expect(consumed.stdout.trim().split('\n')).toHaveLength(40);
+  expect((await run(stream, ['produce', '--topic', topic, '--key-separator', ':'], `${lines(60, 40)}\n`)).code).toBe(0);
+  const json = await run(stream, ['lag', '--topic', topic, '--group', 'g', '--json']);
+  expect(json.code, json.stderr).toBe(0);
+  return JSON.parse(json.stdout) as Report;
+}
+
+describePeer('kafka', 'cli: lag on every peer target', (_kafka, peers) => {
+  for (const target of ['kafka', 'kinesis', 'eventhubs', 'eventhubs+kafka']) {
+    const stream = peers.streams[target];
+    it.skipIf(stream === undefined)(
+      `${target}: after 100 produced and 40 consumed by group g, --json reports 60 over 3 partitions`,
+      async () => {
+        const report = await hundredFortyConsumed(stream as string, uniqueName('cli-lag'), { partitions: 3 });
+        expect(report.total).toBe(60);
+        expect(report.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+        expect(report.partitions.reduce((n, p) => n + p.lag, 0)).toBe(60);
+      },
+      180_000,
+    );
+  }
+});
 
 describePeer('pubsub', 'cli: lag on Pub/Sub', (pubsub) => {
   let server: SnapshotPstest = { skip: 'not started' };
@@ -46,23 +98,8 @@ describePeer('pubsub', 'cli: lag on Pub/Sub', (pubsub) => {
     const stream = `pubsub://${pubsub.projectId}?emulatorHost=${server.host}`;
     const topic = uniqueName('cli-lag');
     const started = Date.now();
-    expect((await run(stream, ['topic', 'create', topic])).code).toBe(0);
     // pstest has no Seek: the group's subscription must exist before the messages are published
-    const registered = await run(stream, ['consume', '--topic', topic, '--group', 'g', '--idle-exit', '300']);
-    expect(registered.code, registered.stderr).toBe(0);
-    expect((await run(stream, ['produce', '--topic', topic, '--key-separator', ':'], `${lines(40)}\n`)).code).toBe(0);
-    const consumed = await run(stream, ['consume', '--topic', topic, '--group', 'g', '--count', '40']);
-    expect(consumed.code, consumed.stderr).toBe(0);
-    expect(consumed.stdout.trim().split('\n')).toHaveLength(40);
-    expect((await run(stream, ['produce', '--topic', topic, '--key-separator', ':'], `${lines(60, 40)}\n`)).code).toBe(0);
-
-    const json = await run(stream, ['lag', '--topic', topic, '--group', 'g', '--json']);
-    expect(json.code, json.stderr).toBe(0);
-    const report = JSON.parse(json.stdout) as {
-      total: number;
-      maxAgeSeconds: number;
-      partitions: { partition: number; lag: number; ageSeconds: number; truncated?: boolean }[];
-    };
+    const report = await hundredFortyConsumed(stream, topic, { register: true });
     expect(report.total).toBe(60);
     expect(report.partitions).toEqual([{ partition: 0, lag: 60, ageSeconds: report.maxAgeSeconds }]);
     // the oldest unprocessed message (the 41st) was published during this test, after the first 40 were consumed
