@@ -37,6 +37,25 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * At most `n` of the calls run at once; the rest wait their turn, in order. The validators are processes that keep
+ * a core busy (checkov and cfn-lint are Python, tofu is Go): more than two at once only slows a 2-core machine.
+ */
+function limit(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async (fn) => {
+    if (running >= n) await new Promise<void>((r) => queue.push(r));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+}
+
 const peers = injectPeers();
 const validators = peers.validators;
 const kube = peers.kubernetes;
@@ -44,6 +63,16 @@ const kube = peers.kubernetes;
 describe('plan output passes the real validators', () => {
   let root: string;
   const planned: Record<string, { target: string; feasible: boolean }[]> = {};
+  const slot = limit(2);
+  // the dry runs apply the same CRDs for real first: one at a time
+  const kubeSlot = limit(1);
+  // cfn-lint once over the templates of every example (its start-up is most of a run); each example's test
+  // checks the findings in its own directory
+  let cfnLint: Promise<{ file: string; level: string }[]> | undefined;
+  const cfnLintAll = async () => {
+    const templates = (await walk(root)).filter((f) => f.includes('/cloudformation/'));
+    return slot(() => runCfnLint(validators!.cfnLint, templates));
+  };
 
   beforeAll(async () => {
     expect(validators, 'the validators peer (cfn-lint, checkov, tofu) must be up').toBeDefined();
@@ -65,7 +94,8 @@ describe('plan output passes the real validators', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  describe.each(EXAMPLES)('%s', (name) => {
+  // the examples (and the checks of one example) run side by side; `slot` bounds the validator processes
+  describe.concurrent.each(EXAMPLES)('%s', (name) => {
     it('plans every target it can, and emits files for each feasible plan', async () => {
       expect(planned[name]!.map((p) => p.target)).toEqual([...PLAN_TARGET_IDS]);
       for (const p of planned[name]!.filter((x) => x.feasible)) {
@@ -74,15 +104,22 @@ describe('plan output passes the real validators', () => {
     });
 
     it('cfn-lint finds no errors in the CloudFormation templates', async () => {
-      const templates = (await walk(join(root, name))).filter((f) => f.includes('/cloudformation/'));
+      const dir = join(root, name);
+      const templates = (await walk(dir)).filter((f) => f.includes('/cloudformation/'));
       expect(templates.length).toBeGreaterThan(0);
-      const findings = await runCfnLint(validators!.cfnLint, templates);
+      cfnLint ??= cfnLintAll();
+      const all = await cfnLint;
+      // every finding is placed in an example's directory (none is lost to the split below)
+      expect(all.filter((f) => !EXAMPLES.some((e) => f.file.startsWith(`${join(root, e)}/`)))).toEqual([]);
+      const findings = all.filter((f) => f.file.startsWith(`${dir}/`));
       expect(findings.filter((f) => f.level === 'Error')).toEqual([]);
     });
 
     it('checkov reports no failed check, and every skip carries a reason', async () => {
       // One run over all targets of the workload (checkov starts slowly); failures name their file.
-      const result = await runCheckov(validators!.checkov, join(root, name), ['terraform', 'cloudformation', 'kubernetes']);
+      const result = await slot(() =>
+        runCheckov(validators!.checkov, join(root, name), ['terraform', 'cloudformation', 'kubernetes']),
+      );
       expect(result.parsingErrors).toEqual([]);
       expect(result.failed).toEqual([]);
       expect(result.passed).toBeGreaterThan(100);
@@ -91,7 +128,7 @@ describe('plan output passes the real validators', () => {
     });
 
     it('tofu fmt -check finds nothing to rewrite and every .tf file parses as HCL', async () => {
-      expect((await runTofuFmtCheck(validators!.tofu, join(root, name))).unformatted).toEqual([]);
+      expect((await slot(() => runTofuFmtCheck(validators!.tofu, join(root, name)))).unformatted).toEqual([]);
       const tf = (await walk(join(root, name))).filter((f) => f.endsWith('.tf'));
       expect(tf.length).toBeGreaterThan(0);
       // Each file parses; resources sit in the concern files (versions/variables/outputs.tf hold none).
@@ -117,13 +154,16 @@ describe('plan output passes the real validators', () => {
           if (o.kind === 'StorageClass') return o; // cluster-scoped
           return { ...o, metadata: { ...meta, namespace: ns } };
         });
-        expect(await kubeServerDryRun(kube!.kubeconfig, namespaced, [...kedaCrds(), ...strimziCrds()])).toEqual([]);
+        expect(await kubeSlot(() => kubeServerDryRun(kube!.kubeconfig, namespaced, [...kedaCrds(), ...strimziCrds()]))).toEqual(
+          [],
+        );
       }
     });
   });
 });
 
-describe('the validators reject bad input', () => {
+// each check writes its own file or directory under `dir`
+describe.concurrent('the validators reject bad input', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'speedlayer-negative-'));
