@@ -6,5 +6,7 @@
  * @packageDocumentation
  */
 
-/** Target id. */
-export const TARGET_ID = 'azure-kafka-aks';
+import { kafkaAksDescriptor } from './target.js';
+
+/** Target id (the descriptor's). */
+export const TARGET_ID = kafkaAksDescriptor.id;

@@ -6,5 +6,7 @@
  * @packageDocumentation
  */
 
-/** Target ids. */
-export const TARGET_IDS = ['azure-confluent-aks', 'gcp-confluent-gke'] as const;
+import { targets } from './target.js';
+
+/** Target ids (the descriptors'). */
+export const TARGET_IDS: readonly string[] = targets.map((d) => d.id);

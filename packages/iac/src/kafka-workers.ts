@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import type { K8sObject } from './k8s.js';
+import { type K8sObject, kafkaKedaTrigger, type WorkerManifestSpec, workerManifests } from './k8s.js';
 
 /** How one group's workers authenticate. */
 export interface KafkaGroupCredentials {
@@ -83,4 +83,51 @@ export function withKafkaCredentials(worker: K8sObject[], keda: readonly K8sObje
     );
   }
   return out;
+}
+
+/** Options of {@link principalKafkaWorkers}: the worker spec without its groups and KEDA trigger, plus the sign-in. */
+export interface PrincipalKafkaWorkersOptions extends Omit<WorkerManifestSpec, 'groups' | 'kedaTrigger'> {
+  /** The consumer groups, each with the principal its workers run as. */
+  readonly groups: readonly { readonly name: string; readonly principal: string }[];
+  /** Autoscaling bounds of every group. */
+  readonly replicas: { min: number; max: number };
+  /** What KEDA's Kafka scaler reads lag from: the bootstrap servers and its `sasl` mode (`scram_sha512`, `plaintext`). */
+  readonly lag: { readonly bootstrapServers: string; readonly sasl: string };
+  /** A Secret with the cluster CA (see {@link KafkaCredentialsOptions.caSecret}). */
+  readonly caSecret?: string;
+  /** How a principal's workers and its KEDA trigger sign in. */
+  readonly credentials: (principal: string) => KafkaGroupCredentials;
+}
+
+/**
+ * The workers of a Kafka target where each consumer group signs in as its own principal (Strimzi's KafkaUsers,
+ * Confluent's API keys): {@link workerManifests} with a KEDA Kafka trigger per group (lag threshold 10, from the
+ * earliest offset, over TLS), then {@link withKafkaCredentials} with the principal's credentials.
+ * @returns the manifests, and the KEDA objects with one TriggerAuthentication per group (use them instead of
+ * `manifests.keda`)
+ */
+export function principalKafkaWorkers(o: PrincipalKafkaWorkersOptions): {
+  manifests: ReturnType<typeof workerManifests>;
+  keda: K8sObject[];
+} {
+  const { groups, replicas, lag, caSecret, credentials, ...spec } = o;
+  const principalOf = new Map(groups.map((g) => [g.name, g.principal]));
+  const manifests = workerManifests({
+    ...spec,
+    groups: groups.map((g) => ({ name: g.name, replicas })),
+    kedaTrigger: (g) =>
+      kafkaKedaTrigger({
+        bootstrapServers: lag.bootstrapServers,
+        consumerGroup: g.name,
+        topic: spec.topic,
+        lagThreshold: 10,
+        extra: { offsetResetPolicy: 'earliest', sasl: lag.sasl, tls: 'enable' },
+      }),
+  });
+  const keda = withKafkaCredentials(manifests.worker, manifests.keda, {
+    namespace: spec.namespace,
+    ...(caSecret ? { caSecret } : {}),
+    group: (g) => credentials(principalOf.get(g) ?? ''),
+  });
+  return { manifests, keda };
 }

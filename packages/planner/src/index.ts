@@ -11,6 +11,7 @@ export * from './compare.js';
 export * from './engine.js';
 export * from './helpers.js';
 export * from './kafka.js';
+export * from './kafka-workload.js';
 export * from './load.js';
 export * from './observability.js';
 export * from './registry.js';

@@ -17,13 +17,14 @@ import {
   targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
+import { mskEksDescriptor } from '../target.js';
 import { emitMskEks } from './emit.js';
 import { BROKER_SIZES, MSK_LIMITS as L } from './limits.js';
 import { ALL_PRICES, BROKER_PRICES, MSK_EKS_PRICES as P } from './prices.js';
 import { type BrokerLayout, brokerLayout, mskPartitions } from './sizing.js';
 
-/** Target id. */
-export const TARGET_ID = 'aws-msk-eks';
+/** Target id (the descriptor's). */
+export const TARGET_ID = mskEksDescriptor.id;
 
 /** Options under `targets.aws-msk-eks`. */
 export const mskOptionsSchema = z.strictObject({
@@ -66,7 +67,7 @@ function computeCost(b: PlanBuilder, input: PlanInput, replicas: number): void {
  */
 export function planMskEks(input: PlanInput, opts: MskOptions): TargetPlan {
   const { workload: w, load } = input;
-  const title = 'Amazon MSK + EKS';
+  const title = mskEksDescriptor.title;
   const rf = opts.replicationFactor;
   const parts = mskPartitions({
     peakBytesPerSec: load.peakBytesPerSec,
@@ -258,7 +259,7 @@ export function planMskEks(input: PlanInput, opts: MskOptions): TargetPlan {
 /** The `aws-msk-eks` target. */
 export const mskEksTarget: PlannerTarget = {
   id: TARGET_ID,
-  title: 'Amazon MSK + EKS',
+  title: mskEksDescriptor.title,
   limits: {
     ...L,
     ...Object.fromEntries(

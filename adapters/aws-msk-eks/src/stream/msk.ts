@@ -26,9 +26,10 @@ import {
   saslOauth,
   saslPassword,
 } from '@speedlayer/kafka';
+import { mskEksDescriptor } from '../target.js';
 
-/** Target id of this adapter (also of `kafka://` URIs, which the registry sends here). */
-export const TARGET = 'aws-msk-eks';
+/** Target id of this adapter (`msk://`; plain `kafka://` is the `kafka` target of `@speedlayer/kafka`). */
+export const TARGET = mskEksDescriptor.id;
 
 const saslIam = z.object({
   /** MSK IAM: SASL/OAUTHBEARER with a token signed by `aws-msk-iam-sasl-signer-js` from the AWS credential chain. */

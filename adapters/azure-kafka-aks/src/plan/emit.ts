@@ -25,25 +25,22 @@ import {
   KAFKA_CA_FILE,
   KAFKA_PASSWORD_FILE,
   k8sFilesOf,
-  kafkaKedaTrigger,
   kedaPodIdentity,
   nested,
   output,
+  principalKafkaWorkers,
   resource,
   terraformFiles,
   variable,
-  withKafkaCredentials,
-  workerManifests,
   writeK8sYaml,
 } from '@speedlayer/iac';
 import {
-  deadLetterTopicName,
   type EmitContext,
   type EmitScope,
   type EmittedFile,
-  grantedAccess,
   type KafkaAclBinding,
-  kafkaAclBindings,
+  type KafkaWorkloadModel,
+  kafkaWorkloadModel,
   type PlanInput,
   type TargetPlan,
 } from '@speedlayer/planner';
@@ -58,58 +55,34 @@ export const KAFKA_STORAGE_CLASS = 'kafka-premium-cmk';
 /** Partitions of the dead-letter topic (at most the topic's). */
 const DEAD_LETTER_PARTITIONS = 4;
 
-interface Model {
-  name: string;
+interface Model extends KafkaWorkloadModel {
   /** Strimzi `Kafka` resource name (and `strimzi.io/cluster` label). */
   cluster: string;
-  namespace: string;
-  dlq: string;
-  scope: EmitScope;
-  partitions: number;
   replicationFactor: number;
-  retentionMs: number;
-  maxMessageBytes: number;
   brokerVm: string;
   brokersPerZone: number;
   storageGiB: number;
   controllers: number;
   location: string;
-  vnetCidr: string;
-  k8sVersion: string;
   vaultName: string;
   nodes: { min: number; max: number };
-  /** The consumer group -> the principal the group's workers run as. */
-  groups: { name: string; principal: string }[];
-  /** The grants: the access block's producers and the deployed consumers. */
-  bindings: KafkaAclBinding[];
 }
 
 function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
   const c = plan.capacity;
   const w = input.workload;
-  const access = grantedAccess(w, input.load);
   const compact = w.name.replace(/[^a-z0-9]/g, '').slice(0, 14);
   return {
-    name: w.name,
+    ...kafkaWorkloadModel(plan, input, scope),
     cluster: w.name,
-    namespace: w.deploy.namespace ?? w.name,
-    dlq: deadLetterTopicName(w.name),
-    scope,
-    partitions: Number(c.partitions),
     replicationFactor: Number(c.replicationFactor),
-    retentionMs: Math.round(w.retentionHours * 3_600_000),
-    maxMessageBytes: Number(c.maxMessageBytes),
     brokerVm: String(c.brokerVm),
     brokersPerZone: Number(c.brokersPerZone),
     storageGiB: Number(c.storageGiBPerBroker),
     controllers: Number(c.controllers),
     location: String(c.location),
-    vnetCidr: String(c.vnetCidr),
-    k8sVersion: String(c.kubernetesVersion),
     vaultName: `${compact}kv${azureNameSuffix(w.name)}`,
     nodes: aksWorkerNodes(plan.replicas.min * w.consumerGroups, plan.replicas.max * w.consumerGroups, w.processing.cpu),
-    groups: access.consumers.map((x) => ({ name: x.group, principal: x.principal })),
-    bindings: kafkaAclBindings(access, w.name),
   };
 }
 
@@ -288,9 +261,8 @@ function streamUri(m: Model, principal: string): string {
  */
 function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string[]): EmittedFile[] {
   const w = input.workload;
-  const byGroup = new Map(m.groups.map((g) => [g.name, g.principal]));
   const bootstrap = `${m.cluster}-kafka-bootstrap.${m.namespace}.svc:${KAFKA_TLS_PORT}`;
-  const manifests = workerManifests({
+  const { manifests, keda } = principalKafkaWorkers({
     name: m.name,
     namespace: m.namespace,
     target: plan.target,
@@ -299,28 +271,16 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
     streamUri: `kafka://${bootstrap}?tls=true&caFile=/etc/kafka-ca/ca.crt`,
     topic: m.name,
     partitions: m.partitions,
-    groups: m.groups.map((g) => ({ name: g.name, replicas: plan.replicas })),
+    groups: m.groups,
+    replicas: plan.replicas,
     resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
     serviceAccountAnnotations: {},
     kedaPodIdentity: kedaPodIdentity('azure'),
-    kedaTrigger: (g) =>
-      kafkaKedaTrigger({
-        bootstrapServers: bootstrap,
-        consumerGroup: g.name,
-        topic: m.name,
-        lagThreshold: 10,
-        extra: { offsetResetPolicy: 'earliest', sasl: 'scram_sha512', tls: 'enable' },
-      }),
+    lag: { bootstrapServers: bootstrap, sasl: 'scram_sha512' },
     egress: [{ cidrs: [m.vnetCidr], ports: [KAFKA_TLS_PORT], why: 'Kafka brokers: TLS listener with SCRAM-SHA-512 (9093)' }],
     scope: m.scope,
-  });
-  const keda = withKafkaCredentials(manifests.worker, manifests.keda, {
-    namespace: m.namespace,
     caSecret: `${m.cluster}-cluster-ca-cert`,
-    group: (g) => {
-      const principal = byGroup.get(g)!;
-      return { streamUri: streamUri(m, principal), username: principal, passwordSecret: principal };
-    },
+    credentials: (principal) => ({ streamUri: streamUri(m, principal), username: principal, passwordSecret: principal }),
   });
   const platform: K8sObject[] = [];
   if (m.scope === 'full') {

@@ -18,6 +18,7 @@ import {
   targetOptions,
 } from '@speedlayer/planner';
 import { TARGET_ID } from '../index.js';
+import { kafkaAksDescriptor } from '../target.js';
 import { emitKafkaAks } from './emit.js';
 import { BROKER_VMS, CONTROLLER_VM, KAFKA_AKS_LIMITS as L } from './limits.js';
 import { KAFKA_AKS_PRICES as P, VM_PRICES } from './prices.js';
@@ -40,7 +41,7 @@ export const kafkaAksOptionsSchema = z.strictObject({
 /** Resolved options. */
 export type KafkaAksOptions = z.output<typeof kafkaAksOptionsSchema>;
 
-const TITLE = 'Kafka (Strimzi) on AKS';
+const TITLE = kafkaAksDescriptor.title;
 
 /** Plans a workload on Kafka with Strimzi on AKS. */
 export function planKafkaAks(input: PlanInput, opts: KafkaAksOptions): TargetPlan {

@@ -28,25 +28,21 @@ import {
   type HclBlock,
   KAFKA_PASSWORD_FILE,
   k8sFilesOf,
-  kafkaKedaTrigger,
   kedaPodIdentity,
   nested,
   output,
+  principalKafkaWorkers,
   principalResourceName,
   resource,
   terraformFiles,
   tmpl,
   variable,
-  withKafkaCredentials,
-  workerManifests,
 } from '@speedlayer/iac';
 import {
-  deadLetterTopicName,
   type EmitContext,
   type EmittedFile,
-  grantedAccess,
-  type KafkaAclBinding,
-  kafkaAclBindings,
+  type KafkaWorkloadModel,
+  kafkaWorkloadModel,
   type PlanInput,
   type TargetPlan,
 } from '@speedlayer/planner';
@@ -56,51 +52,29 @@ import type { ConfluentCompute } from './profile.js';
 /** Partitions of the dead-letter topic (at most the topic's). */
 const DEAD_LETTER_PARTITIONS = 4;
 
-interface Model {
+interface Model extends KafkaWorkloadModel {
   compute: ConfluentCompute;
-  name: string;
-  dlq: string;
-  namespace: string;
-  scope: 'full' | 'workload';
   clusterType: string;
   units: number;
-  partitions: number;
-  retentionMs: number;
-  maxMessageBytes: number;
   cloud: string;
   region: string;
-  vnetCidr: string;
-  k8sVersion: string;
   nodes: { min: number; max: number };
-  groups: { name: string; principal: string }[];
   principals: string[];
-  bindings: KafkaAclBinding[];
 }
 
 function model(compute: ConfluentCompute, plan: TargetPlan, input: PlanInput, scope: 'full' | 'workload'): Model {
   const c = plan.capacity;
   const w = input.workload;
-  const access = grantedAccess(w, input.load);
-  const bindings = kafkaAclBindings(access, w.name);
+  const base = kafkaWorkloadModel(plan, input, scope);
   return {
+    ...base,
     compute,
-    name: w.name,
-    dlq: deadLetterTopicName(w.name),
-    namespace: w.deploy.namespace ?? w.name,
-    scope,
     clusterType: String(c.clusterType),
     units: Number(c.eckus ?? c.ckus ?? 1),
-    partitions: Number(c.partitions),
-    retentionMs: Math.round(w.retentionHours * 3_600_000),
-    maxMessageBytes: Number(c.maxMessageBytes),
     cloud: String(c.cloud),
     region: String(c.region),
-    vnetCidr: String(c.vnetCidr),
-    k8sVersion: String(c.kubernetesVersion),
     nodes: aksWorkerNodes(plan.replicas.min * w.consumerGroups, plan.replicas.max * w.consumerGroups, w.processing.cpu),
-    groups: access.consumers.map((x) => ({ name: x.group, principal: x.principal })),
-    principals: [...new Set(bindings.map((b) => b.principal.slice('User:'.length)))].sort(),
-    bindings,
+    principals: [...new Set(base.bindings.map((b) => b.principal.slice('User:'.length)))].sort(),
   };
 }
 
@@ -322,8 +296,7 @@ function computeBlocks(m: Model): HclBlock[] {
 
 function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string[]): EmittedFile[] {
   const w = input.workload;
-  const byGroup = new Map(m.groups.map((g) => [g.name, g.principal]));
-  const manifests = workerManifests({
+  const { manifests, keda } = principalKafkaWorkers({
     name: m.name,
     namespace: m.namespace,
     target: plan.target,
@@ -332,19 +305,13 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
     streamUri: 'kafka://${CONFLUENT_BOOTSTRAP}?tls=true',
     topic: m.name,
     partitions: m.partitions,
-    groups: m.groups.map((g) => ({ name: g.name, replicas: plan.replicas })),
+    groups: m.groups,
+    replicas: plan.replicas,
     resources: { cpu: w.processing.cpu, memoryMiB: w.processing.memoryMiB },
     serviceAccountAnnotations: {},
     config: { CONFLUENT_BOOTSTRAP: '${CONFLUENT_BOOTSTRAP}' },
     kedaPodIdentity: kedaPodIdentity(m.compute === 'aks' ? 'azure' : 'gcp'),
-    kedaTrigger: (g) =>
-      kafkaKedaTrigger({
-        bootstrapServers: '${CONFLUENT_BOOTSTRAP}',
-        consumerGroup: g.name,
-        topic: m.name,
-        lagThreshold: 10,
-        extra: { offsetResetPolicy: 'earliest', sasl: 'plaintext', tls: 'enable' },
-      }),
+    lag: { bootstrapServers: '${CONFLUENT_BOOTSTRAP}', sasl: 'plaintext' },
     egress: [
       {
         cidrs: ['0.0.0.0/0'],
@@ -353,11 +320,7 @@ function kubernetes(m: Model, input: PlanInput, plan: TargetPlan, header: string
       },
     ],
     scope: m.scope,
-  });
-  const keda = withKafkaCredentials(manifests.worker, manifests.keda, {
-    namespace: m.namespace,
-    group: (g) => {
-      const p = byGroup.get(g)!;
+    credentials: (p) => {
       const key = apiKeyPlaceholder(p);
       return {
         streamUri: `kafka://\${CONFLUENT_BOOTSTRAP}?tls=true&sasl=plain&username=${key}&password=file:${KAFKA_PASSWORD_FILE}`,

@@ -19,6 +19,7 @@ import {
   targetOptionFields,
   targetOptions,
 } from '@speedlayer/planner';
+import { azureConfluentAksDescriptor, gcpConfluentGkeDescriptor } from '../target.js';
 import { emitConfluent } from './emit.js';
 import { CLUSTER_TYPES, type ClusterType, CONFLUENT_LIMITS as L } from './limits.js';
 import { COMPUTE_PRICES as C, CLUSTER_PRICES } from './prices.js';
@@ -45,8 +46,9 @@ export const confluentOptionsSchema = z.strictObject({
 /** Resolved options. */
 export type ConfluentOptions = z.output<typeof confluentOptionsSchema>;
 
-const TITLES: Record<ConfluentCompute, string> = { aks: 'Confluent Cloud + AKS', gke: 'Confluent Cloud + GKE' };
-const IDS: Record<ConfluentCompute, string> = { aks: 'azure-confluent-aks', gke: 'gcp-confluent-gke' };
+const DESCRIPTORS = { aks: azureConfluentAksDescriptor, gke: gcpConfluentGkeDescriptor } as const;
+const TITLES: Record<ConfluentCompute, string> = { aks: DESCRIPTORS.aks.title, gke: DESCRIPTORS.gke.title };
+const IDS: Record<ConfluentCompute, string> = { aks: DESCRIPTORS.aks.id, gke: DESCRIPTORS.gke.id };
 const DEFAULT_REGION: Record<ConfluentCompute, string> = { aks: 'eastus', gke: 'us-east1' };
 
 function evaluate(
