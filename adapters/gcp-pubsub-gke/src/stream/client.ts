@@ -8,6 +8,7 @@
  * the one virtual partition `0` (`assignments()` is `[0]` while it receives), Pub/Sub spreading messages over
  * the members' streams. The consume semantics (retries, dead-letter, acks only over finished messages, per-key
  * order, backpressure) are the core {@link PartitionProcessor}'s, fed from one streaming pull per member.
+ * Consumer lag counts a snapshot of the group's subscription on a temporary subscription (`lag.ts`).
  *
  * @packageDocumentation
  */
