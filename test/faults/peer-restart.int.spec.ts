@@ -252,7 +252,10 @@ async function restartStep(t: RestartTarget): Promise<void> {
   }
 }
 
-describe('cloud peers restarted mid-produce and mid-consume (private instances)', () => {
+// The two peers restart side by side: each step has its own private peer, ports, stream and groups, and most of
+// a step is waiting (the outage's bounded sends, the 15 s the surviving subscription is given to resume); the
+// launcher's cache lock orders their peers up / peers down calls.
+describe.concurrent('cloud peers restarted mid-produce and mid-consume (private instances)', () => {
   let cache = '';
   const saved: Record<string, string | undefined> = {};
   const ENV = ['SPEEDLAYER_CACHE', 'SPEEDLAYER_MOTO_PORT', 'SPEEDLAYER_PUBSUB_PORT'] as const;

@@ -1,6 +1,9 @@
 /**
  * Migration between real local peers: every pair the issue names, each guarded by its peers. A pair whose
  * peer is not up is reported as skipped with the reason; the summary line says which pairs ran.
+ * The pairs run side by side (`describe.concurrent`): each has its own topics, groups and checkpoint, and most of
+ * a pair's time is the idle wait that ends its copy and its verify, so waiting for them one after another only
+ * adds up the waits.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +58,7 @@ for (const pair of pairs) {
     : !fromUri || !toUri
       ? 'no stream URI for the adapter'
       : '';
-  describe.skipIf(reason !== '')(`migrate/pairs: ${name}${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  describe(`migrate/pairs: ${name}${reason ? ` (skipped: ${reason})` : ''}`, { concurrent: true, skip: reason !== '' }, () => {
     it('copies a keyed topic with headers and verify is green', async (ctx) => {
       let from: StreamClient | undefined;
       let to: StreamClient | undefined;
@@ -108,7 +111,10 @@ for (const pair of pairs) {
   });
 }
 
-describe.skipIf(!peers.kafka || !streams.kafka || !streams.local)('migrate/pairs: group move local -> kafka', () => {
+describe('migrate/pairs: group move local -> kafka', {
+  concurrent: true,
+  skip: !peers.kafka || !streams.kafka || !streams.local,
+}, () => {
   it('a group moved to Kafka resumes there without loss, duplicates as reported', async () => {
     const from = await connect(streams.local as string);
     const to = await connect(streams.kafka as string);
