@@ -45,8 +45,13 @@ interface Worker {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One suite per target. The suites run side by side (`describe.concurrent`: their own directory, stream, topics and
+ * worker processes); the tests inside a suite run one after another (`it.sequential`), as their drain and commit
+ * timings were written for.
+ */
 function shutdownSuite(name: string, uriOf: (dir: string) => string, extra: { kafka: boolean }) {
-  describe(`faults/worker shutdown/${name}`, () => {
+  describe.concurrent(`faults/worker shutdown/${name}`, () => {
     let dir = '';
     let handler = '';
     const clients: StreamClient[] = [];
@@ -114,7 +119,7 @@ function shutdownSuite(name: string, uriOf: (dir: string) => string, extra: { ka
       return topic;
     }
 
-    it('a stuck handler: a repeated SIGTERM is ignored, the drain ends at its deadline naming the handler, and what was handled before it stays committed', async () => {
+    it.sequential('a stuck handler: a repeated SIGTERM is ignored, the drain ends at its deadline naming the handler, and what was handled before it stays committed', async () => {
       const values = [...Array.from({ length: 20 }, (_, i) => `v${i}`), 'stuck', ...Array.from({ length: 9 }, (_, i) => `w${i}`)];
       const topic = await topicWith(values);
       const group = uniqueName('g');
@@ -158,7 +163,7 @@ function shutdownSuite(name: string, uriOf: (dir: string) => string, extra: { ka
       expect(counts.duplicates).toBe(0);
     }, 180_000);
 
-    it('a deleted topic: the worker turns not ready after the bound, then stops with an error naming the topic', async () => {
+    it.sequential('a deleted topic: the worker turns not ready after the bound, then stops with an error naming the topic', async () => {
       const topic = await topicWith(['x0']);
       const file = join(dir, `${topic}-del.log`);
       const w = startWorker(topic, uniqueName('g'), file, {
@@ -177,7 +182,7 @@ function shutdownSuite(name: string, uriOf: (dir: string) => string, extra: { ka
     }, 120_000);
 
     if (extra.kafka) {
-      it('a drain longer than the session timeout keeps the membership: the final commit is accepted and nothing is redelivered', async () => {
+      it.sequential('a drain longer than the session timeout keeps the membership: the final commit is accepted and nothing is redelivered', async () => {
         const values = ['a0', 'a1', 'slow', 'b0', 'b1'];
         const topic = await topicWith(values);
         const group = uniqueName('g');
