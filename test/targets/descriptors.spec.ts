@@ -145,3 +145,23 @@ describe('connect / createCompute through the descriptors', () => {
     await client.close();
   });
 });
+
+describe('the CLI reads the descriptors', () => {
+  it('plan and deploy list the targets their descriptors declare, in registry order', async () => {
+    const cli = await import('../../packages/cli/src/commands/plan-targets.js');
+    expect(cli.PLAN_TARGET_IDS).toEqual((await plannableTargets()).map((d) => d.id));
+    expect(cli.DEPLOY_COMPUTE).toEqual({
+      local: 'local://.speedlayer/data',
+      'aws-msk-eks': 'eks://',
+      'aws-kinesis-ecs': 'ecs://',
+      'azure-eventhubs-aks': 'aks://',
+      'gcp-pubsub-gke': 'gke://',
+    });
+    expect(cli.KUBERNETES_DEPLOY_TARGETS).toEqual(['aws-msk-eks', 'azure-eventhubs-aks', 'gcp-pubsub-gke']);
+    expect(cli.ECS_DEPLOY_TARGETS).toEqual(['aws-kinesis-ecs']);
+    // bench --with-cost prices plain kafka:// as MSK, and has no price table for the embedded targets
+    expect((await cli.loadCostTarget('kafka'))?.id).toBe('aws-msk-eks');
+    expect((await cli.loadCostTarget('aws-kinesis-ecs'))?.id).toBe('aws-kinesis-ecs');
+    expect(await cli.loadCostTarget('local')).toBeUndefined();
+  });
+});

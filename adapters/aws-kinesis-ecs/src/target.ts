@@ -14,6 +14,7 @@ export const kinesisEcsDescriptor: TargetDescriptor = defineTarget({
   package: '@speedlayer/aws-kinesis-ecs',
   streamSchemes: ['kinesis'],
   computeSchemes: ['ecs'],
+  deploy: { compute: 'ecs://', workload: 'ecs' },
   planExports: { limits: 'KINESIS_LIMITS', prices: 'KINESIS_ECS_PRICES' },
   conformance: {
     // short lease failover so that a killed member's shards are taken over quickly
@@ -27,7 +28,8 @@ export const kinesisEcsDescriptor: TargetDescriptor = defineTarget({
         slowness: 2,
       },
     ],
-    compute: [{ name: 'ecs (moto)', scheme: 'ecs', peer: 'moto' }],
+    // moto stores task definitions and services but never starts a task
+    compute: [{ name: 'ecs (moto)', scheme: 'ecs', peer: 'moto', config: { runsReplicas: false }, streamScheme: 'kinesis' }],
   },
 });
 

@@ -14,6 +14,7 @@ export const mskEksDescriptor: TargetDescriptor = defineTarget({
   title: 'Amazon MSK + EKS',
   package: '@speedlayer/aws-msk-eks',
   streamSchemes: ['msk'],
+  deploy: { compute: 'eks://', workload: 'kubernetes' },
   capabilities: KAFKA_FLAGS,
   planExports: { limits: 'MSK_LIMITS', prices: 'MSK_EKS_PRICES' },
 });

@@ -1,32 +1,26 @@
 /**
- * Stream conformance matrix of the Kafka / MSK adapter against the real Kafka peer (Apache Kafka 3.9 KRaft):
- * once over PLAINTEXT, once over SASL_SSL (PLAIN, user alice, password by file reference, the peer's CA).
+ * Stream conformance of plain `kafka://` (the shared driver `@speedlayer/kafka`, the `kafka` target's descriptor entry)
+ * against the real Kafka peer (Apache Kafka 3.9 KRaft): once over PLAINTEXT, once over SASL_SSL (PLAIN, user alice,
+ * password by file reference, the peer's CA).
  */
-
-import { streamConformance } from '@speedlayer/testing/conformance';
+import { targetDescriptors } from '@speedlayer/core';
+import { streamConformance, streamMatrixOf } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 
+const descriptors = await targetDescriptors();
+
 describePeer('kafka', 'aws-msk-eks stream', (kafka) => {
-  // Kafka's default group.min.session.timeout.ms is 6000; the peer runs group.initial.rebalance.delay.ms=0.
-  const subscribeDefaults = { sessionTimeoutMs: 6000 };
-  const config = { maxWaitTimeMs: 100 };
+  const [plain] = streamMatrixOf(descriptors, { targets: ['kafka'], streams: { kafka: `kafka://${kafka.bootstrap}` } });
+  if (!plain) throw new Error('the kafka target has no conformance entry');
+  streamConformance(plain);
 
   streamConformance({
-    name: 'kafka (PLAINTEXT)',
-    nativeClient: 'Client',
-    uri: `kafka://${kafka.bootstrap}`,
-    connectOptions: { config },
-    subscribeDefaults,
-    slowness: 2,
-  });
-
-  streamConformance({
+    ...plain,
     name: 'kafka (SASL_SSL, PLAIN)',
-    nativeClient: 'Client',
     uri: `kafka://${kafka.saslSsl}`,
     connectOptions: {
       config: {
-        ...config,
+        ...(plain.connectOptions as { config?: Record<string, unknown> }).config,
         caFile: kafka.caFile,
         sasl: {
           mechanism: 'plain',
@@ -35,7 +29,5 @@ describePeer('kafka', 'aws-msk-eks stream', (kafka) => {
         },
       },
     },
-    subscribeDefaults,
-    slowness: 2,
   });
 });

@@ -14,6 +14,7 @@ export const eventHubsAksDescriptor: TargetDescriptor = defineTarget({
   title: 'Azure Event Hubs + AKS',
   package: '@speedlayer/azure-eventhubs-aks',
   streamSchemes: ['eventhubs', 'eventhubs+kafka'],
+  deploy: { compute: 'aks://', workload: 'kubernetes' },
   planExports: { limits: 'EH_LIMITS', prices: 'EH_AKS_PRICES' },
   conformance: {
     stream: [

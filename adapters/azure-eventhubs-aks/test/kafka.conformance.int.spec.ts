@@ -3,11 +3,14 @@
  * as Event Hubs' Kafka endpoint is: PLAIN with the user `$ConnectionString`, whose password is an
  * Event-Hubs-style connection string (by file reference), TLS with the peer's CA. The URI is exactly the one
  * `speedlayer peers status --json` lists under `streams["eventhubs+kafka"]`. Default tier (standard): partition
- * growth is declared absent, so the growth step asserts the `UnsupportedError`.
+ * growth is declared absent, so the growth step asserts the `UnsupportedError`. The matrix entry is the descriptor's.
  */
-import { streamConformance } from '@speedlayer/testing/conformance';
+import { targetDescriptors } from '@speedlayer/core';
+import { streamConformance, streamMatrixOf } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { expect, it } from 'vitest';
+
+const descriptors = await targetDescriptors();
 
 describePeer('kafka', 'azure-eventhubs-aks eventhubs+kafka stream', (kafka, all) => {
   const uri = all.streams['eventhubs+kafka'];
@@ -18,16 +21,11 @@ describePeer('kafka', 'azure-eventhubs-aks eventhubs+kafka stream', (kafka, all)
     );
   });
 
-  streamConformance({
-    name: 'eventhubs+kafka (SASL_SSL, PLAIN $ConnectionString)',
-    nativeClient: 'Client',
-    uri: () => {
-      if (!uri) throw new Error('the peers status lists no eventhubs+kafka stream URI');
-      return uri;
-    },
-    // Kafka's group.min.session.timeout.ms is 6000, also Event Hubs' minimum; the peer runs group.initial.rebalance.delay.ms=0.
-    connectOptions: { config: { maxWaitTimeMs: 100 } },
-    subscribeDefaults: { sessionTimeoutMs: 6000 },
-    slowness: 2,
-  });
+  for (const target of streamMatrixOf(descriptors, {
+    targets: ['azure-eventhubs-aks'],
+    schemes: ['eventhubs+kafka'],
+    streams: all.streams,
+  })) {
+    streamConformance(target);
+  }
 });

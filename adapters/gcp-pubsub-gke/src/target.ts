@@ -12,6 +12,7 @@ export const pubsubGkeDescriptor: TargetDescriptor = defineTarget({
   title: 'Google Cloud Pub/Sub + GKE',
   package: '@speedlayer/gcp-pubsub-gke',
   streamSchemes: ['pubsub'],
+  deploy: { compute: 'gke://', workload: 'kubernetes' },
   planExports: { limits: 'PUBSUB_LIMITS', prices: 'PUBSUB_GKE_PRICES' },
   conformance: {
     stream: [{ name: 'pubsub (pstest)', scheme: 'pubsub', peer: 'pubsub', nativeClient: 'PubSub', lag: false }],

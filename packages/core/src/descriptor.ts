@@ -111,6 +111,11 @@ export interface TargetDescriptor {
    * priced as `aws-msk-eks`).
    */
   readonly pricedAs?: string;
+  /**
+   * How `speedlayer deploy --target <id>` runs its workers: the default compute URI, and what `deploy <workload>`
+   * applies from the plan (`kubernetes` manifests or `ecs` task definitions and services; absent: workers only).
+   */
+  readonly deploy?: { readonly compute: string; readonly workload?: 'kubernetes' | 'ecs' };
   /** Its entries in the conformance matrix. */
   readonly conformance?: {
     readonly stream?: readonly StreamConformanceEntry[];

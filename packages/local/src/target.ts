@@ -16,6 +16,7 @@ export const localTarget: TargetDescriptor = {
   package: '@speedlayer/local',
   streamSchemes: ['local'],
   computeSchemes: ['local'],
+  deploy: { compute: 'local://.speedlayer/data' },
   conformance: {
     stream: [{ scheme: 'local', nativeClient: 'LocalLog', subscribeDefaults }],
     compute: [{ scheme: 'local', config: { gracePeriodSeconds: 5 }, streamScheme: 'local' }],

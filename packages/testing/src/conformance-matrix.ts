@@ -13,9 +13,11 @@ import { STREAM_STEPS, type StreamConformanceTarget, type StreamStep } from './s
 /** Where the matrix finds its URIs and which entries it keeps. */
 export interface MatrixOptions {
   /** Stream URIs by scheme: the peers' `status.streams`, or the caller's (`{ local: 'local:///tmp/x' }`). */
-  readonly streams?: Readonly<Record<string, string>>;
+  readonly streams?: Readonly<Partial<Record<string, string>>>;
   /** Only these target ids. @default every target */
   readonly targets?: readonly string[];
+  /** Only the entries on these schemes. @default every scheme */
+  readonly schemes?: readonly string[];
 }
 
 /** What {@link computeConformanceMatrix} needs besides {@link MatrixOptions}. */
@@ -62,6 +64,7 @@ export function streamMatrixOf(descriptors: readonly TargetDescriptor[], options
   const out: StreamConformanceTarget[] = [];
   for (const d of chosen(descriptors, options)) {
     for (const [i, e] of (d.conformance?.stream ?? []).entries()) {
+      if (options.schemes && !options.schemes.includes(e.scheme)) continue;
       const uri = e.uri ?? options.streams?.[e.scheme];
       if (uri === undefined) continue;
       const target: StreamConformanceTarget = {
@@ -98,6 +101,7 @@ export function computeMatrixOf(
   const out: ComputeConformanceTarget[] = [];
   for (const d of chosen(descriptors, options)) {
     for (const [i, e] of (d.conformance?.compute ?? []).entries()) {
+      if (options.schemes && !options.schemes.includes(e.scheme)) continue;
       const uri = options.computes[e.scheme];
       if (uri === undefined) continue;
       const where = `${d.id}.conformance.compute[${i}]`;

@@ -20,16 +20,16 @@ import {
 } from '@speedlayer/core';
 import type { Command } from 'commander';
 import { action, DEFAULT_STREAM, examples, intOption, READY_DIR_ENV, stopSignal } from '../common.js';
-import { loadPlanTargets, PLAN_TARGET_IDS } from './plan-targets.js';
+import {
+  DEPLOY_COMPUTE,
+  ECS_DEPLOY_TARGETS,
+  KUBERNETES_DEPLOY_TARGETS,
+  loadPlanTargets,
+  PLAN_TARGET_IDS,
+} from './plan-targets.js';
 
-/** Compute URI per target id, for `--target` (a kubeconfig context or region can be given with `--compute`). */
-const TARGET_COMPUTE: Record<string, string> = {
-  local: 'local://.speedlayer/data',
-  'aws-msk-eks': 'eks://',
-  'aws-kinesis-ecs': 'ecs://',
-  'azure-eventhubs-aks': 'aks://',
-  'gcp-pubsub-gke': 'gke://',
-};
+/** Compute URI per target id, for `--target` (a kubeconfig context or region can be given with `--compute`): the descriptors'. */
+const TARGET_COMPUTE = DEPLOY_COMPUTE;
 
 /** A workload name from topic and group (DNS-1123, ≤ 63 characters). */
 export function workloadName(topic: string, group: string): string {
@@ -151,10 +151,10 @@ async function waitReady(
   }
 }
 
-/** Kubernetes targets `deploy <workload>` can apply the planner's manifests to. */
-const KUBERNETES_TARGETS = ['aws-msk-eks', 'azure-eventhubs-aks', 'gcp-pubsub-gke'];
-/** The ECS target: `deploy <workload>` registers the planner's task definitions and services ({@link deployEcsWorkload}). */
-const ECS_TARGET = 'aws-kinesis-ecs';
+/** Kubernetes targets `deploy <workload>` can apply the planner's manifests to (the descriptors'). */
+const KUBERNETES_TARGETS = KUBERNETES_DEPLOY_TARGETS;
+/** The ECS targets: `deploy <workload>` registers the planner's task definitions and services ({@link deployEcsWorkload}). */
+const ECS_TARGETS = ECS_DEPLOY_TARGETS;
 
 /** Options of {@link deployWorkload}. */
 export interface DeployWorkloadOptions {
@@ -214,7 +214,7 @@ export async function deployWorkload(path: string, o: DeployWorkloadOptions): Pr
   const ck = await import('@speedlayer/compute-kubernetes');
   if (!KUBERNETES_TARGETS.includes(o.target)) {
     throw new ConfigError(
-      `--target "${o.target}": deploy <workload> applies Kubernetes manifests or ECS definitions; use one of ${[...KUBERNETES_TARGETS, ECS_TARGET].join(', ')}`,
+      `--target "${o.target}": deploy <workload> applies Kubernetes manifests or ECS definitions; use one of ${[...KUBERNETES_TARGETS, ...ECS_TARGETS].join(', ')}`,
       { field: 'target' },
     );
   }
@@ -503,7 +503,7 @@ export function registerDeploy(program: Command): void {
             if (!['auto', 'keda', 'hpa'].includes(o.autoscaler))
               throw new ConfigError(`--autoscaler "${o.autoscaler}" must be auto, keda or hpa`, { field: 'autoscaler' });
             if (o.offline && !o.dryRun) throw new ConfigError('--offline needs --dry-run', { field: 'offline' });
-            if (o.target === ECS_TARGET) {
+            if (ECS_TARGETS.includes(o.target)) {
               const r = await deployEcsWorkload(workload, {
                 target: o.target,
                 ...(o.stream ? { stream: o.stream } : {}),

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { targetDescriptors } from '@speedlayer/core';
 import { loadPlannerTarget, loadPlannerTargets, type PlannerTarget, plannableTargets, pricingTarget } from '@speedlayer/planner';
 
 /** Loads one target's planning profile (the adapter's `./plan` subpath, without its vendor SDKs). */
@@ -32,3 +33,18 @@ export function loadPlanTargets(ids: readonly string[]): Promise<PlannerTarget[]
 export function loadCostTarget(id: string): Promise<PlannerTarget | undefined> {
   return pricingTarget(id);
 }
+
+const deployable = (await targetDescriptors()).filter((d) => d.deploy !== undefined);
+
+/** `deploy --target <id>`: target id -> its default compute URI, from the descriptors, in registry order. */
+export const DEPLOY_COMPUTE: Readonly<Record<string, string>> = Object.fromEntries(
+  deployable.map((d) => [d.id, d.deploy?.compute ?? '']),
+);
+
+/** The targets whose planned Kubernetes manifests `deploy <workload>` applies. */
+export const KUBERNETES_DEPLOY_TARGETS: readonly string[] = deployable
+  .filter((d) => d.deploy?.workload === 'kubernetes')
+  .map((d) => d.id);
+
+/** The targets whose planned ECS task definitions and services `deploy <workload>` registers. */
+export const ECS_DEPLOY_TARGETS: readonly string[] = deployable.filter((d) => d.deploy?.workload === 'ecs').map((d) => d.id);
