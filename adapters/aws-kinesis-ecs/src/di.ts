@@ -16,15 +16,9 @@
  *
  * @packageDocumentation
  */
-import { targetModule } from '@speedlayer/core/di';
+import { descriptorModule } from '@speedlayer/core/di';
 import { computeFactory, streamFactory } from './index.js';
+import { kinesisEcsDescriptor } from './target.js';
 
-/** The `aws-kinesis-ecs` container module (see {@link targetModule}). */
-export const kinesisModule = targetModule({
-  target: 'aws-kinesis-ecs',
-  module: '@speedlayer/aws-kinesis-ecs',
-  streamSchemes: ['kinesis'],
-  streamFactory,
-  computeSchemes: ['ecs'],
-  computeFactory,
-});
+/** The `aws-kinesis-ecs` container module (see `descriptorModule`): its schemes are its descriptor's. */
+export const kinesisModule = descriptorModule(kinesisEcsDescriptor, { streamFactory, computeFactory });

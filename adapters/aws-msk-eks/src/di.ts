@@ -16,14 +16,9 @@
  *
  * @packageDocumentation
  */
-import { targetModule } from '@speedlayer/core/di';
+import { descriptorModule } from '@speedlayer/core/di';
 import { streamFactory } from './index.js';
 import { mskEksDescriptor } from './target.js';
 
-/** The `aws-msk-eks` container module (see {@link targetModule}). */
-export const mskModule = targetModule({
-  target: 'aws-msk-eks',
-  module: '@speedlayer/aws-msk-eks',
-  streamSchemes: mskEksDescriptor.streamSchemes,
-  streamFactory,
-});
+/** The `aws-msk-eks` container module (see `descriptorModule`): its schemes are its descriptor's. */
+export const mskModule = descriptorModule(mskEksDescriptor, { streamFactory });

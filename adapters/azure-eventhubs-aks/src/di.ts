@@ -16,13 +16,9 @@
  *
  * @packageDocumentation
  */
-import { targetModule } from '@speedlayer/core/di';
+import { descriptorModule } from '@speedlayer/core/di';
 import { streamFactory } from './index.js';
+import { eventHubsAksDescriptor } from './target.js';
 
-/** The `azure-eventhubs-aks` container module (see {@link targetModule}). */
-export const eventHubsModule = targetModule({
-  target: 'azure-eventhubs-aks',
-  module: '@speedlayer/azure-eventhubs-aks',
-  streamSchemes: ['eventhubs', 'eventhubs+kafka'],
-  streamFactory,
-});
+/** The `azure-eventhubs-aks` container module (see `descriptorModule`): its schemes are its descriptor's. */
+export const eventHubsModule = descriptorModule(eventHubsAksDescriptor, { streamFactory });

@@ -16,13 +16,9 @@
  *
  * @packageDocumentation
  */
-import { targetModule } from '@speedlayer/core/di';
+import { descriptorModule } from '@speedlayer/core/di';
 import { streamFactory } from './index.js';
+import { pubsubGkeDescriptor } from './target.js';
 
-/** The `gcp-pubsub-gke` container module (see {@link targetModule}). */
-export const pubSubModule = targetModule({
-  target: 'gcp-pubsub-gke',
-  module: '@speedlayer/gcp-pubsub-gke',
-  streamSchemes: ['pubsub'],
-  streamFactory,
-});
+/** The `gcp-pubsub-gke` container module (see `descriptorModule`): its schemes are its descriptor's. */
+export const pubSubModule = descriptorModule(pubsubGkeDescriptor, { streamFactory });

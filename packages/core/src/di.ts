@@ -17,6 +17,7 @@
  */
 import { ContainerModule, type ServiceIdentifier } from 'inversify';
 import type { ComputeClient, ComputeFactory } from './compute.js';
+import type { TargetDescriptor } from './descriptor.js';
 import { connect, createCompute, registerComputeTarget, registerStreamTarget } from './registry.js';
 import type { ConnectOptions, StreamClient, StreamFactory } from './stream.js';
 
@@ -68,6 +69,23 @@ export function targetModule(bindings: TargetBindings): ContainerModule {
       for (const scheme of bindings.computeSchemes ?? [])
         registerComputeTarget(scheme, { target, module, factory: computeFactory });
     }
+  });
+}
+
+/**
+ * The container module of the target a descriptor describes: its id, package and schemes from the descriptor, with
+ * the factories given (see {@link targetModule}).
+ */
+export function descriptorModule(
+  descriptor: TargetDescriptor,
+  factories: { streamFactory?: StreamFactory; computeFactory?: ComputeFactory },
+): ContainerModule {
+  return targetModule({
+    target: descriptor.id,
+    module: descriptor.package,
+    streamSchemes: descriptor.streamSchemes,
+    computeSchemes: descriptor.computeSchemes ?? [],
+    ...factories,
   });
 }
 
