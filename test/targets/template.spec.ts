@@ -16,6 +16,7 @@ import {
 import { loadPlannerTargets, loadWorkload, plannableTargets, planWorkload } from '@speedlayer/planner';
 import { streamMatrixOf } from '@speedlayer/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetRows, targetTable } from '../../packages/cli/src/commands/targets.js';
 import { templateDescriptor } from '../../templates/adapter/src/target.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,6 +62,21 @@ describe('a target added from the adapter template', () => {
     expect(plan).toMatchObject({ target: 'acme-stream', feasible: true });
     expect(plan.partitions).toBeGreaterThan(0);
     expect(plan.replicas.max).toBe(plan.partitions);
+  });
+
+  it('is listed by `speedlayer targets` with its scheme and planning', async () => {
+    const rows = targetRows(await targetDescriptors());
+    expect(rows.at(-1)).toEqual({
+      id: 'acme-stream',
+      title: 'Acme Stream + Kubernetes',
+      package: '@speedlayer/TEMPLATE',
+      streams: ['acme://'],
+      computes: [],
+      plan: true,
+    });
+    expect(targetTable(rows).split('\n').at(-2)).toMatch(
+      /^acme-stream +Acme Stream \+ Kubernetes +acme:\/\/ +- +yes +@speedlayer\/TEMPLATE$/,
+    );
   });
 
   it('is in the conformance matrix once the peers give its URI, and left out while they do not', async () => {

@@ -14,6 +14,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerPeers } from './commands/peers.js';
 import { registerCompare, registerPlan } from './commands/plan.js';
 import { registerProduce } from './commands/produce.js';
+import { registerTargets } from './commands/targets.js';
 import { registerTopic } from './commands/topic.js';
 import { registerWorker } from './commands/worker.js';
 import { examples, jsonRequested } from './common.js';
@@ -29,6 +30,7 @@ const verbs: Array<(program: Command) => void> = [
   registerDeploy,
   registerPlan,
   registerCompare,
+  registerTargets,
   registerBench,
   registerMigrate,
   registerAcl,
