@@ -13,7 +13,18 @@ export const kubernetesTarget: TargetDescriptor = {
   package: '@speedlayer/compute-kubernetes',
   streamSchemes: [],
   computeSchemes: ['kubernetes', 'eks', 'aks', 'gke'],
-  conformance: { compute: [{ scheme: 'kubernetes', peer: 'kubernetes' }] },
+  conformance: {
+    // the kube-apiserver peer has no kubelet (runsReplicas false) and no KEDA controller: an HPA per workload
+    compute: [
+      {
+        name: 'kubernetes (HPA)',
+        scheme: 'kubernetes',
+        peer: 'kubernetes',
+        config: { autoscaler: 'hpa' },
+        streamScheme: 'local',
+      },
+    ],
+  },
 };
 
 /** The package's targets (read by core's registry). */

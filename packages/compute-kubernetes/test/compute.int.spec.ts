@@ -8,30 +8,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1JSONSchemaProps } from '@kubernetes/client-node';
 import { ApiextensionsV1Api, AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { connect, createCompute } from '@speedlayer/core';
+import { connect, createCompute, targetDescriptors } from '@speedlayer/core';
 import { eventHubKedaTrigger } from '@speedlayer/iac';
 import { kedaCrds, kubeServerDryRun } from '@speedlayer/iac/validate';
 import { uniqueName } from '@speedlayer/testing';
-import { computeConformance } from '@speedlayer/testing/conformance';
+import { computeConformance, computeMatrixOf } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { KubernetesCompute } from '../src/index.js';
 
 const streamDir = mkdtempSync(join(tmpdir(), 'speedlayer-k8s-stream-'));
+const descriptors = await targetDescriptors();
 
 describePeer('kubernetes', 'compute-kubernetes on kube-apiserver', (k8s) => {
   const uri = `kubernetes://?kubeconfig=${encodeURIComponent(k8s.kubeconfig)}&namespace=speedlayer-conformance`;
 
-  computeConformance({
-    name: 'kubernetes (HPA)',
-    uri,
-    config: { autoscaler: 'hpa' },
-    streamUri: `local://${streamDir}`,
+  // the descriptor's matrix entry (`@speedlayer/compute-kubernetes/target`)
+  for (const target of computeMatrixOf(descriptors, {
+    targets: ['kubernetes'],
+    computes: { kubernetes: uri },
+    streams: { local: `local://${streamDir}` },
     workload: () => ({
       image: 'ghcr.io/speedlayer/worker:0.1.0',
       command: ['speedlayer', 'worker', '--topic', 't', '--group', 'g', '--handler', '/app/handler.js'],
     }),
-  });
+  })) {
+    computeConformance(target);
+  }
 
   // The same suite for each managed flavour (EKS, AKS, GKE): workload identity annotations on the service account.
   for (const [scheme, identity] of [
