@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: this file writes IaC text whose ${...} are HCL, CloudFormation or envsubst placeholders, not JS templates
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   checkGolden,
@@ -10,7 +11,9 @@ import {
 import { planOnTarget } from '@speedlayer/planner';
 import { GOLDEN_EMIT_CONTEXT, PLANNER_WORKLOADS } from '@speedlayer/testing';
 import { describe, expect, it } from 'vitest';
-import { pubsubGkeTarget } from '../src/plan/index.js';
+import { parse } from 'yaml';
+import { LAG_PROJECT_PERMISSIONS, LAG_TOPIC_PERMISSIONS, pubsubGkeTarget } from '../src/plan/index.js';
+import { subscriptionName } from '../src/stream/mapping.js';
 
 const workloads = PLANNER_WORKLOADS;
 const emit = (w: object) => planOnTarget(pubsubGkeTarget, w, { context: GOLDEN_EMIT_CONTEXT });
@@ -65,7 +68,7 @@ describe('gcp-pubsub-gke/emit', () => {
     expect(so.spec).toMatchObject({ minReplicaCount: 40, maxReplicaCount: 80 });
     expect(so.spec.triggers[0]).toMatchObject({
       type: 'gcp-pubsub',
-      metadata: { mode: 'SubscriptionSize', subscriptionName: 'clickstream-g1' },
+      metadata: { mode: 'SubscriptionSize', subscriptionName: 'clickstream.clickstream-g1' },
     });
     expect(objs.find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(80);
   });
@@ -109,5 +112,130 @@ describe('gcp-pubsub-gke/emit', () => {
   it.each(Object.entries(workloads))('matches the golden files for %s', async (name, w) => {
     const dir = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
     expect(await checkGolden(dir, emit(w).files, process.env.UPDATE_GOLDEN === '1')).toEqual([]);
+  });
+
+  it('names each group subscription <topic>.<group>, the subscription the pubsub:// client joins and KEDA watches', async () => {
+    const tf = (await parseTerraformFiles(files)) as Tf;
+    expect(tf.resource.google_pubsub_subscription!.groups![0]!.name).toBe('clickstream.${each.value}');
+    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
+    const objs = files.filter((f) => f.kind === 'kubernetes').flatMap((f) => parseK8sYaml(f.content)) as Record<string, any>[];
+    const watched = objs.filter((o) => o.kind === 'ScaledObject').map((o) => o.spec.triggers[0].metadata.subscriptionName);
+    expect(watched.sort()).toEqual(['clickstream-g1', 'clickstream-g2'].map((g) => subscriptionName('clickstream', g)));
+  });
+});
+
+describe('gcp-pubsub-gke/emit: consumer lag grants', () => {
+  const orders = parse(
+    readFileSync(fileURLToPath(new URL('../../../examples/workloads/orders-access.yaml', import.meta.url)), 'utf8'),
+  );
+  const tfOf = async (w: object) => (await parseTerraformFiles(emit(w).files)) as Tf;
+  const withOptions = (w: object, o: object) => ({ ...w, targets: { 'gcp-pubsub-gke': o } });
+
+  /**
+   * Every call of one lag reading (src/stream/lag.ts) and the permissions Pub/Sub checks for it, with the resource it
+   * checks them on (https://cloud.google.com/pubsub/docs/access-control, "Required permissions").
+   */
+  type Where = 'project' | 'topic' | 'group subscription' | 'temporary';
+  const LAG_CALLS: [call: string, permission: string, on: Where][] = [
+    ['CreateSnapshot', 'pubsub.snapshots.create', 'project'],
+    ['CreateSnapshot', 'pubsub.subscriptions.consume', 'group subscription'],
+    ['CreateSubscription', 'pubsub.subscriptions.create', 'project'],
+    ['CreateSubscription', 'pubsub.topics.attachSubscription', 'topic'],
+    ['Seek', 'pubsub.subscriptions.consume', 'temporary'],
+    ['Seek', 'pubsub.snapshots.seek', 'temporary'],
+    ['Pull', 'pubsub.subscriptions.consume', 'temporary'],
+    ['DeleteSubscription', 'pubsub.subscriptions.delete', 'temporary'],
+    ['DeleteSnapshot', 'pubsub.snapshots.delete', 'temporary'],
+  ];
+
+  /** The permissions `member` holds on a resource of kind `on`, from the emitted bindings (custom roles resolved). */
+  function held(tf: Tf, member: string, on: Where): Set<string> {
+    const roles = tf.resource.google_project_iam_custom_role ?? {};
+    const permsOf = (role: string): string[] => {
+      const m = /^\$\{google_project_iam_custom_role\.(\w+)\.name\}$/.exec(role);
+      if (m) return roles[m[1]!]![0]!.permissions;
+      // the predefined roles the plan grants on the group subscriptions (their relevant permission only)
+      return role === 'roles/pubsub.subscriber' ? ['pubsub.subscriptions.consume'] : [];
+    };
+    const bound = (type: string, where: (b: Record<string, string>) => boolean) =>
+      Object.values(tf.resource[type] ?? {})
+        .map((b) => b[0]!)
+        .filter((b) => where(b))
+        .filter((b) =>
+          typeof b.for_each === 'object' && !Array.isArray(b.for_each)
+            ? Object.values(b.for_each).includes(member)
+            : b.member === member,
+        )
+        .flatMap((b) => permsOf(b.role));
+    const project = bound('google_project_iam_member', () => true);
+    const out = new Set(project);
+    if (on === 'topic')
+      for (const p of bound('google_pubsub_topic_iam_member', (b) => b.topic === '${google_pubsub_topic.this.id}')) out.add(p);
+    return out;
+  }
+
+  it('the worker holds every permission a lag reading needs, where Pub/Sub checks it, and nothing broader', async () => {
+    const tf = await tfOf(workloads.clickstream);
+    const worker = 'serviceAccount:${google_service_account.worker.email}';
+    for (const [call, permission, on] of LAG_CALLS) {
+      const has = on === 'group subscription' ? true : held(tf, worker, on).has(permission);
+      expect(has, `${call} needs ${permission} on the ${on}`).toBe(true);
+    }
+    // consume on the group subscription comes from roles/pubsub.subscriber there (granted before lag existed)
+    expect(tf.resource.google_pubsub_subscription_iam_member!.groups_worker![0]!.role).toBe('roles/pubsub.subscriber');
+    const roles = tf.resource.google_project_iam_custom_role!;
+    expect(roles.lag_scan![0]!).toMatchObject({
+      role_id: 'speedlayer_clickstream_lag_scan',
+      permissions: [...LAG_PROJECT_PERMISSIONS],
+    });
+    expect(roles.lag_attach![0]!.permissions).toEqual([...LAG_TOPIC_PERMISSIONS]);
+    // IAM's limits hold for the longest workload name (32 characters): role id 64, title 100, description 256
+    const long = (await tfOf({ ...workloads.clickstream, name: `c${'x'.repeat(30)}9` })).resource.google_project_iam_custom_role!;
+    for (const r of [long.lag_scan![0]!, long.lag_attach![0]!]) {
+      expect(r.role_id).toMatch(/^[a-zA-Z0-9_.]{3,64}$/);
+      expect(Buffer.byteLength(r.title)).toBeLessThanOrEqual(100);
+      expect(Buffer.byteLength(r.description)).toBeLessThanOrEqual(256);
+    }
+    // attachSubscription only on the workload's topic: not on the project, not on the dead-letter topic
+    expect(held(tf, worker, 'project').has('pubsub.topics.attachSubscription')).toBe(false);
+    expect(tf.resource.google_pubsub_topic_iam_member!.lag_attach![0]!.topic).toBe('${google_pubsub_topic.this.id}');
+    const text = emit(workloads.clickstream)
+      .files.map((f) => f.content)
+      .join('\n');
+    expect(text).not.toMatch(/roles\/pubsub\.(editor|admin)|roles\/(editor|owner)"/);
+    expect(text).not.toMatch(/pubsub\.topics\.(create|delete|update|publish)|setIamPolicy/);
+  });
+
+  it('with an access block: each consuming principal gets the lag grants, a producer-only principal does not', async () => {
+    const tf = await tfOf(orders);
+    expect(tf.resource.google_project_iam_member!.lag_scan![0]!.for_each).toEqual({
+      billing: 'serviceAccount:${google_service_account.principal_billing.email}',
+      fraud: 'serviceAccount:${google_service_account.principal_fraud.email}',
+    });
+    expect(tf.resource.google_pubsub_topic_iam_member!.lag_attach![0]!.for_each).toEqual(
+      tf.resource.google_project_iam_member!.lag_scan![0]!.for_each,
+    );
+    for (const member of ['serviceAccount:${google_service_account.principal_billing.email}']) {
+      for (const [call, permission, on] of LAG_CALLS.filter(([, , on]) => on !== 'group subscription')) {
+        expect(held(tf, member, on).has(permission), `${call} needs ${permission} on the ${on}`).toBe(true);
+      }
+    }
+    const producer = 'serviceAccount:${google_service_account.principal_orders_api.email}';
+    expect([...held(tf, producer, 'topic')].filter((p) => p !== 'pubsub.topics.publish')).toEqual([]);
+  });
+
+  it('targets.gcp-pubsub-gke.consumerLag: false leaves the lag grants out and says what stops working', async () => {
+    const off = emit(withOptions(workloads.clickstream, { consumerLag: false }));
+    const tf = (await parseTerraformFiles(off.files)) as Tf;
+    expect(tf.resource.google_project_iam_custom_role).toBeUndefined();
+    expect(tf.resource.google_project_iam_member!.lag_scan).toBeUndefined();
+    expect(tf.resource.google_pubsub_topic_iam_member!.lag_attach).toBeUndefined();
+    expect(held(tf, 'serviceAccount:${google_service_account.worker.email}', 'topic').size).toBe(0);
+    expect(off.plan.capacity.consumerLagGrants).toBe(false);
+    expect(off.plan.warnings.join('\n')).toMatch(/consumerLag: false: .*AuthError/);
+    const on = emit(workloads.clickstream);
+    expect(on.plan.capacity.consumerLagGrants).toBe(true);
+    expect(on.plan.warnings.join('\n')).toMatch(/consumer lag re-delivers each group's backlog/);
+    expect(() => emit(withOptions(workloads.clickstream, { consumerLag: 'no' }))).toThrow(/consumerLag/);
   });
 });

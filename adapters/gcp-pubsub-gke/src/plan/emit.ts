@@ -2,7 +2,8 @@
  * IaC for `gcp-pubsub-gke`: Terraform for the Pub/Sub topic (CMEK, retention, storage policy), a dead-letter topic,
  * one subscription per consumer group (ordering, dead-letter policy, ack deadline, retry policy), Cloud KMS, a GKE
  * private cluster (Workload Identity, network policy, shielded nodes, secrets encryption, audit logs) and the worker
- * Google service account bound to the Kubernetes service account; plus the Kubernetes worker manifests.
+ * Google service account bound to the Kubernetes service account, with what consumer lag needs (custom roles, see
+ * {@link LAG_PROJECT_PERMISSIONS}; target option `consumerLag`); plus the Kubernetes worker manifests.
  *
  * @packageDocumentation
  */
@@ -24,6 +25,7 @@ import {
   kedaPodIdentity,
   nested,
   output,
+  principalResourceName,
   principalServiceAccounts,
   pubsubKedaTrigger,
   resource,
@@ -65,6 +67,80 @@ interface Model {
   region: string;
   vpcCidr: string;
   nodesMax: number;
+  /** Grant the consuming identities what consumer lag needs (target option `consumerLag`). */
+  lag: boolean;
+}
+
+/**
+ * What one consumer lag reading (`lag()` of the `pubsub://` client, src/stream/lag.ts) calls, and where Pub/Sub
+ * checks each permission (https://cloud.google.com/pubsub/docs/access-control):
+ * - CreateSnapshot of the group's subscription: `pubsub.snapshots.create` on the project, `pubsub.subscriptions.consume`
+ *   on the group's subscription (roles/pubsub.subscriber, granted already);
+ * - CreateSubscription `speedlayer-lag-*` on the topic: `pubsub.subscriptions.create` on the project,
+ *   `pubsub.topics.attachSubscription` on the topic;
+ * - Seek it to the snapshot: `pubsub.subscriptions.consume` on it, `pubsub.snapshots.seek` on the snapshot;
+ * - Pull it: `pubsub.subscriptions.consume`; delete both: `pubsub.subscriptions.delete`, `pubsub.snapshots.delete`.
+ * The temporary snapshot and subscription get new random names at every reading, so nothing can be granted on them
+ * ahead, and IAM Conditions on resource names do not apply to Pub/Sub (only to the services listed in
+ * https://cloud.google.com/iam/docs/conditions-resource-attributes): those permissions are granted on the project, in a
+ * custom role holding only them; `attachSubscription` is granted on the workload's topic only.
+ */
+export const LAG_PROJECT_PERMISSIONS = [
+  'pubsub.snapshots.create',
+  'pubsub.snapshots.delete',
+  'pubsub.snapshots.seek',
+  'pubsub.subscriptions.consume',
+  'pubsub.subscriptions.create',
+  'pubsub.subscriptions.delete',
+] as const;
+/** Granted on the workload's topic only (see {@link LAG_PROJECT_PERMISSIONS}). */
+export const LAG_TOPIC_PERMISSIONS = ['pubsub.topics.attachSubscription'] as const;
+
+/** A custom role id (`[a-zA-Z0-9_.]{3,64}`) unique per workload: `speedlayer_<workload>_<suffix>`. */
+function customRoleId(workload: string, suffix: string): string {
+  return `speedlayer_${workload.replace(/[^a-zA-Z0-9]/g, '_').slice(0, 64 - 12 - suffix.length)}_${suffix}`;
+}
+
+/** The consumer lag grants: two custom roles, each bound to the worker (when it runs groups) and every consuming principal. */
+function lagGrants(m: Model): HclBlock[] {
+  const members: [string, string][] = [
+    ...(m.workerGroups ? [['worker', '${google_service_account.worker.email}'] as [string, string]] : []),
+    ...m.principals
+      .filter((p) => p.groups.length > 0)
+      .map((p): [string, string] => [p.principal, `\${google_service_account.${principalResourceName(p.principal)}.email}`]),
+  ];
+  if (!m.lag || members.length === 0) return [];
+  // keys known at plan time (the e-mail addresses are only known after apply)
+  const forEach = Object.fromEntries(members.map(([k, email]) => [k, tmpl(`serviceAccount:${email}`)]));
+  // IAM limits: title 100 bytes, description 256 bytes (workload names are at most 32 characters)
+  return [
+    resource('google_project_iam_custom_role', 'lag_scan', {
+      project: expr('var.project_id'),
+      role_id: customRoleId(m.name, 'lag_scan'),
+      title: `speedlayer ${m.name} consumer lag scan`,
+      description: `Consumer lag of ${m.name}: snapshot a group subscription, seek a temporary speedlayer-lag-* subscription to it, pull without ack, delete both. Project-wide: create is checked on the project, the temporary names are random.`,
+      permissions: [...LAG_PROJECT_PERMISSIONS],
+    }),
+    resource('google_project_iam_custom_role', 'lag_attach', {
+      project: expr('var.project_id'),
+      role_id: customRoleId(m.name, 'lag_attach'),
+      title: `speedlayer ${m.name} consumer lag attach`,
+      description: `Consumer lag of ${m.name}: lets a temporary speedlayer-lag-* subscription attach to the topic. Granted on the ${m.name} topic only.`,
+      permissions: [...LAG_TOPIC_PERMISSIONS],
+    }),
+    resource('google_project_iam_member', 'lag_scan', {
+      for_each: forEach,
+      project: expr('var.project_id'),
+      role: expr('google_project_iam_custom_role.lag_scan.name'),
+      member: expr('each.value'),
+    }),
+    resource('google_pubsub_topic_iam_member', 'lag_attach', {
+      for_each: forEach,
+      topic: expr('google_pubsub_topic.this.id'),
+      role: expr('google_project_iam_custom_role.lag_attach.name'),
+      member: expr('each.value'),
+    }),
+  ];
 }
 
 function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
@@ -86,6 +162,7 @@ function model(plan: TargetPlan, input: PlanInput, scope: EmitScope): Model {
     region: String(c.region),
     vpcCidr: String(c.vpcCidr),
     nodesMax: Math.max(3, Math.ceil((plan.replicas.max * w.consumerGroups * w.processing.cpu) / 3.2)),
+    lag: c.consumerLagGrants !== false,
   };
 }
 
@@ -197,7 +274,7 @@ function terraform(m: Model): HclBlock[] {
           resource('google_service_account', 'worker', {
             account_id: `${m.name.slice(0, 23)}-worker`,
             display_name: `speedlayer ${m.name} worker`,
-            description: `Reads the ${m.name} subscriptions, publishes to and reads ${m.dlq}; bound to the Kubernetes service account through Workload Identity`,
+            description: `Reads the ${m.name} subscriptions${m.lag ? ' and counts their backlog (consumer lag)' : ''}, publishes to and reads ${m.dlq}; bound to the Kubernetes service account through Workload Identity`,
           }),
           resource('google_service_account_iam_member', 'worker_workload_identity', {
             service_account_id: expr('google_service_account.worker.name'),
@@ -206,9 +283,11 @@ function terraform(m: Model): HclBlock[] {
           }),
         ]
       : []),
+    // `<topic>.<group>`: the subscription the pubsub:// client joins for a group (stream/mapping.ts subscriptionName;
+    // group names need no encoding)
     resource('google_pubsub_subscription', 'groups', {
       for_each: groups,
-      name: expr('each.value'),
+      name: tmpl(`${m.name}.\${each.value}`),
       topic: expr('google_pubsub_topic.this.id'),
       ack_deadline_seconds: m.ack,
       message_retention_duration: `${Math.max(600, subRetention)}s`,
@@ -280,6 +359,7 @@ function terraform(m: Model): HclBlock[] {
           : []),
       ],
     }),
+    ...lagGrants(m),
     // KEDA's gcp-pubsub scaler reads the subscriptions' backlog from Cloud Monitoring as the KEDA operator's
     // Kubernetes service account, granted directly through Workload Identity Federation (no key, no annotation).
     resource('google_project_iam_member', 'keda_monitoring_viewer', {
@@ -342,7 +422,7 @@ export function emitPubSubGke(plan: TargetPlan, input: PlanInput, context: EmitC
       groupServiceAccounts: principalServiceAccounts(m.principals, 'gcp', 'GSA_EMAIL'),
       config: { GCP_PROJECT_ID: '${GCP_PROJECT_ID}', SPEEDLAYER_ORDERING: m.ordering ? 'per-key' : 'none' },
       kedaPodIdentity: kedaPodIdentity('gcp'),
-      kedaTrigger: (g) => pubsubKedaTrigger({ subscriptionName: g.name, value: m.backlog, activationValue: 0 }),
+      kedaTrigger: (g) => pubsubKedaTrigger({ subscriptionName: `${m.name}.${g.name}`, value: m.backlog, activationValue: 0 }),
       egress: [
         {
           cidrs: GOOGLE_APIS_CIDRS,

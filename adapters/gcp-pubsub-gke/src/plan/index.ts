@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { emitPubSubGke } from './emit.js';
+export { emitPubSubGke, LAG_PROJECT_PERMISSIONS, LAG_TOPIC_PERMISSIONS } from './emit.js';
 export { LARGE_REGIONS, PUBSUB_LIMITS } from './limits.js';
 export { PUBSUB_GKE_PRICES } from './prices.js';
 export type { PubSubOptions } from './profile.js';

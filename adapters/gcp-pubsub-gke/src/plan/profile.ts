@@ -35,6 +35,13 @@ export const pubsubOptionsSchema = z.strictObject({
   maxDeliveryAttempts: z.number().int().min(5).max(100).default(5),
   /** Subnet range of the GKE nodes (NetworkPolicy and master authorized networks). @default 10.0.0.0/16 */
   vpcCidr: targetOptionFields.cidr(),
+  /**
+   * Grant the worker and every consuming principal what consumer lag needs on Pub/Sub (`lag()`, the worker's lag
+   * metrics and the plan's lag alerts read a snapshot copy of each group's subscription): a custom role on the project
+   * with snapshot and subscription create/seek/consume/delete, and `pubsub.topics.attachSubscription` on the
+   * workload's topic only. `false` leaves them out: lag then fails with `AuthError`. @default true
+   */
+  consumerLag: z.boolean().default(true),
 });
 
 /** Resolved options. */
@@ -108,6 +115,17 @@ export function planPubSubGke(input: PlanInput, opts: PubSubOptions): TargetPlan
       'each publish/pull request is billed at least 1,000 bytes: batch small records (the estimate assumes batched requests)',
     );
   }
+  if (opts.consumerLag) {
+    // lag() defaults of the pubsub:// client: lagScanMaxMessages 100,000, lagCacheMs 30 s (one reading per process)
+    const worstGibMonth = (100_000 * w.ingress.avgRecordBytes * ((30 * 86_400) / 30)) / GIB;
+    b.warn(
+      `consumer lag re-delivers each group's backlog to a temporary subscription at every reading (at most one per lagCacheMs, 30 s, per worker process; up to lagScanMaxMessages, 100,000), billed as subscribe throughput: a backlog at that bound costs up to ${fmt(worstGibMonth)} GiB/month per process; not in the estimate (targets.${TARGET_ID}.consumerLag: false turns the grants off)`,
+    );
+  } else {
+    b.warn(
+      'consumerLag: false: the worker identities get no snapshot rights, so lag() and the worker lag metrics fail with AuthError and the lag alerts never fire',
+    );
+  }
   b.warn('not in the estimate: Cloud KMS, Cloud Logging, GKE free-tier credit ($74.40/month per billing account)');
   return b.build({
     tier: 'standard',
@@ -124,6 +142,7 @@ export function planPubSubGke(input: PlanInput, opts: PubSubOptions): TargetPlan
       kedaBacklogPerReplica: backlog,
       region: opts.region,
       vpcCidr: opts.vpcCidr,
+      consumerLagGrants: opts.consumerLag,
     },
     repartitioning: {
       policy: 'none',

@@ -34,7 +34,7 @@ resource "google_pubsub_subscription" "dead_letter" {
 
 resource "google_pubsub_subscription" "groups" {
   for_each                   = toset(["clickstream-g1", "clickstream-g2"])
-  name                       = each.value
+  name                       = "clickstream.${each.value}"
   topic                      = google_pubsub_topic.this.id
   ack_deadline_seconds       = 10
   message_retention_duration = "604800s"

@@ -25,7 +25,7 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_worker" {
 resource "google_service_account" "worker" {
   account_id   = "small-feed-worker"
   display_name = "speedlayer small-feed worker"
-  description  = "Reads the small-feed subscriptions, publishes to and reads small-feed.dlq; bound to the Kubernetes service account through Workload Identity"
+  description  = "Reads the small-feed subscriptions and counts their backlog (consumer lag), publishes to and reads small-feed.dlq; bound to the Kubernetes service account through Workload Identity"
 }
 
 resource "google_service_account_iam_member" "worker_workload_identity" {
@@ -53,6 +53,47 @@ resource "google_pubsub_subscription_iam_member" "groups_dead_letter" {
   subscription = google_pubsub_subscription.groups[each.value].name
   role         = "roles/pubsub.subscriber"
   member       = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_project_iam_custom_role" "lag_scan" {
+  project     = var.project_id
+  role_id     = "speedlayer_small_feed_lag_scan"
+  title       = "speedlayer small-feed consumer lag scan"
+  description = "Consumer lag of small-feed: snapshot a group subscription, seek a temporary speedlayer-lag-* subscription to it, pull without ack, delete both. Project-wide: create is checked on the project, the temporary names are random."
+  permissions = [
+    "pubsub.snapshots.create",
+    "pubsub.snapshots.delete",
+    "pubsub.snapshots.seek",
+    "pubsub.subscriptions.consume",
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.delete",
+  ]
+}
+
+resource "google_project_iam_custom_role" "lag_attach" {
+  project     = var.project_id
+  role_id     = "speedlayer_small_feed_lag_attach"
+  title       = "speedlayer small-feed consumer lag attach"
+  description = "Consumer lag of small-feed: lets a temporary speedlayer-lag-* subscription attach to the topic. Granted on the small-feed topic only."
+  permissions = ["pubsub.topics.attachSubscription"]
+}
+
+resource "google_project_iam_member" "lag_scan" {
+  for_each = {
+    worker = "serviceAccount:${google_service_account.worker.email}"
+  }
+  project = var.project_id
+  role    = google_project_iam_custom_role.lag_scan.name
+  member  = each.value
+}
+
+resource "google_pubsub_topic_iam_member" "lag_attach" {
+  for_each = {
+    worker = "serviceAccount:${google_service_account.worker.email}"
+  }
+  topic  = google_pubsub_topic.this.id
+  role   = google_project_iam_custom_role.lag_attach.name
+  member = each.value
 }
 
 resource "google_project_iam_member" "keda_monitoring_viewer" {

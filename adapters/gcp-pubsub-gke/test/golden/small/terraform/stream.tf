@@ -34,7 +34,7 @@ resource "google_pubsub_subscription" "dead_letter" {
 
 resource "google_pubsub_subscription" "groups" {
   for_each                   = toset(["small-feed-g1"])
-  name                       = each.value
+  name                       = "small-feed.${each.value}"
   topic                      = google_pubsub_topic.this.id
   ack_deadline_seconds       = 10
   message_retention_duration = "86400s"
