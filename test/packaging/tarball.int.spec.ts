@@ -19,11 +19,10 @@ const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * What the application asks for: core, local and the Kafka adapter core's registry loads for `kafka://`
- * (`@speedlayer/aws-msk-eks`, on the shared driver `@speedlayer/kafka`); the `@speedlayer` packages they need come
- * along.
+ * What the application asks for: core, local and the package core's registry loads for `kafka://` (the shared driver
+ * `@speedlayer/kafka`; `msk://` is `@speedlayer/aws-msk-eks`'s); the `@speedlayer` packages they need come along.
  */
-const WANTED = ['@speedlayer/core', '@speedlayer/local', '@speedlayer/aws-msk-eks'];
+const WANTED = ['@speedlayer/core', '@speedlayer/local', '@speedlayer/kafka'];
 /** Packages an application's runtime must never pull in. */
 const FORBIDDEN = [
   '@speedlayer/planner',
@@ -35,6 +34,11 @@ const FORBIDDEN = [
   '@kubernetes-models/keda',
   'vitest',
   'inversify',
+  // a plain Kafka app needs none of MSK's or EKS's SDKs
+  '@speedlayer/aws-msk-eks',
+  '@aws-sdk/client-kafka',
+  '@aws-sdk/client-eks',
+  'aws-msk-iam-sasl-signer-js',
 ];
 
 /** The app: connect, ensure a topic, send keyed records one at a time, consume them in a group, print a summary. */
@@ -100,7 +104,7 @@ describe('packaging: core + local + kafka from tarballs in a fresh ESM app', () 
   let measured: { packages: string[]; installed: number; nodeModulesMB: number } | undefined;
 
   beforeAll(async () => {
-    for (const p of ['packages/core', 'packages/local', 'packages/kafka', 'adapters/aws-msk-eks']) {
+    for (const p of ['packages/core', 'packages/local', 'packages/kafka']) {
       if (!existsSync(join(root, p, 'dist', 'index.js'))) throw new Error(`${p}/dist is missing: run npx tsc --build first`);
     }
     const r = packInstall(dir, WANTED);
@@ -114,7 +118,7 @@ describe('packaging: core + local + kafka from tarballs in a fresh ESM app', () 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('packs only the @speedlayer packages the runtime needs, each with README, LICENSE and dist', () => {
-    expect(measured?.packages).toEqual(['@speedlayer/aws-msk-eks', '@speedlayer/core', '@speedlayer/kafka', '@speedlayer/local']);
+    expect(measured?.packages).toEqual(['@speedlayer/core', '@speedlayer/kafka', '@speedlayer/local']);
     for (const name of measured?.packages ?? []) {
       const pkgDir = join(app, 'node_modules', name);
       expect(existsSync(join(pkgDir, 'README.md')), `${name} README.md`).toBe(true);
@@ -128,7 +132,7 @@ describe('packaging: core + local + kafka from tarballs in a fresh ESM app', () 
     }
   });
 
-  it('pulls in no planner, IaC writer, Kubernetes client or models, test runner or DI container', () => {
+  it('pulls in no planner, IaC writer, Kubernetes client or models, test runner, DI container, or MSK/EKS SDK', () => {
     expect(installed.size).toBeGreaterThan(3);
     expect(FORBIDDEN.filter((n) => installed.has(n))).toEqual([]);
   });
@@ -149,6 +153,7 @@ describe('packaging: core + local + kafka from tarballs in a fresh ESM app', () 
         timeout: 150_000,
       });
       const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as AppResult;
+      expect(out.target).toBe('kafka');
       expect(out.received.map((m) => m.value).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `v${i}`).sort());
       // same key -> same partition, as any Kafka client computes it
       const partitionOf = new Map<string, Set<number>>();
