@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TARGET_REGISTRY } from '@speedlayer/core';
 import { paths } from './common.js';
 import type { PeersStatus, StreamUris } from './types.js';
 
@@ -17,7 +18,7 @@ import type { PeersStatus, StreamUris } from './types.js';
 export interface StreamTargetRow {
   /** Key in `streams` (the URI scheme). */
   scheme: string;
-  /** Adapter package that must be resolvable for the row to be listed. */
+  /** Adapter package that must be resolvable for the row to be listed: the one core's registry names for the scheme. */
   adapterPackage: string;
   /** The URI, or undefined when the peer it needs is not up. */
   uri: (status: Omit<PeersStatus, 'streams'>) => string | undefined;
@@ -28,28 +29,35 @@ function q(value: string): string {
   return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':');
 }
 
+/** The package core's registry loads for a stream scheme (its `./target` line). */
+function adapterOf(scheme: string): string {
+  const line = TARGET_REGISTRY.find((l) => l.streams?.includes(scheme));
+  if (!line) throw new Error(`core's target registry has no line for ${scheme}://`);
+  return line.module.replace(/\/target$/, '');
+}
+
 /** The stream targets and how to reach each on the local peers. */
 export const STREAM_TARGETS: readonly StreamTargetRow[] = [
-  { scheme: 'local', adapterPackage: '@speedlayer/local', uri: () => `local://${paths.localData()}` },
+  { scheme: 'local', adapterPackage: adapterOf('local'), uri: () => `local://${paths.localData()}` },
   {
     scheme: 'kafka',
-    adapterPackage: '@speedlayer/kafka',
+    adapterPackage: adapterOf('kafka'),
     uri: (s) => (s.kafka ? `kafka://${s.kafka.bootstrap}` : undefined),
   },
   {
     scheme: 'kinesis',
-    adapterPackage: '@speedlayer/aws-kinesis-ecs',
+    adapterPackage: adapterOf('kinesis'),
     uri: (s) => (s.moto ? `kinesis://${s.moto.region}?endpoint=${q(s.moto.endpoint)}` : undefined),
   },
   {
     scheme: 'pubsub',
-    adapterPackage: '@speedlayer/gcp-pubsub-gke',
+    adapterPackage: adapterOf('pubsub'),
     uri: (s) => (s.pubsub ? `pubsub://${s.pubsub.projectId}?emulatorHost=${q(s.pubsub.emulatorHost)}` : undefined),
   },
   {
     // The Event Hubs AMQP stand-in (not Event Hubs): key by file; the management plane takes a namespace SAS.
     scheme: 'eventhubs',
-    adapterPackage: '@speedlayer/azure-eventhubs-aks',
+    adapterPackage: adapterOf('eventhubs'),
     uri: (s) => {
       const e = s['eventhubs-standin'];
       if (!e) return undefined;
@@ -68,7 +76,7 @@ export const STREAM_TARGETS: readonly StreamTargetRow[] = [
   },
   {
     scheme: 'eventhubs+kafka',
-    adapterPackage: '@speedlayer/azure-eventhubs-aks',
+    adapterPackage: adapterOf('eventhubs+kafka'),
     uri: (s) =>
       s.kafka
         ? `eventhubs+kafka://${s.kafka.saslSsl}?connectionString=file:${q(s.kafka.connectionStringFile)}&caFile=${q(s.kafka.caFile)}`
