@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 import { CancelledError, isSpeedlayerError } from './errors.js';
-import { type ProducerRecord, type RecordMetadata, recordBytes } from './message.js';
+import type { ProducerRecord, RecordMetadata } from './message.js';
 
 /** Batcher settings, resolved. */
 export interface BatcherOptions {
@@ -30,8 +30,11 @@ export type BatchSender = (records: ProducerRecord[]) => Promise<RecordMetadata[
 interface Call {
   records: ProducerRecord[];
   bytes: number;
-  /** Distinct keys of the call (null keys carry no order). */
-  keys: string[];
+  /**
+   * The keys of the call (null keys carry no order): its one key as a string (the common case, a one-record call,
+   * allocates nothing), the set of distinct keys of a call of several, or null when it has none.
+   */
+  keys: Keys;
   resolve: (metadata: RecordMetadata[]) => void;
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
@@ -39,14 +42,42 @@ interface Call {
   settled: boolean;
 }
 
-function keysOf(records: readonly ProducerRecord[]): string[] {
-  if (records.length === 1) {
-    const k = records[0]?.key;
-    return k === undefined || k === null ? [] : [k];
+type Keys = string | Set<string> | null;
+
+function keysOf(records: readonly ProducerRecord[]): Keys {
+  let first: string | null = null;
+  let set: Set<string> | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const k = (records[i] as ProducerRecord).key;
+    if (k === undefined || k === null) continue;
+    if (first === null) first = k;
+    else if (k !== first) {
+      set ??= new Set([first]);
+      set.add(k);
+    }
   }
-  const set = new Set<string>();
-  for (const r of records) if (r.key !== undefined && r.key !== null) set.add(r.key);
-  return [...set];
+  return set ?? first;
+}
+
+/**
+ * The bytes of a call's records as `recordBytes` counts them (key + value + header names and values), without its
+ * per-record allocations: a string value is measured, not encoded, and headers are walked without `Object.entries`.
+ */
+function bytesOf(records: readonly ProducerRecord[]): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as ProducerRecord;
+    const v = r.value;
+    n += typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.byteLength;
+    if (r.key) n += Buffer.byteLength(r.key, 'utf8');
+    const h = r.headers;
+    if (h) {
+      for (const k in h) {
+        if (Object.hasOwn(h, k)) n += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(h[k] as string, 'utf8');
+      }
+    }
+  }
+  return n;
 }
 
 function nonRetriable(e: unknown): boolean {
@@ -60,8 +91,11 @@ export class TopicBatcher {
   /** Records in the queue (kept as a count: scanning the queue on every add is quadratic in callers). */
   private queuedRecordCount = 0;
   private inFlight = 0;
-  /** Keys in batches in flight, with how many batches hold each. */
-  private readonly busyKeys = new Map<string, number>();
+  /**
+   * Keys in batches in flight. A key is in at most one batch in flight at a time (`take` holds back a call whose key
+   * is busy), so a set is enough: a batch adds its keys when it starts and removes them when it ends.
+   */
+  private readonly busyKeys = new Set<string>();
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -79,16 +113,35 @@ export class TopicBatcher {
     return this.queue.length + this.inFlight;
   }
 
-  /** Queues a call; resolves with its records' metadata. Waits first when the queue is over its byte budget. */
-  async add(records: ProducerRecord[], signal?: AbortSignal): Promise<RecordMetadata[]> {
+  /**
+   * Queues a call; resolves with its records' metadata. Waits first when the queue is over its byte budget.
+   * Never throws: every failure is a rejection. The call is queued before this returns unless it must wait for room
+   * (one promise per call: this runs for every `send()`).
+   */
+  add(records: ProducerRecord[], signal?: AbortSignal): Promise<RecordMetadata[]> {
+    if (this.queuedBytes > this.options.maxQueuedBytes && this.queue.length > 0) return this.addWhenRoom(records, signal);
+    return this.enqueue(records, signal);
+  }
+
+  private async addWhenRoom(records: ProducerRecord[], signal: AbortSignal | undefined): Promise<RecordMetadata[]> {
     while (this.queuedBytes > this.options.maxQueuedBytes && this.queue.length > 0) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
-    if (signal?.aborted) throw cancelled(records.length);
-    let bytes = 0;
-    for (const r of records) bytes += recordBytes(r);
+    return this.enqueue(records, signal);
+  }
+
+  private enqueue(records: ProducerRecord[], signal: AbortSignal | undefined): Promise<RecordMetadata[]> {
+    if (signal?.aborted) return Promise.reject(cancelled(records.length));
+    let bytes: number;
+    let keys: Keys;
+    try {
+      bytes = bytesOf(records);
+      keys = keysOf(records);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: Call = { records, bytes, keys: keysOf(records), resolve, reject, signal, onAbort: undefined, settled: false };
+      const call: Call = { records, bytes, keys, resolve, reject, signal, onAbort: undefined, settled: false };
       if (signal) {
         call.onAbort = () => this.abortCall(call);
         signal.addEventListener('abort', call.onAbort, { once: true });
@@ -165,21 +218,34 @@ export class TopicBatcher {
     const { maxBatchRecords, maxBatchBytes } = this.options;
     const taken: Call[] = [];
     const left: Call[] = [];
-    const blocked = new Set<string>(this.busyKeys.keys());
+    const busy = this.busyKeys;
+    // keys of calls left in the queue (made only once one is): later calls of those keys stay behind them
+    let held: Set<string> | undefined;
     let records = 0;
     let bytes = 0;
     let full = false;
-    for (const call of this.queue) {
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) {
+      const call = queue[i] as Call;
       if (full) {
         left.push(call);
         continue;
       }
-      const waits = call.keys.some((k) => blocked.has(k));
+      const keys = call.keys;
+      let waits = false;
+      if (keys !== null && (busy.size > 0 || held !== undefined)) {
+        if (typeof keys === 'string') waits = busy.has(keys) || held?.has(keys) === true;
+        else for (const k of keys) if (busy.has(k) || held?.has(k)) waits = true;
+      }
       const fits =
         taken.length === 0 || (records + call.records.length <= maxBatchRecords && bytes + call.bytes <= maxBatchBytes);
       if (waits || !fits) {
         left.push(call);
-        for (const k of call.keys) blocked.add(k); // later calls of its keys stay behind it
+        if (keys !== null) {
+          held ??= new Set();
+          if (typeof keys === 'string') held.add(keys);
+          else for (const k of keys) held.add(k);
+        }
         if (!fits && records >= maxBatchRecords) full = true;
         continue;
       }
@@ -194,31 +260,51 @@ export class TopicBatcher {
       this.queuedRecordCount -= call.records.length;
       if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort);
     }
-    this.wakeRoom();
+    if (this.roomWaiters.length > 0) this.wakeRoom();
     return taken;
   }
 
   private async run(batch: Call[]): Promise<void> {
     this.inFlight++;
-    for (const call of batch) for (const k of call.keys) this.busyKeys.set(k, (this.busyKeys.get(k) ?? 0) + 1);
-    try {
-      await this.sendCalls(batch);
-    } finally {
-      for (const call of batch) {
-        for (const k of call.keys) {
-          const n = (this.busyKeys.get(k) ?? 1) - 1;
-          if (n <= 0) this.busyKeys.delete(k);
-          else this.busyKeys.set(k, n);
-        }
+    const busy = this.busyKeys;
+    for (let i = 0; i < batch.length; i++) {
+      const keys = (batch[i] as Call).keys;
+      if (typeof keys === 'string') busy.add(keys);
+      else if (keys !== null) for (const k of keys) busy.add(k);
+    }
+    let released = false;
+    // frees the batch's slot and keys and schedules what waits; runs in the same synchronous block that settles
+    // the batch's calls, so their callers (who resume after it) find their keys free and the next batch on its way
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (let i = 0; i < batch.length; i++) {
+        const keys = (batch[i] as Call).keys;
+        if (typeof keys === 'string') busy.delete(keys);
+        else if (keys !== null) for (const k of keys) busy.delete(k);
       }
       this.inFlight--;
       if (this.queue.length > 0) this.schedule();
+    };
+    try {
+      await this.sendCalls(batch, release);
+    } finally {
+      release();
       this.checkIdle();
     }
   }
 
-  private async sendCalls(batch: Call[]): Promise<void> {
-    const records = batch.length === 1 ? (batch[0] as Call).records : batch.flatMap((c) => c.records);
+  /** Sends `batch` and settles its calls, then runs `release` (of a whole batch, not of a split's part). */
+  private async sendCalls(batch: Call[], release: (() => void) | undefined): Promise<void> {
+    let records: ProducerRecord[];
+    if (batch.length === 1) records = (batch[0] as Call).records;
+    else {
+      records = [];
+      for (let i = 0; i < batch.length; i++) {
+        const list = (batch[i] as Call).records;
+        for (let j = 0; j < list.length; j++) records.push(list[j] as ProducerRecord);
+      }
+    }
     this.stats.batches++;
     this.stats.records += records.length;
     let metadata: RecordMetadata[];
@@ -228,17 +314,26 @@ export class TopicBatcher {
       if (batch.length > 1 && nonRetriable(e)) {
         // nothing of the batch was written: send each call alone, so only the bad one fails
         this.stats.splits++;
-        for (const call of batch) await this.sendCalls([call]);
+        for (const call of batch) await this.sendCalls([call], undefined);
         return;
       }
       for (const call of batch) this.settle(call, undefined, e);
+      release?.();
+      return;
+    }
+    if (batch.length === 1 && metadata.length === (batch[0] as Call).records.length) {
+      this.settle(batch[0] as Call, metadata, undefined); // the driver's own array: no copy for a lone call
+      release?.();
       return;
     }
     let at = 0;
-    for (const call of batch) {
-      this.settle(call, metadata.slice(at, at + call.records.length), undefined);
-      at += call.records.length;
+    for (let i = 0; i < batch.length; i++) {
+      const call = batch[i] as Call;
+      const n = call.records.length;
+      this.settle(call, n === 1 ? [metadata[at] as RecordMetadata] : metadata.slice(at, at + n), undefined);
+      at += n;
     }
+    release?.();
   }
 
   private settle(call: Call, metadata: RecordMetadata[] | undefined, error: unknown): void {
