@@ -3,19 +3,35 @@
  * module reference a descriptor makes resolves to what it says, and the routing of `kafka://` (the shared driver)
  * against `msk://` (the MSK adapter).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kinesisCapabilities, resolveKinesisConfig } from '@speedlayer/aws-kinesis-ecs';
+import {
+  EVENTHUBS_KAFKA_REQUEST_BYTES,
+  eventHubsAmqpCapabilities,
+  eventHubsKafkaCapabilities,
+  eventHubsKafkaTier,
+  resolveEventHubsAmqpConfig,
+} from '@speedlayer/azure-eventhubs-aks';
+import { flavorTarget } from '@speedlayer/compute-kubernetes';
 import {
   computeFactoryRef,
   connect,
   createCompute,
   type ExportRef,
+  messagingSystem,
   parseUri,
   registerTarget,
+  type StreamCapabilities,
   streamFactoryRef,
+  streamFlags,
   TARGET_REGISTRY,
   type TargetDescriptor,
   targetDescriptors,
   unregisterTarget,
 } from '@speedlayer/core';
+import { pubsubCapabilities } from '@speedlayer/gcp-pubsub-gke';
 import { kafkaCapabilities, resolveKafkaConfig } from '@speedlayer/kafka';
 import { KAFKA_FLAGS } from '@speedlayer/kafka/target';
 import { plannableTargets } from '@speedlayer/planner';
@@ -97,6 +113,99 @@ describe('kafka:// and msk://', () => {
     const caps = kafkaCapabilities(resolveKafkaConfig(parseUri('kafka://b:9092', 'uri')));
     expect(caps).toMatchObject(KAFKA_FLAGS);
     expect(all.find((d) => d.id === 'aws-msk-eks')?.capabilities).toEqual(KAFKA_FLAGS);
+  });
+});
+
+describe('drivers build their capabilities on their descriptors', () => {
+  const byId = (id: string) => all.find((d) => d.id === id) as TargetDescriptor;
+  const kafkaBase = kafkaCapabilities(
+    resolveKafkaConfig(parseUri('kafka://b:9092'), { messageMaxBytes: EVENTHUBS_KAFKA_REQUEST_BYTES }),
+  );
+
+  // per scheme: the driver's capabilities and the flags it computes from its config (all others are the descriptor's)
+  async function driverCapabilities(): Promise<Record<string, { caps: StreamCapabilities[]; computed: string[] }>> {
+    const dir = mkdtempSync(join(tmpdir(), 'speedlayer-desc-caps-'));
+    try {
+      const local = await connect(`local://${dir}`);
+      const memory = await connect('memory://descriptor-capabilities');
+      const out = {
+        local: { caps: [local.capabilities], computed: ['maxMessageBytes'] },
+        memory: { caps: [memory.capabilities], computed: ['maxMessageBytes'] },
+        kafka: { caps: [kafkaBase], computed: ['idempotentProduce', 'maxMessageBytes'] },
+        kinesis: {
+          caps: [kinesisCapabilities(resolveKinesisConfig(parseUri('kinesis://us-east-1'), {}).config)],
+          computed: ['maxMessageBytes'],
+        },
+        eventhubs: {
+          caps: ['basic', 'standard', 'premium'].map((tier) =>
+            eventHubsAmqpCapabilities(resolveEventHubsAmqpConfig(parseUri('eventhubs://ns'), { tier })),
+          ),
+          computed: ['partitionGrowth', 'maxMessageBytes'],
+        },
+        'eventhubs+kafka': {
+          caps: (['standard', 'premium'] as const).map((tier) => eventHubsKafkaCapabilities(kafkaBase, eventHubsKafkaTier(tier))),
+          computed: ['partitionGrowth', 'idempotentProduce', 'maxMessageBytes', 'maxPartitions'],
+        },
+        pubsub: {
+          caps: [pubsubCapabilities(false), pubsubCapabilities(true)],
+          computed: ['timestampSeek', 'historyForNewGroups'],
+        },
+      };
+      await Promise.all([local.close(), memory.close()]);
+      return out;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('every static flag is declared once, by the descriptor; the driver adds only the config-dependent ones', async () => {
+    const drivers = await driverCapabilities();
+    const schemes = all.flatMap((d) => d.streamSchemes.map((s) => [s, d] as const)).filter(([s]) => s !== 'msk');
+    expect(schemes.map(([s]) => s).sort()).toEqual(Object.keys(drivers).sort());
+    for (const [scheme, d] of schemes) {
+      const flags = streamFlags(d, scheme);
+      const { caps, computed } = drivers[scheme] as { caps: StreamCapabilities[]; computed: string[] };
+      for (const c of caps) {
+        expect(c, scheme).toMatchObject(flags);
+        expect(
+          Object.keys(c).filter((k) => !(k in flags)),
+          scheme,
+        ).toEqual(computed);
+      }
+    }
+  });
+
+  it("Event Hubs declares each scheme's flags: AMQP emulates groups and returns no positions, the Kafka endpoint is Kafka's", () => {
+    const eh = byId('azure-eventhubs-aks');
+    expect(streamFlags(eh, 'eventhubs')).toMatchObject({ nativeConsumerGroups: false, producePositions: false });
+    expect(streamFlags(eh, 'eventhubs+kafka')).toMatchObject({ nativeConsumerGroups: true, maxBatchBytes: 1_000_000 });
+    expect(streamFlags(eh, 'eventhubs+kafka')).not.toHaveProperty('partitionGrowth');
+  });
+});
+
+describe('descriptor fields instead of target-id switches', () => {
+  it('messaging.system comes from the descriptor (semantic conventions values), speedlayer_local without one', () => {
+    const ids = ['local', 'memory', 'kafka', 'aws-msk-eks', 'aws-kinesis-ecs', 'azure-eventhubs-aks', 'gcp-pubsub-gke', 'x'];
+    expect(Object.fromEntries(ids.map((id) => [id, messagingSystem(id)]))).toEqual({
+      local: 'speedlayer_local',
+      memory: 'speedlayer_local',
+      kafka: 'kafka',
+      'aws-msk-eks': 'kafka',
+      'aws-kinesis-ecs': 'aws_kinesis',
+      'azure-eventhubs-aks': 'eventhubs',
+      'gcp-pubsub-gke': 'gcp_pubsub',
+      x: 'speedlayer_local',
+    });
+  });
+
+  it('a Kubernetes flavour is labelled with the target whose descriptor deploys there', async () => {
+    const flavors = ['kubernetes', 'eks', 'aks', 'gke'] as const;
+    expect(await Promise.all(flavors.map((f) => flavorTarget(f)))).toEqual([
+      'kubernetes',
+      'aws-msk-eks',
+      'azure-eventhubs-aks',
+      'gcp-pubsub-gke',
+    ]);
   });
 });
 

@@ -5,7 +5,22 @@
  *
  * @packageDocumentation
  */
-import { defineTarget, type TargetDescriptor } from '@speedlayer/core';
+import { defineTarget, type StreamCapabilities, type TargetDescriptor } from '@speedlayer/core';
+
+/** The contract flags of `kinesis://`; the driver adds `maxMessageBytes` from its config (`maxRecordBytes`). */
+export const KINESIS_FLAGS = {
+  // headers travel in the adapter's envelope
+  nativeHeaders: false,
+  partitions: true,
+  partitionGrowth: true,
+  // groups are shard leases in a DynamoDB table (KCL layout)
+  nativeConsumerGroups: false,
+  timestampSeek: true,
+  idempotentProduce: false,
+  nativeDeadLetter: false,
+  multiProcess: true,
+  durable: true,
+} as const satisfies Partial<StreamCapabilities>;
 
 /** `aws-kinesis-ecs`. */
 export const kinesisEcsDescriptor: TargetDescriptor = defineTarget({
@@ -14,6 +29,9 @@ export const kinesisEcsDescriptor: TargetDescriptor = defineTarget({
   package: '@speedlayer/aws-kinesis-ecs',
   streamSchemes: ['kinesis'],
   computeSchemes: ['ecs'],
+  capabilities: KINESIS_FLAGS,
+  messagingSystem: 'aws_kinesis',
+  terms: { positions: 'Kinesis sequence numbers' },
   deploy: { compute: 'ecs://', workload: 'ecs' },
   planExports: { limits: 'KINESIS_LIMITS', prices: 'KINESIS_ECS_PRICES' },
   conformance: {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { defineTarget, type TargetDescriptor } from '@speedlayer/core';
-import { KAFKA_FLAGS } from '@speedlayer/kafka/target';
+import { KAFKA_FLAGS, KAFKA_TERMS } from '@speedlayer/kafka/target';
 
 /** `aws-msk-eks`. */
 export const mskEksDescriptor: TargetDescriptor = defineTarget({
@@ -16,6 +16,8 @@ export const mskEksDescriptor: TargetDescriptor = defineTarget({
   streamSchemes: ['msk'],
   deploy: { compute: 'eks://', workload: 'kubernetes' },
   capabilities: KAFKA_FLAGS,
+  messagingSystem: 'kafka',
+  terms: KAFKA_TERMS,
   planExports: { limits: 'MSK_LIMITS', prices: 'MSK_EKS_PRICES' },
 });
 

@@ -4,7 +4,28 @@
  *
  * @packageDocumentation
  */
-import { defineTarget, type TargetDescriptor } from '@speedlayer/core';
+import { defineTarget, type StreamCapabilities, type TargetDescriptor } from '@speedlayer/core';
+
+/**
+ * The contract flags and record limits of `pubsub://` (https://cloud.google.com/pubsub/quotas#resource_limits); the
+ * driver adds those that depend on Seek (`timestampSeek`, `historyForNewGroups`).
+ */
+export const PUBSUB_FLAGS = {
+  nativeHeaders: true,
+  partitions: false,
+  partitionGrowth: false,
+  nativeConsumerGroups: true,
+  idempotentProduce: false,
+  // The engine's retries + dead-letter publish carry `maxAttempts` and the error headers; Pub/Sub's own
+  // dead-letter policy is only an optional backstop (config `nativeDeadLetterAttempts`).
+  nativeDeadLetter: false,
+  /** Largest message (data + attributes + ordering key), bytes. */
+  maxMessageBytes: 10_000_000,
+  /** Attributes per message. */
+  maxHeaders: 100,
+  multiProcess: true,
+  durable: true,
+} as const satisfies Partial<StreamCapabilities>;
 
 /** `gcp-pubsub-gke`. */
 export const pubsubGkeDescriptor: TargetDescriptor = defineTarget({
@@ -12,6 +33,9 @@ export const pubsubGkeDescriptor: TargetDescriptor = defineTarget({
   title: 'Google Cloud Pub/Sub + GKE',
   package: '@speedlayer/gcp-pubsub-gke',
   streamSchemes: ['pubsub'],
+  capabilities: PUBSUB_FLAGS,
+  messagingSystem: 'gcp_pubsub',
+  terms: { headers: 'Pub/Sub attributes', positions: 'Pub/Sub message ids' },
   deploy: { compute: 'gke://', workload: 'kubernetes' },
   planExports: { limits: 'PUBSUB_LIMITS', prices: 'PUBSUB_GKE_PRICES' },
   conformance: {

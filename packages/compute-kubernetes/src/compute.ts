@@ -27,6 +27,7 @@ import {
   resolveConfig,
   SpeedlayerError,
   type StreamClient,
+  targetDescriptors,
   ValidationError,
   validateWorkloadSpec,
   type WorkloadSpec,
@@ -131,9 +132,10 @@ export class KubernetesCompute implements ComputeClient {
     runsReplicas: boolean,
     /** Which credentials this client uses, for error messages (never a secret). */
     readonly source = 'the kubeconfig',
+    /** The target id on errors: see {@link flavorTarget}. */
+    target = 'kubernetes',
   ) {
-    this.target =
-      flavor === 'kubernetes' ? 'kubernetes' : { eks: 'aws-msk-eks', aks: 'azure-eventhubs-aks', gke: 'gcp-pubsub-gke' }[flavor];
+    this.target = target;
     this.capabilities = { runsReplicas, autoscaling: true };
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
@@ -461,6 +463,17 @@ export class KubernetesCompute implements ComputeClient {
   }
 }
 
+/**
+ * The target id of a cluster flavour, named on errors: the first target (in registry order) whose descriptor deploys
+ * its workers there (`deploy.compute` `eks://` -> `aws-msk-eks`, `aks://` -> `azure-eventhubs-aks`, `gke://` ->
+ * `gcp-pubsub-gke`); `kubernetes` for `kubernetes://` or when no descriptor does.
+ */
+export async function flavorTarget(flavor: KubernetesFlavor): Promise<string> {
+  if (flavor === 'kubernetes') return 'kubernetes';
+  const descriptors = await targetDescriptors().catch(() => []);
+  return descriptors.find((d) => d.deploy?.compute.startsWith(`${flavor}://`))?.id ?? 'kubernetes';
+}
+
 function flavorOf(scheme: string): KubernetesFlavor {
   if (scheme === 'eks' || scheme === 'aks' || scheme === 'gke') return scheme;
   return 'kubernetes';
@@ -537,5 +550,6 @@ export async function createKubernetesCompute(
       autoscaler = 'hpa';
     }
   }
-  return new KubernetesCompute(kc, config, flavorOf(uri.scheme), autoscaler, nodes > 0, source);
+  const flavor = flavorOf(uri.scheme);
+  return new KubernetesCompute(kc, config, flavor, autoscaler, nodes > 0, source, await flavorTarget(flavor));
 }

@@ -11,6 +11,7 @@ import { createKubernetesCompute } from './compute.js';
 export {
   classifyKubernetesError,
   createKubernetesCompute,
+  flavorTarget,
   KubernetesCompute,
   type KubernetesConfig,
   kubernetesConfigSchema,

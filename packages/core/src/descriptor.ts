@@ -98,8 +98,24 @@ export interface TargetDescriptor {
    * adds the config-dependent ones (limits, tier features), as `@speedlayer/kafka`'s `kafkaCapabilities` does.
    */
   readonly capabilities?: Readonly<Partial<StreamCapabilities>>;
+  /**
+   * Flags of one stream scheme where its schemes differ (Event Hubs over AMQP and through its Kafka endpoint), merged
+   * over {@link TargetDescriptor.capabilities} by {@link streamFlags}.
+   */
+  readonly schemeCapabilities?: Readonly<Record<string, Readonly<Partial<StreamCapabilities>>>>;
   /** The compute adapter's flags that do not depend on config, declared the same way. */
   readonly computeCapabilities?: Readonly<Partial<ComputeCapabilities>>;
+  /**
+   * The OpenTelemetry `messaging.system` of its spans and metrics: the semantic conventions' value where one exists
+   * (`kafka`, `aws_kinesis`, `eventhubs`, `gcp_pubsub`). @default the target id
+   */
+  readonly messagingSystem?: string;
+  /**
+   * What its headers and record positions are called, in user-facing text (`speedlayer migrate`'s plan):
+   * `headers` where it has native headers (`Kafka headers`), `positions` (`Kafka offsets`).
+   * @default `headers` and `offsets`
+   */
+  readonly terms?: { readonly headers?: string; readonly positions?: string };
   /** Its vendor limits, each with the URL of its source (a `Record<string, Sourced>`). */
   readonly limits?: ExportRef;
   /** Its price table (the planner's `Price` records, each with its "as of" date). */
@@ -127,6 +143,15 @@ export interface TargetDescriptor {
 export interface TargetModule {
   /** The descriptors of the package's targets. */
   readonly targets: readonly TargetDescriptor[];
+}
+
+/**
+ * The static contract flags (and static descriptive limits) a descriptor declares for one of its stream schemes:
+ * `capabilities` with the scheme's `schemeCapabilities` over them. The driver starts from these and adds what depends
+ * on config.
+ */
+export function streamFlags(d: TargetDescriptor, scheme: string): Partial<StreamCapabilities> {
+  return { ...d.capabilities, ...d.schemeCapabilities?.[scheme] };
 }
 
 /** The stream factory a descriptor names (its own, or the package's `streamFactory`). */

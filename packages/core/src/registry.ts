@@ -11,9 +11,12 @@
 import type { ComputeClient, ComputeFactory } from './compute.js';
 import { computeFactoryRef, type ExportRef, streamFactoryRef, type TargetDescriptor, type TargetModule } from './descriptor.js';
 import { ConfigError } from './errors.js';
+import { builtInTargets, describedTarget, registeredTargets } from './known-targets.js';
 import { PortableStreamClient } from './portable.js';
 import type { ConnectOptions, StreamClient, StreamFactory } from './stream.js';
 import { parseUri } from './uri.js';
+
+export { describedTarget } from './known-targets.js';
 
 /** A stream target known to the registry. */
 export interface StreamTargetEntry {
@@ -68,8 +71,8 @@ export const TARGET_REGISTRY: readonly TargetRegistryLine[] = [
 // Schemes registered by registerStreamTarget / registerComputeTarget (DI modules, test doubles): checked first.
 const streamOverrides = new Map<string, StreamTargetEntry>();
 const computeOverrides = new Map<string, ComputeTargetEntry>();
-// Descriptors registered in-process by registerTarget, by id.
-const registered = new Map<string, TargetDescriptor>();
+// Descriptors registered in-process by registerTarget, by id (shared with describedTarget's synchronous lookup).
+const registered = registeredTargets;
 // Loaded ./target modules: the module's descriptors, or null when its package is not installed.
 const loaded = new Map<string, Promise<readonly TargetDescriptor[] | null>>();
 
@@ -128,9 +131,12 @@ function packageOf(specifier: string): string {
 /** True when `e` says that `module`'s own package is missing (not a dependency inside it). */
 function isMissingPackage(e: unknown, module: string): boolean {
   // Node says "Cannot find package '<name>' imported from ...": match the quoted name, so a dependency missing
-  // inside the adapter (e.g. its vendor SDK) is not reported as the adapter itself
+  // inside the adapter (e.g. its vendor SDK) is not reported as the adapter itself; Vite (vitest) quotes the whole
+  // specifier, subpath included
   const code = (e as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${packageOf(module)}'`);
+  const message = String((e as Error).message);
+  const pkg = packageOf(module);
+  return code === 'ERR_MODULE_NOT_FOUND' && (message.includes(`'${pkg}'`) || message.includes(`'${pkg}/`));
 }
 
 function needsPackage(module: string, scheme: string, field: string, cause: unknown): ConfigError {
@@ -141,6 +147,45 @@ function needsPackage(module: string, scheme: string, field: string, cause: unkn
   });
 }
 
+/**
+ * True when `e` says that `module`'s package is installed but does not export that subpath: an adapter from before
+ * descriptors, without `./target`. Node says `Package subpath './target' is not defined by "exports" in
+ * <dir>/package.json` (ERR_PACKAGE_PATH_NOT_EXPORTED); Vite (vitest) says `"./target" is not exported under the
+ * conditions [...] from package <dir>`.
+ */
+function isUnexportedSubpath(e: unknown, module: string): boolean {
+  const code = (e as { code?: string }).code;
+  const message = String((e as Error | undefined)?.message).replaceAll('\\', '/');
+  const fromPackage = message.includes(`/${packageOf(module)}/`) || message.includes(`/${packageOf(module)} `);
+  return fromPackage && (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || message.includes('is not exported under the conditions'));
+}
+
+/** The error for an installed adapter too old to have a `./target` export (undefined for any other failure). */
+function tooOldPackage(e: unknown, module: string, field: string, scheme?: string): ConfigError | undefined {
+  if (!isUnexportedSubpath(e, module)) return undefined;
+  const pkg = packageOf(module);
+  const subpath = `.${module.slice(pkg.length)}`;
+  const forScheme = scheme === undefined ? '' : ` for scheme "${scheme}://"`;
+  return new ConfigError(
+    `${field}: the installed ${pkg}${forScheme} is too old for this @speedlayer/core: it has no ${subpath} export (its target descriptor); upgrade it to a version with ${subpath}, e.g. npm install ${pkg}@latest`,
+    { field, cause: e },
+  );
+}
+
+/**
+ * The descriptors of one `./target` module (what a {@link TARGET_REGISTRY} line names, or a third-party adapter's, to
+ * pass to {@link registerTarget}); null when its package is not installed. Loaded once per module.
+ * @throws `ConfigError` (field `field`) when the package is installed but too old to export the module (an adapter
+ * from before target descriptors), or does not export `targets`.
+ */
+export async function loadTargets(module: string, field = 'target'): Promise<readonly TargetDescriptor[] | null> {
+  try {
+    return await loadTargetModule(module);
+  } catch (e) {
+    throw tooOldPackage(e, module, field) ?? e;
+  }
+}
+
 /** Loads one `./target` module's descriptors; null when its package is not installed. */
 function loadTargetModule(module: string): Promise<readonly TargetDescriptor[] | null> {
   let p = loaded.get(module);
@@ -148,6 +193,7 @@ function loadTargetModule(module: string): Promise<readonly TargetDescriptor[] |
     p = import(module).then(
       (m: Partial<TargetModule>) => {
         if (!Array.isArray(m.targets)) throw new ConfigError(`target registry: ${module} does not export targets`);
+        for (const d of m.targets) if (!builtInTargets.has(d.id)) builtInTargets.set(d.id, d);
         return m.targets;
       },
       (e: unknown) => {
@@ -168,7 +214,7 @@ function loadTargetModule(module: string): Promise<readonly TargetDescriptor[] |
  * only the light `./target` modules: no vendor SDK, planner or IaC writer.
  */
 export async function targetDescriptors(): Promise<TargetDescriptor[]> {
-  const builtIn = (await Promise.all(TARGET_REGISTRY.map((l) => loadTargetModule(l.module)))).flatMap((d) => d ?? []);
+  const builtIn = (await Promise.all(TARGET_REGISTRY.map((l) => loadTargets(l.module)))).flatMap((d) => d ?? []);
   const out = builtIn.map((d) => registered.get(d.id) ?? d);
   for (const d of registered.values()) if (!builtIn.some((b) => b.id === d.id)) out.push(d);
   return out;
@@ -191,6 +237,8 @@ async function descriptorFor(kind: Kind, scheme: string, field: string): Promise
   try {
     descriptors = await loadTargetModule(line.module);
   } catch (e) {
+    const old = tooOldPackage(e, line.module, field, scheme);
+    if (old) throw old;
     throw new ConfigError(`${field}: the descriptor of scheme "${scheme}://" (${line.module}) failed to load`, {
       field,
       cause: e,
@@ -245,7 +293,10 @@ async function factoryFor<F>(kind: Kind, scheme: string, field: string): Promise
 export async function connect(uri: string, options: ConnectOptions = {}): Promise<StreamClient> {
   const parsed = parseUri(uri, 'uri');
   const factory = await factoryFor<StreamFactory>('stream', parsed.scheme, 'uri');
-  return new PortableStreamClient(await factory(parsed, options), options);
+  const driver = await factory(parsed, options);
+  // telemetry reads the target's descriptor (messaging.system): read it when the scheme was registered without one
+  if (!describedTarget(driver.target)) await findTarget(driver.target).catch(() => undefined);
+  return new PortableStreamClient(driver, options);
 }
 
 /**

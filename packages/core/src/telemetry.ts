@@ -28,28 +28,21 @@ import {
 } from '@opentelemetry/api';
 import type { PartitionLag } from './driver.js';
 import { describeError, isSpeedlayerError } from './errors.js';
+import { describedTarget } from './known-targets.js';
 import { type ProducerRecord, valueBytes } from './message.js';
 import type { Middleware } from './middleware.js';
 
 /** The instrumentation scope name of spans and metrics. */
 export const INSTRUMENTATION_SCOPE = '@speedlayer/core';
 
-/** `messaging.system` per target id (semantic conventions' values where one exists). */
-export function messagingSystem(target: string, uri = ''): string {
-  if (uri.startsWith('eventhubs')) return 'eventhubs';
-  switch (target) {
-    case 'kafka':
-    case 'aws-msk-eks':
-      return 'kafka';
-    case 'aws-kinesis-ecs':
-      return 'aws_kinesis';
-    case 'azure-eventhubs-aks':
-      return 'eventhubs';
-    case 'gcp-pubsub-gke':
-      return 'gcp_pubsub';
-    default:
-      return 'speedlayer_local';
-  }
+/**
+ * `messaging.system` of a target id: its descriptor's `messagingSystem` (the semantic conventions' value where one
+ * exists), else its id; `speedlayer_local` for a target without a descriptor read in this process (a test double).
+ * `uri` is not read (it was, before descriptors, to tell Event Hubs' Kafka endpoint apart; its target id does now).
+ */
+export function messagingSystem(target: string, _uri = ''): string {
+  const d = describedTarget(target);
+  return d ? (d.messagingSystem ?? d.id) : 'speedlayer_local';
 }
 
 /** Options of {@link telemetry}. */

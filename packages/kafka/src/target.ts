@@ -18,6 +18,9 @@ export const KAFKA_FLAGS = {
   durable: true,
 } as const satisfies Partial<StreamCapabilities>;
 
+/** How Kafka names headers and positions in user-facing text (shared by every Kafka-protocol target's descriptor). */
+export const KAFKA_TERMS = { headers: 'Kafka headers', positions: 'Kafka offsets' } as const;
+
 /** The conformance entry of a Kafka-protocol target on the Kafka peer (others spread it with their scheme and name). */
 export const kafkaConformance: StreamConformanceEntry = {
   name: 'kafka (PLAINTEXT)',
@@ -38,6 +41,8 @@ export const kafkaTarget: TargetDescriptor = {
   package: '@speedlayer/kafka',
   streamSchemes: ['kafka'],
   capabilities: KAFKA_FLAGS,
+  messagingSystem: 'kafka',
+  terms: KAFKA_TERMS,
   // a Kafka cluster of your own has no price table; bench --with-cost prices it as Amazon MSK
   pricedAs: 'aws-msk-eks',
   conformance: { stream: [kafkaConformance] },

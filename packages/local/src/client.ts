@@ -50,6 +50,7 @@ import {
 } from '@speedlayer/core';
 import { type MemoryLog, openMemoryLog } from './memory.js';
 import { DEFAULT_RETENTION_HOURS, type EngineLog, LocalLog, openLog, releaseLog } from './store.js';
+import { LOCAL_FLAGS, MEMORY_FLAGS } from './target.js';
 
 /** Config of the local target (`connect(uri, { config })`, or the URI's query: `local://./data?pollIntervalMs=5`). */
 export const localConfigSchema = z
@@ -104,24 +105,11 @@ export type LocalConfig = z.output<typeof localConfigSchema>;
 export const MAX_GROUP_CHARS = 255;
 
 /**
- * What the local target can do. `idempotentProduce` is not claimed: a retried `send()` after an unknown outcome
- * (a crash between the commit and the ack) can store the batch twice.
+ * What the local target (`durable`) or the memory one can do: the flags of its descriptor (`LOCAL_FLAGS`,
+ * `MEMORY_FLAGS` in `./target`) and the configured `maxMessageBytes`.
  */
 export function localCapabilities(config: LocalConfig, durable: boolean): StreamCapabilities {
-  return {
-    nativeHeaders: true,
-    partitions: true,
-    partitionGrowth: true,
-    nativeConsumerGroups: true,
-    timestampSeek: true,
-    idempotentProduce: false,
-    nativeDeadLetter: false,
-    maxMessageBytes: config.maxMessageBytes,
-    maxBatchRecords: 10_000,
-    maxBatchBytes: 16 * 1024 * 1024,
-    multiProcess: durable,
-    durable,
-  };
+  return { ...(durable ? LOCAL_FLAGS : MEMORY_FLAGS), maxMessageBytes: config.maxMessageBytes };
 }
 
 /** Core's {@link DeadLetterError}, re-exported here for the importers of `@speedlayer/local`. */

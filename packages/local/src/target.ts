@@ -4,7 +4,33 @@
  *
  * @packageDocumentation
  */
-import type { TargetDescriptor } from '@speedlayer/core';
+import type { StreamCapabilities, TargetDescriptor } from '@speedlayer/core';
+
+/**
+ * The contract flags and static limits of `local://`; the driver adds `maxMessageBytes` from its config.
+ * `idempotentProduce` is not claimed: a retried `send()` after an unknown outcome (a crash between the commit and the
+ * ack) can store the batch twice.
+ */
+export const LOCAL_FLAGS = {
+  nativeHeaders: true,
+  partitions: true,
+  partitionGrowth: true,
+  nativeConsumerGroups: true,
+  timestampSeek: true,
+  idempotentProduce: false,
+  nativeDeadLetter: false,
+  maxBatchRecords: 10_000,
+  maxBatchBytes: 16 * 1024 * 1024,
+  multiProcess: true,
+  durable: true,
+} as const satisfies Partial<StreamCapabilities>;
+
+/** `memory://`: the same engine, scoped to one process and gone with it. */
+export const MEMORY_FLAGS = {
+  ...LOCAL_FLAGS,
+  multiProcess: false,
+  durable: false,
+} as const satisfies Partial<StreamCapabilities>;
 
 // short sessions in the conformance suite, so that a killed member's leases expire quickly
 const subscribeDefaults = { sessionTimeoutMs: 1500 };
@@ -16,6 +42,8 @@ export const localTarget: TargetDescriptor = {
   package: '@speedlayer/local',
   streamSchemes: ['local'],
   computeSchemes: ['local'],
+  capabilities: LOCAL_FLAGS,
+  messagingSystem: 'speedlayer_local',
   deploy: { compute: 'local://.speedlayer/data' },
   conformance: {
     stream: [{ scheme: 'local', nativeClient: 'LocalLog', subscribeDefaults }],
@@ -29,6 +57,8 @@ export const memoryTarget: TargetDescriptor = {
   title: 'In-memory log (one process)',
   package: '@speedlayer/local',
   streamSchemes: ['memory'],
+  capabilities: MEMORY_FLAGS,
+  messagingSystem: 'speedlayer_local',
   conformance: {
     stream: [
       {

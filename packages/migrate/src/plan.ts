@@ -5,7 +5,14 @@
  *
  * @packageDocumentation
  */
-import { isSpeedlayerError, type StreamCapabilities, type StreamClient, type TopicInfo } from '@speedlayer/core';
+import {
+  describedTarget,
+  findTarget,
+  isSpeedlayerError,
+  type StreamCapabilities,
+  type StreamClient,
+  type TopicInfo,
+} from '@speedlayer/core';
 
 /** Header written on every copied message with its source partition and position (`<partition>:<position>`). */
 export const PROVENANCE_HEADER = 'speedlayer-migrate-source';
@@ -253,19 +260,13 @@ export function translateTopic(input: TranslateInput): MigrationPlan {
   return plan;
 }
 
+// The words are the targets' descriptors' `terms` (read by connect() or planMigration in this process).
 function describeHeaders(target: string): string {
-  if (target === 'gcp-pubsub-gke') return 'as Pub/Sub attributes';
-  if (target === 'azure-eventhubs-aks') return 'as Event Hubs application properties';
-  if (target === 'aws-msk-eks' || target === 'kafka') return 'as Kafka headers';
-  return 'as headers';
+  return `as ${describedTarget(target)?.terms?.headers ?? 'headers'}`;
 }
 
 function positionName(target: string): string {
-  if (target === 'aws-msk-eks' || target === 'kafka') return 'Kafka offsets';
-  if (target === 'aws-kinesis-ecs') return 'Kinesis sequence numbers';
-  if (target === 'gcp-pubsub-gke') return 'Pub/Sub message ids';
-  if (target === 'azure-eventhubs-aks') return 'Event Hubs offsets';
-  return 'offsets';
+  return describedTarget(target)?.terms?.positions ?? 'offsets';
 }
 
 /** Options of {@link planMigration}. */
@@ -287,6 +288,8 @@ export interface PlanOptions {
 export async function planMigration(from: StreamClient, to: StreamClient, options: PlanOptions): Promise<MigrationPlan> {
   const source = await from.admin.describeTopic(options.topic);
   const targetTopic = options.toTopic ?? options.topic;
+  // the notes name headers and positions in each target's words, from its descriptor
+  await Promise.all([findTarget(from.target), findTarget(to.target)]).catch(() => undefined);
   let existing: TopicInfo | undefined;
   try {
     existing = await to.admin.describeTopic(targetTopic);

@@ -1,6 +1,9 @@
-import type { StreamCapabilities } from '@speedlayer/core';
+import { type StreamCapabilities, targetDescriptors } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
 import { planBlocked, translateMessage, translateTopic } from '../src/index.js';
+
+// the notes name headers and positions in each target's words, from its descriptor (connect() reads it in real use)
+await targetDescriptors();
 
 const base: StreamCapabilities = {
   nativeHeaders: true,
@@ -97,6 +100,38 @@ describe('migrate/plan/translateTopic', () => {
     const positionsNote = (p: { notCarried: string[] }) => p.notCarried.some((n) => n.startsWith('target positions'));
     expect(positionsNote(translate({ ...eventhubs, producePositions: false }))).toBe(true);
     expect(positionsNote(translate(eventhubs))).toBe(false);
+  });
+
+  it("names headers and positions in each target's words, from its descriptor", () => {
+    const words = (target: string) => {
+      const plan = translateTopic({
+        source: { name: 't', partitions: 2 },
+        sourceCapabilities: kafka,
+        sourceTarget: target,
+        targetCapabilities: kafka,
+        targetTarget: target,
+        targetTopic: 't',
+      });
+      const headers = plan.notes.find((n) => n.area === 'headers')?.message.match(/natively \((.*)\)$/)?.[1];
+      const positions = plan.notCarried.find((n) => n.startsWith('source positions'))?.match(/^source positions \((.*?)\)/)?.[1];
+      return [headers, positions];
+    };
+    expect(
+      Object.fromEntries(
+        ['kafka', 'aws-msk-eks', 'aws-kinesis-ecs', 'azure-eventhubs-aks', 'gcp-pubsub-gke', 'local', 'unknown'].map((t) => [
+          t,
+          words(t),
+        ]),
+      ),
+    ).toEqual({
+      kafka: ['as Kafka headers', 'Kafka offsets'],
+      'aws-msk-eks': ['as Kafka headers', 'Kafka offsets'],
+      'aws-kinesis-ecs': ['as headers', 'Kinesis sequence numbers'],
+      'azure-eventhubs-aks': ['as Event Hubs application properties', 'Event Hubs offsets'],
+      'gcp-pubsub-gke': ['as Pub/Sub attributes', 'Pub/Sub message ids'],
+      local: ['as headers', 'offsets'],
+      unknown: ['as headers', 'offsets'],
+    });
   });
 
   it('gives one partition when the source has none, or the count asked for', () => {

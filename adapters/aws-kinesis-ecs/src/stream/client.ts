@@ -37,6 +37,7 @@ import {
   validatePositiveInt,
   validateTopicName,
 } from '@speedlayer/core';
+import { KINESIS_FLAGS } from '../target.js';
 import { type KinesisConfig, resolveKinesisConfig } from './config.js';
 import { awsErrorName, classifyAwsError, TARGET } from './errors.js';
 import { kinesisLag } from './lag.js';
@@ -45,20 +46,9 @@ import { KinesisProducer } from './producer.js';
 import { listShards, openShards, streamSummary, waitForActive } from './shards.js';
 import { KinesisSubscription } from './subscription.js';
 
-/** What the Kinesis target can do. */
+/** What the Kinesis target can do: its descriptor's flags (`KINESIS_FLAGS`) and the configured record size. */
 export function kinesisCapabilities(config: KinesisConfig): StreamCapabilities {
-  return {
-    nativeHeaders: false,
-    partitions: true,
-    partitionGrowth: true,
-    nativeConsumerGroups: false,
-    timestampSeek: true,
-    idempotentProduce: false,
-    nativeDeadLetter: false,
-    maxMessageBytes: config.maxRecordBytes,
-    multiProcess: true,
-    durable: true,
-  };
+  return { ...KINESIS_FLAGS, maxMessageBytes: config.maxRecordBytes };
 }
 
 /** A Smithy request handler (the HTTP layer of an AWS SDK client). */

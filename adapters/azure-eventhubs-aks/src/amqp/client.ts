@@ -41,6 +41,7 @@ import {
   validatePositiveInt,
   validateTopicName,
 } from '@speedlayer/core';
+import { EVENTHUBS_AMQP_FLAGS } from '../target.js';
 import {
   type EventHubsAmqpConfig,
   HUB_TIER_LIMITS,
@@ -55,25 +56,10 @@ import { EventHubsProducer } from './producer.js';
 import { guardLinkAddress } from './sdk-guard.js';
 import { EventHubsSubscription } from './subscription.js';
 
-/** What the `eventhubs://` transport can do, by tier. */
+/** What the `eventhubs://` transport can do: the descriptor's flags (`EVENTHUBS_AMQP_FLAGS`) and the tier's. */
 export function eventHubsAmqpCapabilities(config: EventHubsAmqpConfig): StreamCapabilities {
   const tier = HUB_TIER_LIMITS[config.tier];
-  return {
-    nativeHeaders: true,
-    partitions: true,
-    partitionGrowth: tier.partitionGrowth,
-    // Consumer groups exist on the service, but members share partitions through blob ownership records that the
-    // client library balances: the group's membership is emulated, like a lease table.
-    nativeConsumerGroups: false,
-    timestampSeek: true,
-    // The service does not return offsets or sequence numbers of published events.
-    producePositions: false,
-    idempotentProduce: false,
-    nativeDeadLetter: false,
-    maxMessageBytes: tier.maxPublicationBytes,
-    multiProcess: true,
-    durable: true,
-  };
+  return { ...EVENTHUBS_AMQP_FLAGS, partitionGrowth: tier.partitionGrowth, maxMessageBytes: tier.maxPublicationBytes };
 }
 
 /** How the client authenticates to the namespace: a connection string (in memory only) or a token credential. */

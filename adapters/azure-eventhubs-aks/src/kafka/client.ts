@@ -23,6 +23,7 @@ import {
 } from '@speedlayer/core';
 import { createKafkaStreamClient, type KafkaDialect, type KafkaStreamClient, RECORD_OVERHEAD_BYTES } from '@speedlayer/kafka';
 import type { TierLimits } from '../plan/limits.js';
+import { EVENTHUBS_KAFKA_FLAGS } from '../target.js';
 import {
   EVENTHUBS_KAFKA_REQUEST_BYTES,
   EVENTHUBS_KAFKA_SESSION_TIMEOUT_MS,
@@ -36,14 +37,17 @@ const TARGET = 'azure-eventhubs-aks';
 /** Event hub names: letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit. */
 const HUB_EDGES = /^[A-Za-z0-9](?:.*[A-Za-z0-9])?$/;
 
-/** What Event Hubs' Kafka endpoint can do on a tier, from what the Kafka driver declares. */
+/**
+ * What Event Hubs' Kafka endpoint can do on a tier: what the Kafka driver declares, the descriptor's flags of
+ * `eventhubs+kafka://` (`EVENTHUBS_KAFKA_FLAGS`) and the tier's limits.
+ */
 export function eventHubsKafkaCapabilities(base: StreamCapabilities, limits: TierLimits): StreamCapabilities {
   return {
-    ...base, // headers are the events' application properties; groups and offsets are kept by the service
+    ...base,
+    ...EVENTHUBS_KAFKA_FLAGS,
     partitionGrowth: limits.partitionsCanGrow, // premium and dedicated only
     maxPartitions: limits.partitionsPerHub.value,
     maxMessageBytes: Math.min(limits.maxEventBytes.value, EVENTHUBS_KAFKA_REQUEST_BYTES) - RECORD_OVERHEAD_BYTES,
-    maxBatchBytes: EVENTHUBS_KAFKA_REQUEST_BYTES,
   };
 }
 

@@ -31,6 +31,7 @@ import {
 } from '@speedlayer/core';
 import { type KafkaConfigInput, kafkaConfigSchema } from '@speedlayer/kafka';
 import { TIERS, type Tier, type TierLimits } from '../plan/limits.js';
+import { EVENTHUBS_KAFKA_REQUEST_BYTES } from '../target.js';
 
 const TARGET = 'azure-eventhubs-aks';
 
@@ -43,12 +44,8 @@ export const EVENTHUBS_KAFKA_PORT = 9093;
  */
 export const EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES = 1_046_528;
 
-/**
- * Bytes of records (with their Kafka framing) put in one produce request: Microsoft's recommended
- * `max.request.size` of 1,000,000, which leaves room for the request's own header below
- * {@link EVENTHUBS_KAFKA_REQUEST_LIMIT_BYTES}. Larger batches are split into several requests, in order.
- */
-export const EVENTHUBS_KAFKA_REQUEST_BYTES = 1_000_000;
+/** Bytes of records put in one produce request (declared with the descriptor, `../target.ts`). */
+export { EVENTHUBS_KAFKA_REQUEST_BYTES };
 
 /** `session.timeout.ms` range Event Hubs accepts (client configurations page). */
 export const EVENTHUBS_KAFKA_SESSION_TIMEOUT_MS = { min: 6000, max: 300_000 } as const;

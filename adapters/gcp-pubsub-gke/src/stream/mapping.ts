@@ -21,14 +21,15 @@ import {
   ValidationError,
   validateTopicName,
 } from '@speedlayer/core';
+import { PUBSUB_FLAGS } from '../target.js';
 import { PUBSUB_TARGET } from './config.js';
 
 /** Pub/Sub limits this adapter enforces before sending (https://cloud.google.com/pubsub/quotas#resource_limits). */
 export const PUBSUB_RECORD_LIMITS = {
-  /** Largest message (data + attributes + ordering key), bytes. */
-  maxMessageBytes: 10_000_000,
-  /** Attributes per message. */
-  maxAttributes: 100,
+  /** Largest message (data + attributes + ordering key), bytes (declared with the descriptor). */
+  maxMessageBytes: PUBSUB_FLAGS.maxMessageBytes,
+  /** Attributes per message (declared with the descriptor). */
+  maxAttributes: PUBSUB_FLAGS.maxHeaders,
   /** Attribute key, bytes. */
   maxAttributeKeyBytes: 256,
   /** Attribute value, bytes. */
@@ -40,24 +41,13 @@ export const PUBSUB_RECORD_LIMITS = {
 /** Attribute carrying a record's explicit event time (epoch ms); removed from headers on consume. */
 export const TIMESTAMP_ATTRIBUTE = 'speedlayer-timestamp';
 
-/** What Pub/Sub can do through this adapter. */
+/** What Pub/Sub can do through this adapter: its descriptor's flags (`PUBSUB_FLAGS`) and what Seek gives. */
 export function pubsubCapabilities(seek: boolean): StreamCapabilities {
   return {
-    nativeHeaders: true,
-    partitions: false,
-    partitionGrowth: false,
-    nativeConsumerGroups: true,
+    ...PUBSUB_FLAGS,
     timestampSeek: seek,
     // Without Seek a new subscription holds only messages published after it was created.
     historyForNewGroups: seek,
-    idempotentProduce: false,
-    // The engine's retries + dead-letter publish carry `maxAttempts` and the error headers; Pub/Sub's own
-    // dead-letter policy is only an optional backstop (config `nativeDeadLetterAttempts`).
-    nativeDeadLetter: false,
-    maxMessageBytes: PUBSUB_RECORD_LIMITS.maxMessageBytes,
-    maxHeaders: PUBSUB_RECORD_LIMITS.maxAttributes,
-    multiProcess: true,
-    durable: true,
   };
 }
 
