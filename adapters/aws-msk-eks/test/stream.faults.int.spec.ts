@@ -36,7 +36,7 @@ describePeer('kafka', 'aws-msk-eks stream faults', (kafka) => {
   describe('connection', () => {
     it('unreachable brokers: a retriable ConnectionError naming the brokers', async () => {
       const e = await failure(connect('kafka://127.0.0.1:1,127.0.0.1:2', { config: fast }));
-      expect(e).toMatchObject({ kind: 'connection', retriable: true, target: 'aws-msk-eks' });
+      expect(e).toMatchObject({ kind: 'connection', retriable: true, target: 'kafka' });
       expect(e.message).toContain('127.0.0.1:1');
     });
 
