@@ -91,6 +91,10 @@ describe('target descriptors', () => {
         expect(d.prices).toBeUndefined();
       }
       if (d.pricedAs) expect(all.find((x) => x.id === d.pricedAs)?.plan).toBeDefined();
+      for (const [scheme, b] of Object.entries(d.baselines ?? {})) {
+        expect(d.streamSchemes, 'a baseline is for one of its schemes').toContain(scheme);
+        expect(typeof (await resolve(b.open)), `${scheme} baseline`).toBe('function');
+      }
     });
   }
 

@@ -32,6 +32,7 @@ export const kinesisEcsDescriptor: TargetDescriptor = defineTarget({
   capabilities: KINESIS_FLAGS,
   messagingSystem: 'aws_kinesis',
   terms: { positions: 'Kinesis sequence numbers' },
+  baselines: { kinesis: { name: 'raw-aws-sdk-kinesis', open: { module: '@speedlayer/bench', export: 'openKinesisBaseline' } } },
   deploy: { compute: 'ecs://', workload: 'ecs' },
   planExports: { limits: 'KINESIS_LIMITS', prices: 'KINESIS_ECS_PRICES' },
   conformance: {

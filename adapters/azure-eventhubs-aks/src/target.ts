@@ -58,6 +58,13 @@ export const eventHubsAksDescriptor: TargetDescriptor = defineTarget({
   schemeCapabilities: { eventhubs: EVENTHUBS_AMQP_FLAGS, 'eventhubs+kafka': EVENTHUBS_KAFKA_FLAGS },
   messagingSystem: 'eventhubs',
   terms: { headers: 'Event Hubs application properties', positions: 'Event Hubs offsets' },
+  baselines: {
+    eventhubs: { name: 'raw-azure-event-hubs', open: { module: '@speedlayer/bench', export: 'openEventHubsBaseline' } },
+    'eventhubs+kafka': {
+      name: 'raw-kafkajs-eventhubs',
+      open: { module: '@speedlayer/bench', export: 'openEventHubsKafkaBaseline' },
+    },
+  },
   deploy: { compute: 'aks://', workload: 'kubernetes' },
   planExports: { limits: 'EH_LIMITS', prices: 'EH_AKS_PRICES' },
   conformance: {

@@ -36,6 +36,7 @@ export const pubsubGkeDescriptor: TargetDescriptor = defineTarget({
   capabilities: PUBSUB_FLAGS,
   messagingSystem: 'gcp_pubsub',
   terms: { headers: 'Pub/Sub attributes', positions: 'Pub/Sub message ids' },
+  baselines: { pubsub: { name: 'raw-google-cloud-pubsub', open: { module: '@speedlayer/bench', export: 'openPubSubBaseline' } } },
   deploy: { compute: 'gke://', workload: 'kubernetes' },
   planExports: { limits: 'PUBSUB_LIMITS', prices: 'PUBSUB_GKE_PRICES' },
   conformance: {

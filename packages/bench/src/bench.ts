@@ -8,7 +8,7 @@
  */
 import { describeError, isSpeedlayerError, parseUri, TimeoutError } from '@speedlayer/core';
 import type { PlannerTarget } from '@speedlayer/planner';
-import { baselineFor } from './baselines/index.js';
+import { type BaselineLookup, baselineFor } from './baselines/index.js';
 import { type CostEstimate, estimateCost } from './cost.js';
 import { type BenchDriver, type SendMode, speedlayerDriver } from './driver.js';
 import { aggregatedValue, type BenchResult, toBenchResult } from './result.js';
@@ -189,7 +189,7 @@ export async function runBench(loaded: LoadedWorkload, options: BenchOptions): P
     report.targets.push(outcome);
     try {
       parseUri(stream, '--stream');
-      const baseline = options.overhead ? baselineFor(stream) : undefined;
+      const baseline = options.overhead ? await baselineFor(stream) : undefined;
       const rounds = options.overhead && baseline?.available ? Math.max(1, options.overheadRounds ?? 2) : 1;
       if (options.sweep) {
         await sweepTarget(loaded, options, outcome, baseline, sampleIntervalMs, connectTimeoutMs);
@@ -265,7 +265,7 @@ async function openDriver(
   stream: string,
   side: 'speedlayer' | 'raw',
   options: BenchOptions,
-  baseline: ReturnType<typeof baselineFor> | undefined,
+  baseline: BaselineLookup | undefined,
   connectTimeoutMs: number,
 ): Promise<BenchDriver> {
   const open = async (): Promise<BenchDriver> =>
@@ -287,7 +287,7 @@ async function sweepTarget(
   loaded: LoadedWorkload,
   options: BenchOptions,
   outcome: TargetOutcome,
-  baseline: ReturnType<typeof baselineFor> | undefined,
+  baseline: BaselineLookup | undefined,
   sampleIntervalMs: number,
   connectTimeoutMs: number,
 ): Promise<void> {

@@ -15,7 +15,17 @@
  * @packageDocumentation
  */
 export { isLoopbackUrl } from './baselines/common.js';
-export { BASELINES, type BaselineLookup, baselineFor } from './baselines/index.js';
+export {
+  type BaselineLookup,
+  baselineFor,
+  baselineNames,
+  openEventHubsBaseline,
+  openEventHubsKafkaBaseline,
+  openKafkaBaseline,
+  openKinesisBaseline,
+  openLocalBaseline,
+  openPubSubBaseline,
+} from './baselines/index.js';
 export {
   type BenchOptions,
   type BenchProgress,

@@ -52,7 +52,7 @@ describe('bench baselines: raw vendor clients on the peers', () => {
   for (const c of cases) {
     const uri = streams[c.scheme];
     it.skipIf(uri === undefined)(`${c.scheme}: ${c.baseline} delivers every keyed message it sends, with latency`, async () => {
-      const lookup = baselineFor(uri as string);
+      const lookup = await baselineFor(uri as string);
       expect(lookup).toMatchObject({ available: true, name: c.baseline });
       if (!lookup.available) return;
       const driver = await lookup.open();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordBatcher } from '../src/baselines/batch.js';
 import { isLoopbackUrl, StaticSplit } from '../src/baselines/common.js';
-import { baselineFor } from '../src/baselines/index.js';
+import { baselineFor, baselineNames } from '../src/baselines/index.js';
 import { frameRecord, unframeRecord } from '../src/baselines/kinesis.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -137,18 +137,37 @@ describe('bench/baselines/baselineFor', () => {
     ['eventhubs://ns?connectionString=env:X', 'raw-azure-event-hubs'],
     ['eventhubs+kafka://127.0.0.1:9094?connectionString=env:X', 'raw-kafkajs-eventhubs'],
     ['memory://x', 'raw-lmdb'],
-  ])('%s has the raw client %s', (uri, name) => {
-    expect(baselineFor(uri)).toMatchObject({ available: true, name });
+  ])('%s has the raw client %s', async (uri, name) => {
+    expect(await baselineFor(uri)).toMatchObject({ available: true, name });
   });
 
-  it('names the schemes that have one when a scheme has none', () => {
-    const r = baselineFor('msk://arn:aws:kafka:us-east-1:123456789012:cluster/x/y');
-    expect(r).toMatchObject({ available: false });
-    if (!r.available) expect(r.reason).toMatch(/kinesis:\/\/.*pubsub:\/\//);
+  it('names the schemes that have one when a scheme has none', async () => {
+    const r = await baselineFor('msk://arn:aws:kafka:us-east-1:123456789012:cluster/x/y');
+    expect(r).toEqual({
+      available: false,
+      reason:
+        'no raw-client baseline for msk:// (baselines exist for local://, memory://, kafka://, kinesis://, eventhubs://, eventhubs+kafka://, pubsub://)',
+    });
+  });
+
+  it("takes each scheme's raw client from its target's descriptor", async () => {
+    expect(await baselineNames()).toEqual({
+      local: 'raw-lmdb',
+      memory: 'raw-lmdb',
+      kafka: 'raw-kafkajs',
+      kinesis: 'raw-aws-sdk-kinesis',
+      eventhubs: 'raw-azure-event-hubs',
+      'eventhubs+kafka': 'raw-kafkajs-eventhubs',
+      pubsub: 'raw-google-cloud-pubsub',
+    });
+    const acme = { id: 'acme', title: 'Acme', package: '@acme/t', streamSchemes: ['acme'] };
+    const withBaseline = { ...acme, baselines: { acme: { name: 'raw-acme', open: { module: '@acme/t', export: 'x' } } } };
+    expect(await baselineFor('acme://x', [withBaseline])).toMatchObject({ available: true, name: 'raw-acme' });
+    expect(await baselineFor('acme://x', [acme])).toMatchObject({ available: false });
   });
 
   it('refuses eventhubs+kafka:// without a connection string reference, naming the field', async () => {
-    const r = baselineFor('eventhubs+kafka://127.0.0.1:9094');
+    const r = await baselineFor('eventhubs+kafka://127.0.0.1:9094');
     if (!r.available) throw new Error('expected a baseline');
     await expect(r.open()).rejects.toMatchObject({ field: 'connectionString' });
   });

@@ -116,6 +116,12 @@ export interface TargetDescriptor {
    * @default `headers` and `offsets`
    */
   readonly terms?: { readonly headers?: string; readonly positions?: string };
+  /**
+   * Raw-client baselines of `speedlayer bench --overhead`, by stream scheme: the name reports give it (`raw-kafkajs`)
+   * and the function that opens it on a parsed URI (`(uri: ParsedUri) => Promise<BenchDriver>` of `@speedlayer/bench`),
+   * loaded only when asked for.
+   */
+  readonly baselines?: Readonly<Record<string, { readonly name: string; readonly open: ExportRef }>>;
   /** Its vendor limits, each with the URL of its source (a `Record<string, Sourced>`). */
   readonly limits?: ExportRef;
   /** Its price table (the planner's `Price` records, each with its "as of" date). */

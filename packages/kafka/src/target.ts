@@ -43,6 +43,7 @@ export const kafkaTarget: TargetDescriptor = {
   capabilities: KAFKA_FLAGS,
   messagingSystem: 'kafka',
   terms: KAFKA_TERMS,
+  baselines: { kafka: { name: 'raw-kafkajs', open: { module: '@speedlayer/bench', export: 'openKafkaBaseline' } } },
   // a Kafka cluster of your own has no price table; bench --with-cost prices it as Amazon MSK
   pricedAs: 'aws-msk-eks',
   conformance: { stream: [kafkaConformance] },

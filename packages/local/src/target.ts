@@ -32,6 +32,9 @@ export const MEMORY_FLAGS = {
   durable: false,
 } as const satisfies Partial<StreamCapabilities>;
 
+// bench --overhead: the same LMDB engine driven directly
+const lmdbBaseline = { name: 'raw-lmdb', open: { module: '@speedlayer/bench', export: 'openLocalBaseline' } };
+
 // short sessions in the conformance suite, so that a killed member's leases expire quickly
 const subscribeDefaults = { sessionTimeoutMs: 1500 };
 
@@ -44,6 +47,7 @@ export const localTarget: TargetDescriptor = {
   computeSchemes: ['local'],
   capabilities: LOCAL_FLAGS,
   messagingSystem: 'speedlayer_local',
+  baselines: { local: lmdbBaseline },
   deploy: { compute: 'local://.speedlayer/data' },
   conformance: {
     stream: [{ scheme: 'local', nativeClient: 'LocalLog', subscribeDefaults }],
@@ -59,6 +63,7 @@ export const memoryTarget: TargetDescriptor = {
   streamSchemes: ['memory'],
   capabilities: MEMORY_FLAGS,
   messagingSystem: 'speedlayer_local',
+  baselines: { memory: lmdbBaseline },
   conformance: {
     stream: [
       {

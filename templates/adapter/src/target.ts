@@ -19,6 +19,10 @@ export const templateDescriptor: TargetDescriptor = defineTarget({
   streamSchemes: ['acme'],
   // the contract flags that do not depend on config; the driver builds its capabilities from them
   capabilities: { nativeHeaders: true, partitions: true, nativeDeadLetter: false, durable: true },
+  // OpenTelemetry `messaging.system` on its spans and metrics (the semantic conventions' value if there is one)
+  messagingSystem: 'acme',
+  // how `speedlayer migrate` names its headers and record positions; `baselines` names a raw client for bench --overhead
+  terms: { headers: 'Acme attributes', positions: 'Acme offsets' },
   // `<package>/plan` exports: the limits (each with its source URL), the price table and the PlannerTarget
   planExports: { limits: 'ACME_LIMITS', prices: 'ACME_PRICES' },
   conformance: {

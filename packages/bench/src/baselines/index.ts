@@ -1,10 +1,11 @@
 /**
- * Raw-client baselines for `--overhead`, one module per target so vendor SDK types stay inside it. Each is
- * loaded only when asked for.
+ * Raw-client baselines for `--overhead`, one module per vendor so vendor SDK types stay inside it, each loaded only
+ * when asked for. Which scheme has which baseline is data in the targets' descriptors (`baselines`), so a target added
+ * to the registry brings its own.
  *
  * @packageDocumentation
  */
-import { parseUri } from '@speedlayer/core';
+import { type ParsedUri, parseUri, type TargetDescriptor, targetDescriptors } from '@speedlayer/core';
 import type { BenchDriver } from '../driver.js';
 
 /** Why a target has no baseline, or a loader of its baseline driver. */
@@ -12,60 +13,58 @@ export type BaselineLookup =
   | { available: true; name: string; open: () => Promise<BenchDriver> }
   | { available: false; reason: string };
 
-/** The raw client of each scheme, in the words reports use. */
-export const BASELINES: Readonly<Record<string, string>> = {
-  local: 'raw-lmdb',
-  memory: 'raw-lmdb',
-  kafka: 'raw-kafkajs',
-  kinesis: 'raw-aws-sdk-kinesis',
-  pubsub: 'raw-google-cloud-pubsub',
-  eventhubs: 'raw-azure-event-hubs',
-  'eventhubs+kafka': 'raw-kafkajs-eventhubs',
-};
+/** Opens the LMDB baseline of `local://` and `memory://` (named by the local descriptors). */
+export const openLocalBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./local.js')).openLocalBaseline(uri);
+/** Opens the kafkajs baseline of `kafka://`. */
+export const openKafkaBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./kafka.js')).openKafkaBaseline(uri);
+/** Opens the kafkajs baseline of `eventhubs+kafka://`. */
+export const openEventHubsKafkaBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./kafka.js')).openEventHubsKafkaBaseline(uri);
+/** Opens the `@aws-sdk/client-kinesis` baseline of `kinesis://`. */
+export const openKinesisBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./kinesis.js')).openKinesisBaseline(uri);
+/** Opens the `@google-cloud/pubsub` baseline of `pubsub://`. */
+export const openPubSubBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./pubsub.js')).openPubSubBaseline(uri);
+/** Opens the `@azure/event-hubs` baseline of `eventhubs://`. */
+export const openEventHubsBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
+  (await import('./eventhubs.js')).openEventHubsBaseline(uri);
 
 /**
- * The baseline for a stream URI: LMDB for `local://`/`memory://`, kafkajs for `kafka://` and `eventhubs+kafka://`,
- * `@aws-sdk/client-kinesis` for `kinesis://`, `@google-cloud/pubsub` for `pubsub://`, `@azure/event-hubs` for
- * `eventhubs://`.
+ * The raw client of each stream scheme, in the words reports use, from the descriptors (`raw-lmdb` for `local://`,
+ * `raw-kafkajs` for `kafka://`, ...), in registry order.
  */
-export function baselineFor(uri: string): BaselineLookup {
+export async function baselineNames(descriptors?: readonly TargetDescriptor[]): Promise<Record<string, string>> {
+  const all = descriptors ?? (await targetDescriptors());
+  return Object.fromEntries(all.flatMap((d) => Object.entries(d.baselines ?? {}).map(([scheme, b]) => [scheme, b.name])));
+}
+
+/**
+ * The baseline for a stream URI, as its target's descriptor names it: LMDB for `local://`/`memory://`, kafkajs for
+ * `kafka://` and `eventhubs+kafka://`, `@aws-sdk/client-kinesis` for `kinesis://`, `@google-cloud/pubsub` for
+ * `pubsub://`, `@azure/event-hubs` for `eventhubs://`.
+ */
+export async function baselineFor(uri: string, descriptors?: readonly TargetDescriptor[]): Promise<BaselineLookup> {
   const parsed = parseUri(uri, 'stream');
-  switch (parsed.scheme) {
-    case 'local':
-    case 'memory':
-      return { available: true, name: 'raw-lmdb', open: async () => (await import('./local.js')).openLocalBaseline(parsed) };
-    case 'kafka':
-      return { available: true, name: 'raw-kafkajs', open: async () => (await import('./kafka.js')).openKafkaBaseline(parsed) };
-    case 'eventhubs+kafka':
-      return {
-        available: true,
-        name: 'raw-kafkajs-eventhubs',
-        open: async () => (await import('./kafka.js')).openEventHubsKafkaBaseline(parsed),
-      };
-    case 'kinesis':
-      return {
-        available: true,
-        name: 'raw-aws-sdk-kinesis',
-        open: async () => (await import('./kinesis.js')).openKinesisBaseline(parsed),
-      };
-    case 'pubsub':
-      return {
-        available: true,
-        name: 'raw-google-cloud-pubsub',
-        open: async () => (await import('./pubsub.js')).openPubSubBaseline(parsed),
-      };
-    case 'eventhubs':
-      return {
-        available: true,
-        name: 'raw-azure-event-hubs',
-        open: async () => (await import('./eventhubs.js')).openEventHubsBaseline(parsed),
-      };
-    default:
-      return {
-        available: false,
-        reason: `no raw-client baseline for ${parsed.scheme}:// (baselines exist for ${Object.keys(BASELINES)
-          .map((s) => `${s}://`)
-          .join(', ')})`,
-      };
+  const all = descriptors ?? (await targetDescriptors());
+  for (const d of all) {
+    const b = d.baselines?.[parsed.scheme];
+    if (!b) continue;
+    return {
+      available: true,
+      name: b.name,
+      open: async () => {
+        const open = ((await import(b.open.module)) as Record<string, unknown>)[b.open.export];
+        if (typeof open !== 'function') throw new Error(`${d.id}: ${b.open.module} does not export ${b.open.export}`);
+        return (open as (u: ParsedUri) => Promise<BenchDriver>)(parsed);
+      },
+    };
   }
+  const known = Object.keys(await baselineNames(all));
+  return {
+    available: false,
+    reason: `no raw-client baseline for ${parsed.scheme}:// (baselines exist for ${known.map((s) => `${s}://`).join(', ')})`,
+  };
 }
