@@ -13,24 +13,27 @@ export type BaselineLookup =
   | { available: true; name: string; open: () => Promise<BenchDriver> }
   | { available: false; reason: string };
 
+/** Opens a baseline driver on a parsed stream URI. */
+type Opener = (uri: ParsedUri) => Promise<BenchDriver>;
+
+// an opener whose module (and vendor SDK) loads on its first call
+const lazy =
+  <K extends string>(load: () => Promise<Record<K, Opener>>, name: K): Opener =>
+  async (uri) =>
+    (await load())[name](uri);
+
 /** Opens the LMDB baseline of `local://` and `memory://` (named by the local descriptors). */
-export const openLocalBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./local.js')).openLocalBaseline(uri);
+export const openLocalBaseline = lazy(() => import('./local.js'), 'openLocalBaseline');
 /** Opens the kafkajs baseline of `kafka://`. */
-export const openKafkaBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./kafka.js')).openKafkaBaseline(uri);
+export const openKafkaBaseline = lazy(() => import('./kafka.js'), 'openKafkaBaseline');
 /** Opens the kafkajs baseline of `eventhubs+kafka://`. */
-export const openEventHubsKafkaBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./kafka.js')).openEventHubsKafkaBaseline(uri);
+export const openEventHubsKafkaBaseline = lazy(() => import('./kafka.js'), 'openEventHubsKafkaBaseline');
 /** Opens the `@aws-sdk/client-kinesis` baseline of `kinesis://`. */
-export const openKinesisBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./kinesis.js')).openKinesisBaseline(uri);
+export const openKinesisBaseline = lazy(() => import('./kinesis.js'), 'openKinesisBaseline');
 /** Opens the `@google-cloud/pubsub` baseline of `pubsub://`. */
-export const openPubSubBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./pubsub.js')).openPubSubBaseline(uri);
+export const openPubSubBaseline = lazy(() => import('./pubsub.js'), 'openPubSubBaseline');
 /** Opens the `@azure/event-hubs` baseline of `eventhubs://`. */
-export const openEventHubsBaseline = async (uri: ParsedUri): Promise<BenchDriver> =>
-  (await import('./eventhubs.js')).openEventHubsBaseline(uri);
+export const openEventHubsBaseline = lazy(() => import('./eventhubs.js'), 'openEventHubsBaseline');
 
 /**
  * The raw client of each stream scheme, in the words reports use, from the descriptors (`raw-lmdb` for `local://`,
@@ -58,7 +61,7 @@ export async function baselineFor(uri: string, descriptors?: readonly TargetDesc
       open: async () => {
         const open = ((await import(b.open.module)) as Record<string, unknown>)[b.open.export];
         if (typeof open !== 'function') throw new Error(`${d.id}: ${b.open.module} does not export ${b.open.export}`);
-        return (open as (u: ParsedUri) => Promise<BenchDriver>)(parsed);
+        return (open as Opener)(parsed);
       },
     };
   }
