@@ -7,12 +7,17 @@
  * Keys are routed by the service (the default `keyRouting: 'service'`): the stand-in maps partition keys with the
  * same function `@azure/event-hubs` uses to predict the service's choice, so the partition the producer reports is
  * where the event lands. Whether the real service agrees is checked by the cloud profile (`amqp.e2e.spec.ts`).
+ *
+ * The suite entry is the descriptor's (`eventhubs` in `@speedlayer/azure-eventhubs-aks/target`: session timeout,
+ * slowness, no native client); only its URI and connect options come from the stand-in, once it is up.
  */
-
-import { streamConformance } from '@speedlayer/testing/conformance';
+import { targetDescriptors } from '@speedlayer/core';
+import { streamConformance, streamMatrixOf } from '@speedlayer/testing/conformance';
 import { describePeer, injectPeers } from '@speedlayer/testing/peers/vitest';
 import { afterAll } from 'vitest';
 import { peerTarget, type StandInTarget, startStandInTarget } from './amqp-standin.js';
+
+const descriptors = await targetDescriptors();
 
 describePeer('azurite', 'azure-eventhubs-aks stream (eventhubs:// over AMQP)', (azurite) => {
   const peer = injectPeers()['eventhubs-standin'];
@@ -27,13 +32,15 @@ describePeer('azurite', 'azure-eventhubs-aks stream (eventhubs:// over AMQP)', (
     await inProcess?.standIn.close();
   });
 
-  streamConformance({
-    nativeClient: false,
+  const eventhubs = {
     name: `eventhubs AMQP stand-in (${peer ? 'peer process' : 'in process'}) + Azurite checkpoints`,
     uri: async () => (await ready).uri,
     connectOptions: async () => ({ config: (await ready).config }),
-    // ownership expires after 3 s without renewal: a killed member's partitions are claimed again quickly
-    subscribeDefaults: { sessionTimeoutMs: 3000 },
-    slowness: 2,
+  };
+  const matrix = streamMatrixOf(descriptors, {
+    targets: ['azure-eventhubs-aks'],
+    schemes: ['eventhubs'],
+    overrides: { eventhubs },
   });
+  for (const target of matrix) streamConformance(target);
 });

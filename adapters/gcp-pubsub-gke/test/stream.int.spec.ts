@@ -7,12 +7,14 @@
  * Run: `SPEEDLAYER_PEERS=pubsub npx vitest run --project int adapters/gcp-pubsub-gke`.
  */
 import { PubSub } from '@google-cloud/pubsub';
-import { type ConsumedMessage, connect, DeadLetterHeaders, type StreamClient, utf8 } from '@speedlayer/core';
+import { type ConsumedMessage, connect, DeadLetterHeaders, type StreamClient, targetDescriptors, utf8 } from '@speedlayer/core';
 import { Collector, produceKeyed, uniqueName, waitFor } from '@speedlayer/testing';
-import { streamConformance } from '@speedlayer/testing/conformance';
+import { streamConformance, streamMatrixOf } from '@speedlayer/testing/conformance';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { subscriptionName } from '../src/index.js';
+
+const descriptors = await targetDescriptors();
 
 describePeer('pubsub', 'gcp-pubsub-gke stream on pstest', (pubsub) => {
   const uri = `pubsub://${pubsub.projectId}?emulatorHost=${pubsub.emulatorHost}`;
@@ -22,16 +24,17 @@ describePeer('pubsub', 'gcp-pubsub-gke stream on pstest', (pubsub) => {
   // producing and, in the start-position step, tests what Pub/Sub without Seek promises instead of history; each
   // such step prints a `[conformance note]` saying so. `lag: false`: consumer lag reads a snapshot of the group's
   // subscription, and pstest has no snapshots, so its lag step checks the UnsupportedError; the lag step itself runs
-  // on a pstest with snapshots in lag.int.spec.ts.
-  streamConformance({ name: 'pubsub (pstest)', nativeClient: 'PubSub', lag: false, uri });
+  // on a pstest with snapshots in lag.int.spec.ts. The entry (name, native client, lag) is the descriptor's.
+  const [entry, ...more] = streamMatrixOf(descriptors, { targets: ['gcp-pubsub-gke'], streams: { pubsub: uri } });
+  if (!entry || more.length > 0) throw new Error('gcp-pubsub-gke: expected one stream conformance entry');
+  streamConformance(entry);
 
   // a pstest whose Seek works (TESTPLAN.md): the whole suite, Seek on, nothing skipped.
   const seekHost = process.env.SPEEDLAYER_PSTEST_SEEK_HOST;
   if (seekHost) {
     streamConformance({
+      ...entry,
       name: 'pubsub (pstest with a working Seek)',
-      nativeClient: 'PubSub',
-      lag: false,
       uri: `pubsub://${pubsub.projectId}?emulatorHost=${seekHost}&seek=true`,
       slowness: 2,
     });

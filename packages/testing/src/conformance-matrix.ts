@@ -18,6 +18,15 @@ export interface MatrixOptions {
   readonly targets?: readonly string[];
   /** Only the entries on these schemes. @default every scheme */
   readonly schemes?: readonly string[];
+  /**
+   * Per stream scheme, what the caller sets on the entry instead of the descriptor or `streams`: a URI or connect
+   * options known only once a stand-in has started (functions the suite awaits), a name saying where it runs. An
+   * entry with an override `uri` is in the matrix without `streams[scheme]`; override `connectOptions` replace the
+   * descriptor's `config`.
+   */
+  readonly overrides?: Readonly<
+    Record<string, Readonly<Partial<Pick<StreamConformanceTarget, 'name' | 'uri' | 'connectOptions'>>>>
+  >;
 }
 
 /** What {@link computeConformanceMatrix} needs besides {@link MatrixOptions}. */
@@ -65,15 +74,17 @@ export function streamMatrixOf(descriptors: readonly TargetDescriptor[], options
   for (const d of chosen(descriptors, options)) {
     for (const [i, e] of (d.conformance?.stream ?? []).entries()) {
       if (options.schemes && !options.schemes.includes(e.scheme)) continue;
-      const uri = e.uri ?? options.streams?.[e.scheme];
+      const override = options.overrides?.[e.scheme];
+      const uri = override?.uri ?? e.uri ?? options.streams?.[e.scheme];
       if (uri === undefined) continue;
       const target: StreamConformanceTarget = {
-        name: e.name ?? d.id,
+        name: override?.name ?? e.name ?? d.id,
         uri,
         nativeClient: e.nativeClient,
         skip: checkSkips<StreamStep>(e.skip, STREAM_STEPS, `${d.id}.conformance.stream[${i}]`),
       };
-      if (e.config) target.connectOptions = { config: { ...e.config } };
+      if (override?.connectOptions) target.connectOptions = override.connectOptions;
+      else if (e.config) target.connectOptions = { config: { ...e.config } };
       if (e.subscribeDefaults) target.subscribeDefaults = { ...e.subscribeDefaults };
       if (e.lag !== undefined) target.lag = e.lag;
       if (e.slowness !== undefined) target.slowness = e.slowness;
