@@ -234,13 +234,17 @@ export async function brokerCommand(installDir: string, configDir: string): Prom
 
 /**
  * The broker's cluster id, kept in `<dir>/cluster-id` so a restart formats (and finds) the same cluster: a new
- * random id on first use. Data formatted with another id would not start, so the id and the data live together.
+ * random id on first use (never starting with '-'). Data formatted with another id would not start, so the id and the
+ * data live together.
  */
 export async function clusterIdFor(dir: string): Promise<string> {
   const file = join(dir, 'cluster-id');
   const kept = (await readIfExists(file))?.trim();
-  if (kept && /^[A-Za-z0-9_-]{22}$/.test(kept)) return kept;
-  const id = randomBytes(16).toString('base64url');
+  if (kept && /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(kept)) return kept;
+  // Kafka's own Uuid.randomUuid() never starts with '-': kafka-storage's argument parser would take such an id for an
+  // option ("argument --cluster-id/-t: expected one argument"), which failed 1 format in 64
+  let id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-')) id = randomBytes(16).toString('base64url');
   await writeFile(file, `${id}\n`);
   return id;
 }
