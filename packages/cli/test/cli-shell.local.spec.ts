@@ -259,7 +259,7 @@ describe.concurrent('cli shell: deploy --target local readiness', () => {
     const handler = join(cwd, `bad-${Math.random().toString(36).slice(2)}.mjs`);
     if (source) writeFileSync(handler, source);
     const r = await run(deployLocal('deploy-bad', handler));
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe(''); // never reported as deployed
   });
@@ -269,7 +269,7 @@ describe.concurrent('cli shell: deploy --target local readiness', () => {
     const handler = join(cwd, 'dies.mjs');
     writeFileSync(handler, 'process.exit(3);\n');
     const r = await run(deployLocal('deploy-dies', handler));
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/replica deploy-dies-g-0 exited with code 3 before it was ready/);
   });
 

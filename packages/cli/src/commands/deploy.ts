@@ -68,6 +68,7 @@ export async function deployWorker(
   if (!isLocal && !o.image) throw new ConfigError('--image is required for a container platform', { field: 'image' });
   const stream: StreamClient = await connect(o.stream);
   const compute = await createCompute(o.compute, o.config ? { config: o.config } : {});
+  let readyDir: string | undefined;
   try {
     const info = await stream.admin.describeTopic(o.topic);
     const partitions = info.partitions;
@@ -85,7 +86,7 @@ export async function deployWorker(
       ? [process.execPath, fileURLToPath(new URL('../bin.js', import.meta.url)), ...workerArgs]
       : ['speedlayer', ...workerArgs];
     // Local replicas report readiness (handler loaded, group joined) or their start-up failure through files here.
-    const readyDir = isLocal ? mkdtempSync(join(tmpdir(), 'speedlayer-ready-')) : undefined;
+    readyDir = isLocal ? mkdtempSync(join(tmpdir(), 'speedlayer-ready-')) : undefined;
     const spec: WorkloadSpec = {
       name: o.name ?? workloadName(o.topic, o.group),
       command,
@@ -94,24 +95,23 @@ export async function deployWorker(
       ...(o.image ? { image: o.image } : {}),
       ...(readyDir ? { env: { [READY_DIR_ENV]: readyDir } } : {}),
     };
-    try {
-      await compute.deploy(spec);
-      // The 1:1 rule as one call: replicas and the autoscaler's maximum = partitions.
-      let status =
-        partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
-      if (readyDir) status = await waitReady(compute, spec.name, readyDir, o.readyTimeoutMs ?? 60_000);
-      o.onDeployed?.(partitions, status);
-      if (isLocal && o.localUntil && !o.localUntil.aborted) {
-        await new Promise<void>((r) => o.localUntil?.addEventListener('abort', () => r(), { once: true }));
-      }
-      return { partitions, status };
-    } finally {
-      if (readyDir) rmSync(readyDir, { recursive: true, force: true });
+    await compute.deploy(spec);
+    // The 1:1 rule as one call: replicas and the autoscaler's maximum = partitions.
+    let status =
+      partitions === null ? await compute.scale(spec.name, replicas) : await compute.alignReplicas(stream, o.topic, spec.name);
+    if (readyDir) status = await waitReady(compute, spec.name, readyDir, o.readyTimeoutMs ?? 60_000);
+    o.onDeployed?.(partitions, status);
+    if (isLocal && o.localUntil && !o.localUntil.aborted) {
+      await new Promise<void>((r) => o.localUntil?.addEventListener('abort', () => r(), { once: true }));
     }
+    return { partitions, status };
   } finally {
     // Local replicas are processes of this command: closing local compute stops them (SIGTERM, drain).
     await compute.close();
     await stream.close();
+    // Only now: a replica still starting when the deploy failed may write its report until it is stopped (removing
+    // the directory before gave ENOTEMPTY instead of the replica's reason)
+    if (readyDir) rmSync(readyDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }
 
