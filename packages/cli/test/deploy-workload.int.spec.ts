@@ -289,7 +289,8 @@ describePeer('kubernetes', 'cli: deploy <workload> on kube-apiserver', (k8s) => 
       expect(so.spec.maxReplicaCount).toBe(planned.replicas.max);
       expect(so.spec.triggers[0]).toMatchObject({
         type: 'gcp-pubsub',
-        metadata: { mode: 'SubscriptionSize', subscriptionName: 'orders-g1' },
+        // the subscription the pubsub:// client joins: <topic>.<group>
+        metadata: { mode: 'SubscriptionSize', subscriptionName: 'orders.orders-g1' },
       });
       const sa = await core.readNamespacedServiceAccount({ name: 'orders-worker', namespace });
       expect(sa.metadata?.annotations?.['iam.gke.io/gcp-service-account']).toBe(
