@@ -7,9 +7,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from '@speedlayer/testing/peers';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -17,7 +18,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export type SnapshotPstest = { host: string; stop(): Promise<void> } | { skip: string };
 
 async function build(): Promise<string | { skip: string }> {
-  const modCache = process.env.GOMODCACHE ?? join(homedir(), '.cache', 'speedlayer', 'go', 'mod');
+  // the peer launcher's Go caches (SPEEDLAYER_CACHE-aware), where it fetched pstest's module
+  const modCache = join(cacheRoot(), 'go', 'mod');
   if (!existsSync(join(modCache, 'cloud.google.com', 'go', 'pubsub', 'v2@v2.7.0'))) {
     return { skip: `no pstest v2.7.0 in the Go module cache ${modCache} (run \`npx speedlayer peers up\` with pubsub)` };
   }
@@ -46,7 +48,11 @@ async function build(): Promise<string | { skip: string }> {
     }
     try {
       if (existsSync(binary)) break;
-      const r = spawnSync('sh', [join(here, 'build.sh'), out], { encoding: 'utf8', timeout: 10 * 60_000 });
+      const r = spawnSync('sh', [join(here, 'build.sh'), out], {
+        encoding: 'utf8',
+        timeout: 10 * 60_000,
+        env: { ...process.env, GOMODCACHE: modCache, GOCACHE: join(cacheRoot(), 'go', 'build') },
+      });
       if (r.status !== 0 || !existsSync(binary)) throw new Error(`building pstest with snapshots failed: ${r.stderr}`);
     } finally {
       rmSync(lock, { recursive: true, force: true });
@@ -60,6 +66,8 @@ export async function snapshotPstest(): Promise<SnapshotPstest> {
   const given = process.env.SPEEDLAYER_PSTEST_SNAPSHOT_HOST;
   if (given) return { host: given, stop: async () => {} };
   const binary = await build();
+  // CI refuses the skip, as it refuses SPEEDLAYER_SKIP_PEERS: the lag path must run there
+  if (typeof binary !== 'string' && process.env.CI) throw new Error(`pstest with snapshots unavailable in CI: ${binary.skip}`);
   if (typeof binary !== 'string') return binary;
   const child: ChildProcess = spawn(binary, ['-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const host = await new Promise<string>((resolve, reject) => {
