@@ -90,6 +90,24 @@ describe('install units', () => {
     expect(u.runs).toBe(1);
   });
 
+  it('two peers sharing a unit install it once: the second joins the first install (kafka and kafkaAuth)', async () => {
+    let runs = 0;
+    const shared: InstallUnit = {
+      id: 'fake-shared-1.0',
+      fingerprint: async () => 'shared',
+      install: async (dir: string) => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 50));
+        writeFileSync(join(dir, 'payload'), 'shared');
+      },
+    };
+    const [a, b] = await Promise.all([ensureUnit(shared, ctx()), ensureUnit({ ...shared }, ctx())]);
+    expect(runs).toBe(1);
+    expect(a).toBe(b);
+    expect(readFileSync(join(unitDir(shared), 'payload'), 'utf8')).toBe('shared');
+    expect(existsSync(join(unitDir(shared), '.complete'))).toBe(true);
+  });
+
   it('deletes and rebuilds a half-installed directory (no marker)', async () => {
     const u = unit({ value: 'a' });
     mkdirSync(unitDir(u), { recursive: true });

@@ -266,7 +266,23 @@ export async function unitComplete(unit: InstallUnit): Promise<boolean> {
  * outdated install) is deleted and rebuilt; the marker is written last. Returns the milliseconds spent
  * installing, or undefined when the cache was already complete.
  */
-export async function ensureUnit(unit: InstallUnit, ctx: InstallContext): Promise<number | undefined> {
+export function ensureUnit(unit: InstallUnit, ctx: InstallContext): Promise<number | undefined> {
+  // Peers that share a unit (kafka and kafkaAuth both use kafka-3.9.1) come up side by side: the second caller
+  // joins the first's install instead of deleting and re-filling the same directory under it (on a cold cache two
+  // Maven copies into one libs/ directory failed with "Failed to copy full contents")
+  const dir = unitDir(unit);
+  let pending = installing.get(dir);
+  if (!pending) {
+    pending = installUnit(unit, ctx).finally(() => installing.delete(dir));
+    installing.set(dir, pending);
+  }
+  return pending;
+}
+
+/** Installs in progress in this process, by unit directory. */
+const installing = new Map<string, Promise<number | undefined>>();
+
+async function installUnit(unit: InstallUnit, ctx: InstallContext): Promise<number | undefined> {
   const dir = unitDir(unit);
   if (await unitComplete(unit)) return undefined;
   if (existsSync(dir)) {
