@@ -33,6 +33,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, t
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
+import { waitFor } from '../src/helpers.js';
 import { PEER_NAMES, peersReport, peersStatus, peersUp } from '../src/peers/index.js';
 import { describePeer, injectPeers } from '../src/peers/vitest.js';
 
@@ -70,7 +71,13 @@ describePeer('kafka', 'kafka peer with kafkajs', (kafka) => {
     const topic = unique('smoke');
     const admin = client.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    // not kafkajs' waitForLeaders: it gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers until its
+    // metadata cache catches up with the controller (seen on a loaded CI machine); waitFor retries that answer
+    await waitFor(async () => {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return md.topics[0]?.partitions.filter((p) => p.leader >= 0).length === 2;
+    }, `leaders of both partitions of ${topic}`);
     await admin.disconnect();
 
     const producer = client.producer();

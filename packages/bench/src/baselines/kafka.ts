@@ -10,9 +10,30 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError, ConnectionError, type ParsedUri, parseHostList, readSecretRef } from '@speedlayer/core';
-import { type Consumer, Kafka, type KafkaConfig, logLevel, type Message, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, type Message, type Producer } from 'kafkajs';
 import type { BenchConsumer, BenchConsumerCallback, BenchDriver, BenchProducer } from '../driver.js';
 import { RecordBatcher } from './batch.js';
+
+/**
+ * Waits until every partition of a just-created topic has a leader. kafkajs' own `waitForLeaders` gives up on the
+ * first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers while its metadata cache has not caught up with
+ * the controller yet (seen on a loaded two-core CI machine); that answer is retried here until `timeoutMs`.
+ */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const ps = md.topics.find((t) => t.name === topic)?.partitions ?? [];
+      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+    }
+    if (Date.now() > deadline) throw new ConnectionError(`topic ${topic}: no leader for every partition within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Records per `producer.send()` of the raw Kafka baselines. */
 export const KAFKA_BATCH_RECORDS = 500;
@@ -32,7 +53,8 @@ class KafkaBaseline implements BenchDriver {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+      await waitForLeaders(admin, topic, partitions);
     } finally {
       await admin.disconnect();
     }
