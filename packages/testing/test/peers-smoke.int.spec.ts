@@ -71,7 +71,7 @@ describePeer('kafka', 'kafka peer with kafkajs', (kafka) => {
     const topic = unique('smoke');
     const admin = client.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
     // not kafkajs' waitForLeaders: it gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers until its
     // metadata cache catches up with the controller (seen on a loaded CI machine); waitFor retries that answer
     await waitFor(async () => {

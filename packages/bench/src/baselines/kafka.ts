@@ -53,7 +53,7 @@ class KafkaBaseline implements BenchDriver {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
       await waitForLeaders(admin, topic, partitions);
     } finally {
       await admin.disconnect();
