@@ -1,5 +1,5 @@
 /**
- * Fault steps on the cloud peers other than Kafka (issue #23; Kafka's are in adapters/aws-msk-eks/test): the peer
+ * Fault steps on the cloud peers other than Kafka (issue #23; Kafka's are in packages/kafka/test): the peer
  * is stopped in the middle of producing and consuming, and started again on the same endpoint.
  *
  * These peers keep NO data across a restart, and say so (`speedlayer peers status`: "data LOST on down/up"): moto

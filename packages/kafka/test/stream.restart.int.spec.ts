@@ -9,7 +9,7 @@
  * KRaft broker started from the peer's installed distribution (`startPrivateKafka`), on free loopback ports and a
  * temporary data directory, and always stops it.
  *
- * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int adapters/aws-msk-eks/test/stream.restart.int.spec.ts`.
+ * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int packages/kafka/test/stream.restart.int.spec.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,7 @@ interface SendRecord {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describePeer('kafka', 'aws-msk-eks stream: broker restart mid-stream (private broker)', () => {
+describePeer('kafka', 'kafka stream: broker restart mid-stream (private broker)', () => {
   let dir = '';
   let broker: PrivateKafka | undefined;
   const clients: StreamClient[] = [];

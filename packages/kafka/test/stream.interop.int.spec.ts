@@ -2,14 +2,13 @@
  * Interop with a non-speedlayer client: Kafka's own Java console tools (ConsoleConsumer / ConsoleProducer from the
  * peer's jars) read what speedlayer wrote, and speedlayer reads what they wrote — keys, headers, partitions.
  */
-import { type ConsumedMessage, connect, type StreamClient, utf8 } from '@speedlayer/core';
+import { type ConsumedMessage, connect, partitionForKey, type StreamClient, utf8 } from '@speedlayer/core';
 import { uniqueName, waitFor } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { partitionForKey } from '../src/stream/index.js';
 import { consoleConsume, consoleProduce, kafkaConsoleClasspath } from './support/kafka-console.js';
 
-describePeer('kafka', 'aws-msk-eks stream interop with the Java client', (kafka) => {
+describePeer('kafka', 'kafka stream interop with the Java client', (kafka) => {
   let client: StreamClient;
   let classpath: string;
 

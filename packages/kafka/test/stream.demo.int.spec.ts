@@ -24,7 +24,7 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-describePeer('kafka', 'aws-msk-eks speedlayer demo on the Kafka peer', (kafka) => {
+describePeer('kafka', 'kafka speedlayer demo on the Kafka peer', (kafka) => {
   it('reports lost 0 and orderViolations 0', async () => {
     const r = await runCli(['demo', '--stream', `kafka://${kafka.bootstrap}`, '--messages', '3000', '--json']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);

@@ -9,7 +9,7 @@ import { describePeer } from '@speedlayer/testing/peers/vitest';
 
 const descriptors = await targetDescriptors();
 
-describePeer('kafka', 'aws-msk-eks stream', (kafka) => {
+describePeer('kafka', 'kafka stream', (kafka) => {
   const [plain] = streamMatrixOf(descriptors, { targets: ['kafka'], streams: { kafka: `kafka://${kafka.bootstrap}` } });
   if (!plain) throw new Error('the kafka target has no conformance entry');
   streamConformance(plain);

@@ -2,13 +2,12 @@
  * Producer behaviour specific to Kafka, against the real Kafka peer: exact per-record offsets, batches larger than
  * `message.max.bytes` split per partition and kept in order, and the Java partitioner's placement of keys.
  */
-import { type ConsumedMessage, connect, type StreamClient } from '@speedlayer/core';
+import { type ConsumedMessage, connect, partitionForKey, type StreamClient } from '@speedlayer/core';
 import { uniqueName, waitFor } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { partitionForKey } from '../src/stream/index.js';
 
-describePeer('kafka', 'aws-msk-eks stream producer', (kafka) => {
+describePeer('kafka', 'kafka stream producer', (kafka) => {
   let client: StreamClient;
   beforeAll(async () => {
     client = await connect(`kafka://${kafka.bootstrap}`);

@@ -4,7 +4,7 @@
  * as kafkajs' retries took (~21 s with the defaults, longer with more retries).
  *
  * Uses a PRIVATE broker (the shared peer is in use by other tests), killed with SIGKILL and restarted.
- * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int adapters/aws-msk-eks/test/send-deadline.int.spec.ts`.
+ * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int packages/kafka/test/send-deadline.int.spec.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { type PrivateKafka, startPrivateKafka } from '@speedlayer/testing/peers'
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-describePeer('kafka', 'aws-msk-eks stream: send deadline during a broker outage (private broker)', () => {
+describePeer('kafka', 'kafka stream: send deadline during a broker outage (private broker)', () => {
   let dir = '';
   let broker: PrivateKafka | undefined;
   let client: StreamClient | undefined;

@@ -7,7 +7,7 @@
  * `peersUp` / `peersDown` against a PRIVATE cache (`SPEEDLAYER_CACHE` in this worker only) whose installs are the
  * shared cache's (a symlink), on free ports forced through `SPEEDLAYER_KAFKA_*_PORT`. It always stops its broker.
  *
- * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int adapters/aws-msk-eks/test/peer-restart.int.spec.ts`.
+ * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int packages/kafka/test/peer-restart.int.spec.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
