@@ -6,7 +6,6 @@
  * @packageDocumentation
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DriverProducer } from './driver.js';
 import { DeadLetterError, describeError, isSpeedlayerError } from './errors.js';
 import { type ConsumedMessage, DeadLetterHeaders, type Headers, type ProducerRecord } from './message.js';
@@ -38,10 +37,11 @@ export interface PartitionProcessorOptions {
    * Publishes a message that failed every attempt; must throw if it could not. A retriable failure is tried again
    * up to `deadLetterAttempts` times; then (or at once for a non-retriable one) the partition stops: a
    * {@link DeadLetterError} goes to `onError`, `stats.deadLetterFailures` counts it, and nothing after the message
-   * is handled or checkpointed until the subscription restarts. The message is never skipped. When `handler` is the
-   * portable client's chain, a {@link DeadLetterSink} called from here sends through the portable producer path.
+   * is handled or checkpointed until the subscription restarts. The message is never skipped. `send` is the portable
+   * producer path of the subscription when `handler` is the portable client's chain (see {@link withDeadLetterSend}),
+   * else undefined: give it to {@link DeadLetterSink.publish}.
    */
-  deadLetter: (message: ConsumedMessage, error: unknown, attempts: number) => Promise<void>;
+  deadLetter: (message: ConsumedMessage, error: unknown, attempts: number, send: DeadLetterSend | undefined) => Promise<void>;
   /** Attempts to publish one dead letter before the partition stops. @default 10 */
   deadLetterAttempts?: number;
   /** Writes a checkpoint covering `message` and everything before it in this partition. */
@@ -156,9 +156,6 @@ function deadLetterSendOf(handler: MessageHandler): DeadLetterSend | undefined {
   return typeof send === 'function' ? (send as DeadLetterSend) : undefined;
 }
 
-/** The portable send path of the dead letter being published now (set by the processor around `deadLetter`). */
-const deadLetterScope = new AsyncLocalStorage<DeadLetterSend>();
-
 /** Options of {@link DeadLetterSink}. */
 export interface DeadLetterSinkOptions {
   /** The consumed topic. */
@@ -174,8 +171,6 @@ export interface DeadLetterSinkOptions {
    * subscription has no portable send path (a driver fed a bare handler, outside `connect()`).
    */
   producer: () => DriverProducer;
-  /** The portable send path; by default the one of the subscription whose processor publishes the dead letter. */
-  send?: DeadLetterSend | undefined;
 }
 
 /**
@@ -196,10 +191,10 @@ export class DeadLetterSink {
   /**
    * Publishes `message` to the dead-letter topic, through the portable producer path when there is one (so it is
    * validated, batched and seen by send middleware like any other record). Rejects (and the engine retries a
-   * retriable failure) when that fails.
+   * retriable failure) when that fails. `send` is the portable path the {@link PartitionProcessor} hands to its
+   * `deadLetter` callback; without one the sink's own driver producer publishes.
    */
-  async publish(message: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
-    const send = this.options.send ?? deadLetterScope.getStore();
+  async publish(message: ConsumedMessage, error: unknown, attempts: number, send?: DeadLetterSend): Promise<void> {
     this.ready ??= this.options.ensureTopic(this.topic).catch((e: unknown) => {
       this.ready = undefined;
       throw e;
@@ -556,9 +551,7 @@ export class PartitionProcessor {
     let failure: unknown;
     for (let attempt = 1; attempt <= limit; attempt++) {
       try {
-        const send = this.deadLetterSend;
-        const publish = () => this.options.deadLetter(message, lastError, attempts);
-        await (send ? deadLetterScope.run(send, publish) : publish());
+        await this.options.deadLetter(message, lastError, attempts, this.deadLetterSend);
         stats.deadLettered++;
         return true;
       } catch (e) {

@@ -19,6 +19,7 @@
 import {
   ClosedError,
   type ConsumedMessage,
+  type DeadLetterSend,
   DeadLetterSink,
   type EnsureTopicOptions,
   type Headers,
@@ -838,7 +839,7 @@ export class KafkaSubscription implements Subscription {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       commitIntervalMs: this.client.config.commitIntervalMs,
       stats: this.statsData,
-      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts),
+      deadLetter: (m, err, attempts, send) => this.deadLetter(m, err, attempts, send),
       commit: async (m) => {
         if (!this.consumer) return;
         try {
@@ -966,7 +967,7 @@ export class KafkaSubscription implements Subscription {
     return (await this.waitBeating(processor.drained(), state, heartbeat)) && !processor.isStopped;
   }
 
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, send?: DeadLetterSend): Promise<void> {
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
       group: this.options.group,
@@ -982,7 +983,7 @@ export class KafkaSubscription implements Subscription {
       },
       producer: () => this.client.producer(),
     });
-    await this.dlq.publish(m, error, attempts);
+    await this.dlq.publish(m, error, attempts, send);
   }
 
   close(): Promise<void> {

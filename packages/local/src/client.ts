@@ -17,6 +17,7 @@ import {
   type ConsumedMessage,
   configFromQuery,
   DeadLetterError,
+  type DeadLetterSend,
   DeadLetterSink,
   type DriverProducer,
   describeError,
@@ -598,7 +599,7 @@ class LocalSubscription implements Subscription {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       commitIntervalMs: this.client.config.commitIntervalMs,
       stats: this.statsData,
-      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts, stop.signal),
+      deadLetter: (m, err, attempts, send) => this.deadLetter(m, err, attempts, stop.signal, send),
       commit: async (m) =>
         log.commit(group, topic, p, Number(m.position) + 1, this.memberId, epoch, this.owned.get(p)?.handover === true),
       onError: (e) => this.report(e),
@@ -802,7 +803,13 @@ class LocalSubscription implements Subscription {
    * `park` keeps the message in the group's park area and moves on; `stop` stops the partition. Either way a
    * {@link DeadLetterError} goes to `onError` (or the logger) and `deadLetterFailures` counts it.
    */
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, signal: AbortSignal): Promise<void> {
+  private async deadLetter(
+    m: ConsumedMessage,
+    error: unknown,
+    attempts: number,
+    signal: AbortSignal,
+    send: DeadLetterSend | undefined,
+  ): Promise<void> {
     const log = this.client.log;
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
@@ -818,7 +825,7 @@ class LocalSubscription implements Subscription {
     let last: unknown;
     for (let attempt = 1; attempt <= config.deadLetterAttempts; attempt++) {
       try {
-        await this.dlq.publish(m, error, attempts);
+        await this.dlq.publish(m, error, attempts, send);
         return;
       } catch (e) {
         last = e;

@@ -19,6 +19,7 @@ import {
 import {
   backoffDelay,
   type ConsumedMessage,
+  type DeadLetterSend,
   DeadLetterSink,
   ensureTopicByDescribe,
   type Logger,
@@ -371,7 +372,7 @@ export class KinesisSubscription implements Subscription {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       commitIntervalMs: this.host.config.commitIntervalMs,
       stats: this.statsData,
-      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts),
+      deadLetter: (m, err, attempts, send) => this.deadLetter(m, err, attempts, send),
       commit: (m) => this.withLock(h, () => this.table.checkpoint(h.shardId, this.memberId, h.counter, m.position)),
       onError: (e) => this.report(e),
     });
@@ -529,7 +530,7 @@ export class KinesisSubscription implements Subscription {
     this.notifyAssignment();
   }
 
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, send?: DeadLetterSend): Promise<void> {
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
       group: this.options.group,
@@ -537,7 +538,7 @@ export class KinesisSubscription implements Subscription {
       ensureTopic: (dlq) => ensureTopicByDescribe(this.host.admin, dlq),
       producer: () => this.host.producer(),
     });
-    await this.dlq.publish(m, error, attempts);
+    await this.dlq.publish(m, error, attempts, send);
   }
 
   close(): Promise<void> {

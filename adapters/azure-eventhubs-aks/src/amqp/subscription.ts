@@ -29,6 +29,7 @@ import {
 } from '@azure/event-hubs';
 import {
   type ConsumedMessage,
+  type DeadLetterSend,
   DeadLetterSink,
   ensureTopicByDescribe,
   type Logger,
@@ -304,7 +305,7 @@ export class EventHubsSubscription implements Subscription {
         ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
         commitIntervalMs: this.host.config.commitIntervalMs,
         stats: this.statsData,
-        deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts),
+        deadLetter: (m, err, attempts, send) => this.deadLetter(m, err, attempts, send),
         commit: (m) => this.commit(held, m),
         onError: (e) => this.report(e),
       }),
@@ -396,7 +397,7 @@ export class EventHubsSubscription implements Subscription {
     }
   }
 
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, send?: DeadLetterSend): Promise<void> {
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
       group: this.options.group,
@@ -404,7 +405,7 @@ export class EventHubsSubscription implements Subscription {
       ensureTopic: (dlq) => ensureTopicByDescribe(this.host.admin, dlq),
       producer: () => this.host.producer(),
     });
-    await this.dlq.publish(m, error, attempts);
+    await this.dlq.publish(m, error, attempts, send);
   }
 
   close(): Promise<void> {

@@ -18,6 +18,7 @@ import { Duration, type Message, type Subscription as PsSubscription, type Topic
 import {
   ConflictError,
   type ConsumedMessage,
+  type DeadLetterSend,
   DeadLetterSink,
   type DriverProducer,
   type EnsureTopicOptions,
@@ -467,7 +468,7 @@ class PubsubSubscription implements Subscription {
       // the previous one is acked, so a delayed ack would throttle every key.
       commitIntervalMs: 0,
       stats: this.statsData,
-      deadLetter: (m, err, attempts) => this.deadLetter(m, err, attempts),
+      deadLetter: (m, err, attempts, send) => this.deadLetter(m, err, attempts, send),
       commit: async (m) => this.ackThrough(m),
       onError: (e) => this.report(e),
     });
@@ -554,7 +555,7 @@ class PubsubSubscription implements Subscription {
     }
   }
 
-  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(m: ConsumedMessage, error: unknown, attempts: number, send?: DeadLetterSend): Promise<void> {
     this.dlq ??= new DeadLetterSink({
       topic: this.options.topic,
       group: this.options.group,
@@ -562,7 +563,7 @@ class PubsubSubscription implements Subscription {
       ensureTopic: (dlq) => this.client.ensureTopicExists(dlq),
       producer: () => this.client.producer(),
     });
-    await this.dlq.publish(m, error, attempts);
+    await this.dlq.publish(m, error, attempts, send);
   }
 
   close(): Promise<void> {
