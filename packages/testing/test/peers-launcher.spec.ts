@@ -103,7 +103,9 @@ describe('install units', () => {
     };
     const [a, b] = await Promise.all([ensureUnit(shared, ctx()), ensureUnit({ ...shared }, ctx())]);
     expect(runs).toBe(1);
-    expect(a).toBe(b);
+    // the install time is reported once, by the peer that installed; the joiner reports none of its own
+    expect(a).toBeGreaterThanOrEqual(40);
+    expect(b).toBeUndefined();
     expect(readFileSync(join(unitDir(shared), 'payload'), 'utf8')).toBe('shared');
     expect(existsSync(join(unitDir(shared), '.complete'))).toBe(true);
   });

@@ -271,11 +271,11 @@ export function ensureUnit(unit: InstallUnit, ctx: InstallContext): Promise<numb
   // joins the first's install instead of deleting and re-filling the same directory under it (on a cold cache two
   // Maven copies into one libs/ directory failed with "Failed to copy full contents")
   const dir = unitDir(unit);
-  let pending = installing.get(dir);
-  if (!pending) {
-    pending = installUnit(unit, ctx).finally(() => installing.delete(dir));
-    installing.set(dir, pending);
-  }
+  const running = installing.get(dir);
+  // a joiner waits for the install but reports none of its own (the summary would count that time twice)
+  if (running) return running.then(() => undefined);
+  const pending = installUnit(unit, ctx).finally(() => installing.delete(dir));
+  installing.set(dir, pending);
   return pending;
 }
 
