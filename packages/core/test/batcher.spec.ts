@@ -1,21 +1,8 @@
-import {
-  type BatcherOptions,
-  CancelledError,
-  type ProducerRecord,
-  type RecordMetadata,
-  recordBytes,
-  TopicBatcher,
-} from '@speedlayer/core';
+import { CancelledError, type ProducerRecord, type RecordMetadata, recordBytes, TopicBatcher } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
+import { batcherOptions } from './batcher-options.js';
 
-const opts = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({
-  lingerMs: 0,
-  maxInFlight: 4,
-  maxBatchRecords: 1000,
-  maxBatchBytes: 1 << 20,
-  maxQueuedBytes: 1 << 26,
-  ...o,
-});
+const opts = batcherOptions;
 
 /** A batch sender that holds every batch until released, recording what it was given. */
 function heldSender() {

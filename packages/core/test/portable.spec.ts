@@ -1,5 +1,4 @@
 import {
-  type BatcherOptions,
   connect,
   dedupe,
   handlerTimeout,
@@ -15,15 +14,9 @@ import {
   ValidationError,
 } from '@speedlayer/core';
 import { describe, expect, it } from 'vitest';
+import { batcherOptions } from './batcher-options.js';
 
-const opts = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({
-  lingerMs: 0,
-  maxInFlight: 4,
-  maxBatchRecords: 1000,
-  maxBatchBytes: 1 << 20,
-  maxQueuedBytes: 1 << 26,
-  ...o,
-});
+const opts = batcherOptions;
 
 /** A recording batch sender: each batch waits until released (or resolves at once). */
 function sender(auto = true) {

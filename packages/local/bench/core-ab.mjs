@@ -15,6 +15,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as local from '@speedlayer/local';
+import { batched, oneRecord } from './load.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -33,36 +34,6 @@ for (const [name, dir] of Object.entries(builds)) {
   cores[name] = await import(pathToFileURL(resolve(dir, 'index.js')).href);
   cores[name].registerStreamTarget('memory', { target: 'memory', module: '@speedlayer/local', factory: local.streamFactory });
 }
-const VALUE = new Uint8Array(1024).fill(0x61);
-const keyOf = (i) => `k${i % 1024}`;
-
-async function batched(producer, topic, n, batch, inFlight) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const from = next;
-      if (from >= n) return;
-      next += batch;
-      const records = [];
-      for (let i = from; i < Math.min(n, from + batch); i++) records.push({ key: keyOf(i), value: VALUE });
-      await producer.send(topic, records);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-}
-
-async function oneRecord(producer, topic, n, callers) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= n) return;
-      await producer.send(topic, { key: keyOf(i), value: VALUE });
-    }
-  };
-  await Promise.all(Array.from({ length: callers }, worker));
-}
-
 const scenarios = [
   ['memory:// batches of 500, 4 in flight', 200_000, (p, t, n) => batched(p, t, n, 500, 4)],
   ['memory:// 1-record sends, 64 callers', 100_000, (p, t, n) => oneRecord(p, t, n, 64)],

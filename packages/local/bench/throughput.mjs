@@ -23,6 +23,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { connect, parseUri, registerStreamTarget } from '@speedlayer/core';
 import * as thisBuild from '@speedlayer/local';
+import { batched, keyOf, oneRecord, VALUE } from './load.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -41,9 +42,7 @@ if (engineAt) {
     registerStreamTarget(scheme, { target: scheme, module: '@speedlayer/local', factory: engine.streamFactory });
   }
 }
-const VALUE = new Uint8Array(1024).fill(0x61);
 const PARTITIONS = 8;
-const keyOf = (i) => `k${i % 1024}`;
 
 const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 const say = (text) => {
@@ -58,35 +57,6 @@ async function timed(fn) {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-}
-
-/** `n` records in batches of `batch`, `inFlight` batches at a time. */
-async function batched(producer, topic, n, batch, inFlight) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const from = next;
-      if (from >= n) return;
-      next += batch;
-      const records = [];
-      for (let i = from; i < Math.min(n, from + batch); i++) records.push({ key: keyOf(i), value: VALUE });
-      await producer.send(topic, records);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-}
-
-/** `n` one-record sends from `callers` concurrent callers, each awaiting its ack before the next. */
-async function oneRecord(producer, topic, n, callers) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= n) return;
-      await producer.send(topic, { key: keyOf(i), value: VALUE });
-    }
-  };
-  await Promise.all(Array.from({ length: callers }, worker));
 }
 
 /** Bytes of the records of `n` sends as the log counts them (key and value). */
