@@ -233,7 +233,21 @@ describe('gcp-pubsub-gke/emit: consumer lag grants', () => {
     expect(held(tf, 'serviceAccount:${google_service_account.worker.email}', 'topic').size).toBe(0);
     expect(off.plan.capacity.consumerLagGrants).toBe(false);
     expect(off.plan.warnings.join('\n')).toMatch(/consumerLag: false: .*AuthError/);
+    // alerts on lag series the workers never export would never fire: the rules leave them out, and say so
+    const alerts = (files: readonly { path: string; content: string }[]) => {
+      const rules = files.find((f) => f.path.endsWith('.rules.yaml'));
+      if (!rules) throw new Error('no alert rules emitted');
+      const doc = parse(rules.content) as { groups: Array<{ rules: Array<{ alert: string }> }> };
+      return { text: rules.content, names: doc.groups.flatMap((g) => g.rules.map((r) => r.alert)) };
+    };
+    const offAlerts = alerts(off.files);
+    expect(off.plan.lagMetrics).toBe(false);
+    expect(offAlerts.names.filter((n) => n.includes('Lag'))).toEqual([]);
+    expect(offAlerts.names).toContain('SpeedlayerHandlerFailureRateHigh');
+    expect(offAlerts.text).toMatch(/# No consumer-lag alerts: the workers of this plan cannot read lag/);
     const on = emit(workloads.clickstream);
+    expect(on.plan.lagMetrics).toBeUndefined();
+    expect(alerts(on.files).names.filter((n) => n.includes('Lag'))).toHaveLength(4);
     expect(on.plan.capacity.consumerLagGrants).toBe(true);
     expect(on.plan.warnings.join('\n')).toMatch(/consumer lag re-delivers each group's backlog/);
     expect(() => emit(withOptions(workloads.clickstream, { consumerLag: 'no' }))).toThrow(/consumerLag/);

@@ -95,6 +95,8 @@ export class PlanBuilder {
     replicaRule: string;
     capacity: Record<string, number | string | boolean>;
     repartitioning: Repartitioning;
+    /** False when the plan's workers cannot read consumer lag (see {@link TargetPlan.lagMetrics}). */
+    lagMetrics?: boolean;
   }): TargetPlan {
     const feasible = this.blockers.length === 0;
     return {
@@ -113,6 +115,7 @@ export class PlanBuilder {
       monthlyCostUsd: feasible ? this.total() : null,
       cost: feasible ? [...this.cost] : [],
       warnings: [...this.warnings],
+      ...(parts.lagMetrics === false ? { lagMetrics: false as const } : {}),
     };
   }
 }

@@ -84,6 +84,11 @@ export interface TargetPlan {
   readonly cost: readonly CostLine[];
   /** Things the reader should check (quotas, assumptions, unconfirmed numbers). */
   readonly warnings: readonly string[];
+  /**
+   * False when the workers of this plan cannot read consumer lag (a target option turned it off, e.g. Pub/Sub's
+   * `consumerLag: false`): the plan's alert rules then leave the lag alerts out. Absent: lag is read.
+   */
+  readonly lagMetrics?: false;
 }
 
 /** A file an emitter produces, relative to the output directory. */

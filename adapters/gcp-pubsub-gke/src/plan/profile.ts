@@ -123,7 +123,7 @@ export function planPubSubGke(input: PlanInput, opts: PubSubOptions): TargetPlan
     );
   } else {
     b.warn(
-      'consumerLag: false: the worker identities get no snapshot rights, so lag() and the worker lag metrics fail with AuthError and the lag alerts never fire',
+      'consumerLag: false: the worker identities get no snapshot rights, so lag() and the worker lag metrics fail with AuthError; the alert rules leave the lag alerts out',
     );
   }
   b.warn('not in the estimate: Cloud KMS, Cloud Logging, GKE free-tier credit ($74.40/month per billing account)');
@@ -144,6 +144,7 @@ export function planPubSubGke(input: PlanInput, opts: PubSubOptions): TargetPlan
       vpcCidr: opts.vpcCidr,
       consumerLagGrants: opts.consumerLag,
     },
+    lagMetrics: opts.consumerLag,
     repartitioning: {
       policy: 'none',
       note: 'no partitions: throughput scales automatically; parallelism is bounded by replicas and, with ordering, by distinct ordering keys.',
