@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,7 +34,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { waitFor } from '../src/helpers.js';
-import { PEER_NAMES, peersReport, peersStatus, peersUp } from '../src/peers/index.js';
+import { cacheRoot, PEER_NAMES, peersReport, peersStatus, peersUp, pruneIdleKafkaTopics } from '../src/peers/index.js';
 import { describePeer, injectPeers } from '../src/peers/vitest.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -130,6 +130,41 @@ describePeer('kafka', 'kafka peer with kafkajs', (kafka) => {
       retry: { retries: 0 },
     }).admin();
     await expect(wrong.connect()).rejects.toThrow(/SASL|[Aa]uthentication/);
+  });
+
+  it('the harness deletes topics not written for a day, and keeps fresh and internal ones', async () => {
+    const client = new Kafka({ brokers: [kafka.bootstrap], clientId: unique('prune'), logLevel: logLevel.NOTHING });
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      const [old, fresh] = [unique('prune-old'), unique('prune-fresh')];
+      await admin.createTopics({ topics: [old, fresh].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: false });
+      const dataDir = join(cacheRoot(), 'run', 'kafka', 'data');
+      const dirsOf = (topic: string) => readdirSync(dataDir).filter((d) => d === `${topic}-0` || d === `${topic}-1`);
+      await waitFor(() => dirsOf(old).length === 2 && dirsOf(fresh).length === 2, `partition directories of ${old}, ${fresh}`);
+      // two days without a write: every file of `old` backdated (and the indexes of `fresh`: a broker start rewrites
+      // them on every partition, so they must not count as writes)
+      const then = new Date(Date.now() - 48 * 3_600_000);
+      for (const d of dirsOf(old)) {
+        for (const f of readdirSync(join(dataDir, d))) utimesSync(join(dataDir, d, f), then, then);
+        utimesSync(join(dataDir, d), then, then);
+      }
+      for (const d of dirsOf(fresh)) {
+        for (const f of readdirSync(join(dataDir, d)).filter((f) => !f.endsWith('.log') && f !== 'partition.metadata')) {
+          utimesSync(join(dataDir, d, f), then, then);
+        }
+      }
+      const result = await pruneIdleKafkaTopics(kafka.bootstrap, dataDir, 24);
+      expect(result.deleted).toContain(old);
+      expect(result.deleted).not.toContain(fresh);
+      expect(result.deleted.filter((t) => t.startsWith('__'))).toEqual([]);
+      await waitFor(async () => !(await admin.listTopics()).includes(old), `${old} deleted`);
+      const topics = await admin.listTopics();
+      expect(topics).toContain(fresh);
+      expect(topics).toContain('__consumer_offsets');
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('connects with OAUTHBEARER (unsecured JWT) and lists topics', async () => {

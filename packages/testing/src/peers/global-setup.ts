@@ -7,14 +7,20 @@
  * - `SPEEDLAYER_SKIP_PEERS=1` — start nothing (a quick local loop); suites whose peer is not up skip themselves.
  *   Refused when `CI` is set.
  * - `SPEEDLAYER_KEEP_PEERS=1` — leave the peers this run started running at the end (they are reused next time).
+ * - `SPEEDLAYER_KAFKA_IDLE_TOPIC_HOURS=24` — before the tests, delete the Kafka peer's topics not written for this
+ *   many hours (earlier runs' uniquely named topics; the peer keeps data across restarts, so they pile up); `0` keeps
+ *   them all.
  *
  * A peer that cannot start fails the run with an error naming it (never a silent skip).
  *
  * @packageDocumentation
  */
 
+import { join } from 'node:path';
 import { ConfigError } from '@speedlayer/core';
 import type { TestProject } from 'vitest/node';
+import { paths } from './common.js';
+import { pruneIdleKafkaTopics } from './kafka.js';
 import { parsePeerNames, peersDown, peersStatus, peersUp } from './launcher.js';
 import type { PeerName } from './types.js';
 import './vitest.js';
@@ -56,6 +62,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return `${n} ${t.installMs !== undefined ? `installed ${(t.installMs / 1000).toFixed(0)}s + ` : ''}started ${((t.startMs ?? 0) / 1000).toFixed(1)}s`;
   });
   if (names.length) log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${summary.join('; ')}`);
+  const idleHours = Number(process.env.SPEEDLAYER_KAFKA_IDLE_TOPIC_HOURS ?? 24);
+  const kafka = result.status.kafka;
+  if (kafka && Number.isFinite(idleHours) && idleHours > 0) {
+    // housekeeping: a failure is reported and the run goes on (the tests use their own unique topics)
+    await pruneIdleKafkaTopics(kafka.bootstrap, join(paths.run('kafka'), 'data'), idleHours).then(
+      (r) => {
+        if (r.deleted.length) log(`kafka: deleted ${r.deleted.length} topics not written for ${idleHours} h (${r.kept} kept)`);
+      },
+      (e: unknown) => log(`kafka: could not delete idle topics: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
   project.provide('peers', result.status);
   project.provide('peersSkipped', []);
 

@@ -19,7 +19,13 @@
  */
 
 export { CommandError, cacheRoot, PeerError, PortInUseError } from './common.js';
-export { type PrivateKafka, type PrivateKafkaOptions, startPrivateKafka } from './kafka.js';
+export {
+  type KafkaPruneResult,
+  type PrivateKafka,
+  type PrivateKafkaOptions,
+  pruneIdleKafkaTopics,
+  startPrivateKafka,
+} from './kafka.js';
 export {
   ensureKafkaAuthUser,
   type KafkaAuthUser,

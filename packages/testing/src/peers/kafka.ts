@@ -14,7 +14,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -494,6 +494,87 @@ export const kafkaPeer: PeerDefinition = {
   start,
   probe,
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Idle test topics: the peer keeps its data across restarts, and every test run adds uniquely named topics; left
+// alone they pile up (3.8k partition directories after a few sessions), and a broker holding them takes longer to
+// start and to show the first topic created after it starts.
+
+/** What {@link pruneIdleKafkaTopics} did. */
+export interface KafkaPruneResult {
+  /** Topics deleted (idle longer than the bound). */
+  deleted: string[];
+  /** Topics kept. */
+  kept: number;
+}
+
+/**
+ * Deletes the topics of the Kafka peer whose partitions have not been written for `idleHours` (by the newest mtime
+ * of the segment files and `partition.metadata` of each partition directory under `dataDir`), with DeleteTopics
+ * requests to `bootstrap` (PLAINTEXT).
+ * Internal topics (`__*`) are never deleted. For the test harness: the peer itself keeps all data.
+ */
+export async function pruneIdleKafkaTopics(
+  bootstrap: string,
+  dataDir: string,
+  idleHours: number,
+  now = Date.now(),
+): Promise<KafkaPruneResult> {
+  const newest = new Map<string, number>();
+  for (const entry of await readdir(dataDir, { withFileTypes: true }).catch(() => [])) {
+    const m = entry.isDirectory() ? /^(.+)-(\d+)$/.exec(entry.name) : null;
+    const topic = m?.[1];
+    if (!topic || topic.startsWith('__')) continue;
+    const dir = join(dataDir, entry.name);
+    // segment files change only on writes (a broker start rewrites indexes and checkpoints of every partition);
+    // partition.metadata dates the partition's creation
+    let latest = 0;
+    for (const f of await readdir(dir)) {
+      if (!f.endsWith('.log') && f !== 'partition.metadata') continue;
+      latest = Math.max(latest, (await stat(join(dir, f)).catch(() => ({ mtimeMs: 0 }))).mtimeMs);
+    }
+    // no such file yet (a partition being created right now): its directory's time
+    if (latest === 0) latest = (await stat(dir).catch(() => ({ mtimeMs: now }))).mtimeMs;
+    newest.set(topic, Math.max(newest.get(topic) ?? 0, latest));
+  }
+  const bound = now - idleHours * 3_600_000;
+  const idle = [...newest].filter(([, t]) => t < bound).map(([topic]) => topic);
+  const deleted: string[] = [];
+  if (idle.length > 0) {
+    const sock = await connectPlain(bootstrap);
+    try {
+      for (let i = 0; i < idle.length; i += 100) {
+        const chunk = idle.slice(i, i + 100);
+        const names = chunk.map((t) => {
+          const b = Buffer.from(t);
+          const out = Buffer.alloc(2 + b.length);
+          out.writeInt16BE(b.length, 0);
+          b.copy(out, 2);
+          return out;
+        });
+        const count = Buffer.alloc(4);
+        count.writeInt32BE(chunk.length, 0);
+        const timeout = Buffer.alloc(4);
+        timeout.writeInt32BE(30_000, 0);
+        const id = 100 + i / 100;
+        // DeleteTopics v0: [topic names] timeout_ms -> [(name, error_code)]
+        const res = await roundTrip(sock, request(20, 0, id, Buffer.concat([count, ...names, timeout])), id);
+        let at = 4;
+        for (let n = res.readInt32BE(0); n > 0; n--) {
+          const len = res.readInt16BE(at);
+          const name = res.subarray(at + 2, at + 2 + len).toString();
+          const code = res.readInt16BE(at + 2 + len);
+          at += 4 + len;
+          // 3: UNKNOWN_TOPIC_OR_PARTITION (already gone: its directory was left behind)
+          if (code === 0 || code === 3) deleted.push(name);
+        }
+      }
+    } finally {
+      sock.destroy();
+    }
+  }
+  return { deleted, kept: newest.size - deleted.length };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // A private broker, for tests that must kill and restart a broker without disturbing the shared peer.
