@@ -109,7 +109,10 @@ describe('published packages', () => {
       });
 
       it('builds its TypeScript project into dist before npm pack (prepack), so a tarball never has a stale or no dist', () => {
-        expect(pkg.scripts?.prepack).toBe('tsc --build');
+        // dist emptied first: tsc --build keeps the outputs of deleted sources, which would ship
+        expect(pkg.scripts?.prepack).toBe(
+          `node -e "for (const p of ['dist', 'tsconfig.tsbuildinfo']) require('node:fs').rmSync(p, { recursive: true, force: true })" && tsc --build`,
+        );
         const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
         expect(tsconfig.compilerOptions?.outDir).toBe('dist');
       });

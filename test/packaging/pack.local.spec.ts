@@ -45,6 +45,10 @@ describe('prepack', () => {
       /@speedlayer\/core: the tarball lacks main -> dist\/index\.js, .*exports\["\.\/di"\]\.types -> dist\/di\.d\.ts/,
     );
 
+    // a build output whose source was deleted since (tsc --build leaves it): prepack starts from an empty dist
+    mkdirSync(join(pkgDir, 'dist'));
+    writeFileSync(join(pkgDir, 'dist', 'deleted-source.js'), 'export const stale = true;\n');
+
     const t0 = performance.now();
     const info = pack(pkgDir, out, { scripts: true });
     console.log(`[packaging] prepack build + pack of @speedlayer/core: ${Math.round(performance.now() - t0)} ms`);
@@ -56,6 +60,7 @@ describe('prepack', () => {
     const sources = files.filter((f) => /^package\/src\/.*\.ts$/.test(f));
     expect(sources.length).toBeGreaterThan(5);
     for (const s of sources) expect(files, s).toContain(s.replace('package/src/', 'package/dist/').replace(/\.ts$/, '.js'));
+    expect(files).not.toContain('package/dist/deleted-source.js');
   });
 });
 
