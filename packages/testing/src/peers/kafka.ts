@@ -463,6 +463,73 @@ export function connectTls(hostPort: string, ca: string): Promise<Socket> {
   });
 }
 
+/** A Kafka STRING: int16 length, then UTF-8 bytes. */
+function kString(s: string): Buffer {
+  const b = Buffer.from(s);
+  const out = Buffer.alloc(2 + b.length);
+  out.writeInt16BE(b.length, 0);
+  b.copy(out, 2);
+  return out;
+}
+
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n, 0);
+  return b;
+};
+
+/**
+ * Ready at start: a topic created now is visible with a leader (CreateTopics v0, Metadata v1), then deleted. The
+ * name is fixed per start, so a retry finds the topic it created (TOPIC_ALREADY_EXISTS) instead of piling up more.
+ */
+async function ready(record: PeerRecord): Promise<void> {
+  const status = record.status as KafkaStatus;
+  const topic = `speedlayer-ready-${Date.parse(record.startedAt).toString(36)}`;
+  await withTimeout(
+    (async () => {
+      const sock = await connectPlain(status.bootstrap);
+      try {
+        // CreateTopics v0: [name, partitions, replication factor, [] assignments, [] configs], timeout
+        const spec = Buffer.concat([kString(topic), int32(1), Buffer.from([0, 1]), int32(0), int32(0)]);
+        const created = await roundTrip(sock, request(19, 0, 11, Buffer.concat([int32(1), spec, int32(5000)])), 11);
+        const createCode = created.readInt16BE(4 + 2 + Buffer.byteLength(topic));
+        if (createCode !== 0 && createCode !== 36) throw new Error(`kafka: CreateTopics error code ${createCode}`);
+        // Metadata v1 for the topic: skip the brokers and the controller id, then read its error and leader
+        const md = await roundTrip(sock, request(3, 1, 12, Buffer.concat([int32(1), kString(topic)])), 12);
+        let at = 4;
+        for (let n = md.readInt32BE(0); n > 0; n--) {
+          at += 4; // node id
+          at += 2 + md.readInt16BE(at); // host
+          at += 4; // port
+          const rack = md.readInt16BE(at);
+          at += 2 + Math.max(0, rack);
+        }
+        at += 4; // controller id
+        if (md.readInt32BE(at) !== 1) throw new Error('kafka: Metadata did not list the probe topic');
+        at += 4;
+        const topicCode = md.readInt16BE(at);
+        at += 2;
+        at += 2 + md.readInt16BE(at); // name
+        at += 1; // is internal
+        const partitions = md.readInt32BE(at);
+        at += 4;
+        const leader = partitions > 0 ? md.readInt32BE(at + 2 + 4) : -1;
+        if (topicCode !== 0 || leader < 0) {
+          throw new Error(
+            `kafka: a topic created at start is not served yet (Metadata error code ${topicCode}, leader ${leader})`,
+          );
+        }
+        // DeleteTopics v0: [names], timeout
+        await roundTrip(sock, request(20, 0, 13, Buffer.concat([int32(1), kString(topic), int32(5000)])), 13);
+      } finally {
+        sock.destroy();
+      }
+    })(),
+    10_000,
+    'kafka',
+  );
+}
+
 async function probe(record: PeerRecord): Promise<void> {
   const status = record.status as KafkaStatus;
   const ca = (await readIfExists(status.caFile)) ?? '';
@@ -493,6 +560,7 @@ export const kafkaPeer: PeerDefinition = {
   startTimeoutMs: 120_000,
   start,
   probe,
+  ready,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -529,7 +597,8 @@ export async function pruneIdleKafkaTopics(
     // segment files change only on writes (a broker start rewrites indexes and checkpoints of every partition);
     // partition.metadata dates the partition's creation
     let latest = 0;
-    for (const f of await readdir(dir)) {
+    // a directory may vanish meanwhile (a topic being deleted is renamed): then it counts as fresh
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
       if (!f.endsWith('.log') && f !== 'partition.metadata') continue;
       latest = Math.max(latest, (await stat(join(dir, f)).catch(() => ({ mtimeMs: 0 }))).mtimeMs);
     }
@@ -545,20 +614,10 @@ export async function pruneIdleKafkaTopics(
     try {
       for (let i = 0; i < idle.length; i += 100) {
         const chunk = idle.slice(i, i + 100);
-        const names = chunk.map((t) => {
-          const b = Buffer.from(t);
-          const out = Buffer.alloc(2 + b.length);
-          out.writeInt16BE(b.length, 0);
-          b.copy(out, 2);
-          return out;
-        });
-        const count = Buffer.alloc(4);
-        count.writeInt32BE(chunk.length, 0);
-        const timeout = Buffer.alloc(4);
-        timeout.writeInt32BE(30_000, 0);
         const id = 100 + i / 100;
         // DeleteTopics v0: [topic names] timeout_ms -> [(name, error_code)]
-        const res = await roundTrip(sock, request(20, 0, id, Buffer.concat([count, ...names, timeout])), id);
+        const body = Buffer.concat([int32(chunk.length), ...chunk.map(kString), int32(30_000)]);
+        const res = await roundTrip(sock, request(20, 0, id, body), id);
         let at = 4;
         for (let n = res.readInt32BE(0); n > 0; n--) {
           const len = res.readInt16BE(at);

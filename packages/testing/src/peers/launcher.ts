@@ -248,7 +248,15 @@ export async function peersUp(names?: readonly string[], options: PeersUpOptions
           ports,
           status: started.status,
         };
-        await waitHealthy(name, tracked, () => def.probe(record), timeoutMs);
+        await waitHealthy(
+          name,
+          tracked,
+          async () => {
+            await def.probe(record);
+            await def.ready?.(record);
+          },
+          timeoutMs,
+        );
         timing.startMs = Date.now() - t0;
         log(`${name}: up in ${(timing.startMs / 1000).toFixed(1)}s`);
         for (const p of tracked) starting.delete(p);

@@ -52,4 +52,10 @@ export interface PeerDefinition {
   start(ctx: StartContext): Promise<Started>;
   /** A real request against the running peer; rejects when it does not answer correctly. */
   probe(record: PeerRecord): Promise<void>;
+  /**
+   * At start only, after {@link PeerDefinition.probe} passes: rejects until the peer serves what a client does
+   * first (Kafka: a topic created now is visible with a leader), retried until the start timeout. Answering is not
+   * being ready: a broker holding many partitions answers Metadata seconds before it shows a new topic.
+   */
+  ready?(record: PeerRecord): Promise<void>;
 }
