@@ -73,7 +73,8 @@ describePeer('kafka', 'kafka peer with kafkajs', (kafka) => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
     // not kafkajs' waitForLeaders: it gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers until its
-    // metadata cache catches up with the controller (seen on a loaded CI machine); waitFor retries that answer
+    // metadata shows the new topic (seconds, right after the start of a broker holding many partitions); waitFor
+    // retries that answer
     await waitFor(async () => {
       const md = await admin.fetchTopicMetadata({ topics: [topic] });
       return md.topics[0]?.partitions.filter((p) => p.leader >= 0).length === 2;

@@ -16,8 +16,9 @@ import { RecordBatcher } from './batch.js';
 
 /**
  * Waits until every partition of a just-created topic has a leader. kafkajs' own `waitForLeaders` gives up on the
- * first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers while its metadata cache has not caught up with
- * the controller yet (seen on a loaded two-core CI machine); that answer is retried here until `timeoutMs`.
+ * first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers until its metadata shows the new topic (about 2 s
+ * for the first topic created after the start of a broker holding thousands of partitions); that answer is retried
+ * here until `timeoutMs`.
  */
 async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -478,6 +478,20 @@ const int32 = (n: number) => {
   return b;
 };
 
+/** DeleteTopics v0 (`[names] timeout_ms -> [(name, error_code)]`) on an open connection: the error code per topic. */
+async function deleteTopics(sock: Socket, names: readonly string[], correlationId: number): Promise<Map<string, number>> {
+  const body = Buffer.concat([int32(names.length), ...names.map((n) => kString(n)), int32(30_000)]);
+  const res = await roundTrip(sock, request(20, 0, correlationId, body), correlationId);
+  const codes = new Map<string, number>();
+  let at = 4;
+  for (let n = res.readInt32BE(0); n > 0; n--) {
+    const len = res.readInt16BE(at);
+    codes.set(res.subarray(at + 2, at + 2 + len).toString(), res.readInt16BE(at + 2 + len));
+    at += 4 + len;
+  }
+  return codes;
+}
+
 /**
  * Ready at start: a topic created now is visible with a leader (CreateTopics v0, Metadata v1), then deleted. The
  * name is fixed per start, so a retry finds the topic it created (TOPIC_ALREADY_EXISTS) instead of piling up more.
@@ -519,8 +533,7 @@ async function ready(record: PeerRecord): Promise<void> {
             `kafka: a topic created at start is not served yet (Metadata error code ${topicCode}, leader ${leader})`,
           );
         }
-        // DeleteTopics v0: [names], timeout
-        await roundTrip(sock, request(20, 0, 13, Buffer.concat([int32(1), kString(topic), int32(5000)])), 13);
+        await deleteTopics(sock, [topic], 13);
       } finally {
         sock.destroy();
       }
@@ -613,20 +626,9 @@ export async function pruneIdleKafkaTopics(
     const sock = await connectPlain(bootstrap);
     try {
       for (let i = 0; i < idle.length; i += 100) {
-        const chunk = idle.slice(i, i + 100);
-        const id = 100 + i / 100;
-        // DeleteTopics v0: [topic names] timeout_ms -> [(name, error_code)]
-        const body = Buffer.concat([int32(chunk.length), ...chunk.map(kString), int32(30_000)]);
-        const res = await roundTrip(sock, request(20, 0, id, body), id);
-        let at = 4;
-        for (let n = res.readInt32BE(0); n > 0; n--) {
-          const len = res.readInt16BE(at);
-          const name = res.subarray(at + 2, at + 2 + len).toString();
-          const code = res.readInt16BE(at + 2 + len);
-          at += 4 + len;
-          // 3: UNKNOWN_TOPIC_OR_PARTITION (already gone: its directory was left behind)
-          if (code === 0 || code === 3) deleted.push(name);
-        }
+        const codes = await deleteTopics(sock, idle.slice(i, i + 100), 100 + i / 100);
+        // 3: UNKNOWN_TOPIC_OR_PARTITION (already gone: its directory was left behind)
+        for (const [name, code] of codes) if (code === 0 || code === 3) deleted.push(name);
       }
     } finally {
       sock.destroy();
