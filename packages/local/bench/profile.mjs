@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * One scenario of the throughput bench alone, for a CPU profile:
- * `node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs <memory-batched|local-batched|memory-one|local-one> [records]`
+ * `node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs <memory-batched|local-batched|memory-one|local-one> [records] [concurrency]`
+ * (concurrency: batches in flight, default 4, or one-record callers, default 1024)
  * then `node bench/top.mjs /tmp/prof/<file>.cpuprofile` for the top self-time items.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@speedlayer/core';
 
-const [scenario = 'memory-batched', n = '200000', inflight = '4'] = process.argv.slice(2);
+const [scenario = 'memory-batched', n = '200000', concurrency] = process.argv.slice(2);
 const N = Number(n);
 const VALUE = new Uint8Array(1024).fill(0x61);
 const dir = mkdtempSync(join(tmpdir(), 'speedlayer-local-prof-'));
@@ -31,7 +32,7 @@ try {
         await producer.send('t', records);
       }
     };
-    await Promise.all(Array.from({ length: Number(inflight) }, worker));
+    await Promise.all(Array.from({ length: Number(concurrency ?? 4) }, worker));
   } else {
     const worker = async () => {
       while (next < N) {
@@ -39,7 +40,7 @@ try {
         await producer.send('t', { key: `k${i % 1024}`, value: VALUE });
       }
     };
-    await Promise.all(Array.from({ length: 1024 }, worker));
+    await Promise.all(Array.from({ length: Number(concurrency ?? 1024) }, worker));
   }
   const s = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpu0);

@@ -10,7 +10,9 @@
  * - a consumer draining a backlog, and the size of the data file against the bytes of the records written.
  *
  * Every scenario reports wall-clock msg/s and msg per CPU-second of this process (all threads: the main thread and
- * LMDB's write thread), which moves less than wall time on a machine shared with other work.
+ * LMDB's write thread), which moves less than wall time on a machine shared with other work, and its kernel (sys)
+ * time: for `memory://` mostly the page faults of copying values into new memory, whose cost per fault was seen to
+ * vary 5x between runs on a VM (the same count of faults took 0.09 s or 0.7 s of sys time).
  * Figures depend on the machine (its fsync latency above all); ratios measured in the same run are what compare.
  * Options: `--records N` (per batched scenario, default 200000), `--one-record N` (default 100000), `--repeat N`
  * (rounds, default 1; the summary gives each scenario's median), `--json` (one JSON object on stdout),
@@ -56,7 +58,7 @@ async function timed(fn) {
   await fn();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, sysSeconds: cpu.system / 1e6 };
 }
 
 /** Bytes of the records of `n` sends as the log counts them (key and value). */
@@ -76,12 +78,14 @@ async function round() {
       seconds: Number(time.seconds.toFixed(3)),
       msgPerSec: Math.round(n / time.seconds),
       msgPerCpuSec: Math.round(n / time.cpuSeconds),
+      // kernel time: mostly page faults for memory://, whose cost per fault varies several-fold on a VM
+      sysSeconds: Number(time.sysSeconds.toFixed(3)),
       heapMb: heapMb(),
       ...extra,
     };
     rows.set(scenario, r);
     say(
-      `${scenario.padEnd(56)} ${String(r.msgPerSec).padStart(9)} msg/s ${String(r.msgPerCpuSec).padStart(9)} msg/CPU-s  ${r.seconds}s${r.maxLoopDelayMs !== undefined ? `  max event-loop delay ${r.maxLoopDelayMs} ms` : ''}\n`,
+      `${scenario.padEnd(56)} ${String(r.msgPerSec).padStart(9)} msg/s ${String(r.msgPerCpuSec).padStart(9)} msg/CPU-s  ${r.seconds}s (sys ${r.sysSeconds}s)${r.maxLoopDelayMs !== undefined ? `  max event-loop delay ${r.maxLoopDelayMs} ms` : ''}\n`,
     );
     return r;
   };
@@ -130,6 +134,21 @@ async function round() {
         await timed(() => oneRecord(dp, topic, ONE_RECORD, callers)),
       );
     }
+    // the floor under one-record sends: one caller's durable round trip (append, group commit, fsync, ack). N callers
+    // who each await their ack reach at most N records per round trip, whatever the batcher does
+    const latTopic = await topicOf(client, 'lat');
+    const lat = [];
+    for (let i = 0; i < 400; i++) {
+      const t0 = process.hrtime.bigint();
+      await dp.send(latTopic, { key: keyOf(i), value: VALUE });
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      written += VALUE.byteLength + Buffer.byteLength(keyOf(i));
+    }
+    lat.sort((a, b) => a - b);
+    const p50 = lat[200];
+    const p90 = lat[360];
+    rows.set('latency', { p50, p90 });
+    say(`local:// durable, one caller's send round trip: p50 ${p50.toFixed(2)} ms, p90 ${p90.toFixed(2)} ms\n`);
     await driver.close();
 
     // consume: a backlog drained by a synchronous handler
@@ -154,15 +173,22 @@ async function round() {
     await producer.close();
     await client.close();
     const fileBytes = statSync(join(dir, 'data.mdb')).size;
+    // each engine is measured without the other's leftovers: the durable log's files (and their page cache) go first
+    rmSync(dir, { recursive: true, force: true });
 
     // memory:// (the in-memory engine)
     const mem = await connect(`memory://bench-${process.pid}-${Date.now()}`);
     const mp = mem.producer();
-    await batched(mp, await topicOf(mem, 'mwarm'), 20_000, 500, 4);
-    const mTopic = await topicOf(mem, 'm');
+    const memTopics = [];
+    const memTopic = async (name) => {
+      memTopics.push(await topicOf(mem, name));
+      return memTopics.at(-1);
+    };
+    await batched(mp, await memTopic('mwarm'), 20_000, 500, 4);
+    const mTopic = await memTopic('m');
     row('memory:// batches of 500, 4 in flight', RECORDS, await timed(() => batched(mp, mTopic, RECORDS, 500, 4)));
     for (const callers of [64, 256, 1024]) {
-      const topic = await topicOf(mem, `m1-${callers}`);
+      const topic = await memTopic(`m1-${callers}`);
       row(
         `memory:// 1-record sends, ${callers} callers (portable)`,
         ONE_RECORD,
@@ -170,6 +196,8 @@ async function round() {
       );
     }
     await mp.close();
+    // a memory:// log lives as long as the process: its topics are deleted, so a round leaves nothing to the next
+    for (const topic of memTopics) await mem.admin.deleteTopic(topic);
     await mem.close();
     return { rows, fileBytes, payloadBytes: written };
   } finally {
@@ -187,7 +215,16 @@ for (let i = 0; i < REPEAT; i++) {
   say(`round ${i + 1} of ${REPEAT}\n`);
   rounds.push(await round());
 }
-const names = [...rounds[0].rows.keys()];
+const names = [...rounds[0].rows.keys()].filter((name) => name !== 'latency');
+/** The median of per-round figures, to `digits` decimals (ratios are taken per round: both sides from one round). */
+const medianOf = (xs, digits = 2) => Number((median(xs.map((x) => Math.round(x * 1000))) / 1000).toFixed(digits));
+const roundTripMs = medianOf(
+  rounds.map((r) => r.rows.get('latency').p50),
+  3,
+);
+/** What N callers who await their acks can reach at most, as a ratio of batched: N records per round trip. */
+const boundOf = (callers) =>
+  medianOf(rounds.map((r) => (callers * 1000) / r.rows.get('latency').p50 / r.rows.get(localBest).msgPerSec));
 const med = Object.fromEntries(
   names.map((name) => [
     name,
@@ -199,9 +236,7 @@ const med = Object.fromEntries(
   ]),
 );
 const ratioOf = (name, base) => {
-  // per round, then the median: both figures come from the same round
-  const ratios = rounds.map((r) => r.rows.get(name).msgPerSec / r.rows.get(base).msgPerSec);
-  return Number((median(ratios.map((x) => Math.round(x * 1000))) / 1000).toFixed(2));
+  return medianOf(rounds.map((r) => r.rows.get(name).msgPerSec / r.rows.get(base).msgPerSec));
 };
 const bestBatched = (r) =>
   Math.max(
@@ -225,9 +260,11 @@ const summary = {
   memoryBatchedMsgPerSec: med[memBatched].msgPerSec,
   memoryToDurableBatched: ratioOf(memBatched, localBest),
   oneRecordToBatched: ratios,
+  sendRoundTripP50Ms: roundTripMs,
+  oneRecordBoundToBatched: { 64: boundOf(64), 256: boundOf(256) },
   dataFileMb: Math.round(median(rounds.map((r) => r.fileBytes)) / 1048576),
   payloadMb: Math.round(median(rounds.map((r) => r.payloadBytes)) / 1048576),
-  dataFileToPayload: Number(median(diskRatios.map((x) => Math.round(x * 1000))) / 1000),
+  dataFileToPayload: medianOf(diskRatios, 3),
   medians: med,
 };
 if (JSON_OUT) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -244,5 +281,12 @@ else {
     `memory:// batched: ${summary.memoryBatchedMsgPerSec} msg/s (${summary.memoryToDurableBatched}x of durable, 4 in flight)\n`,
   );
   for (const [name, ratio] of Object.entries(ratios)) say(`  ${name}: ${ratio}x of batched (same engine, same round)\n`);
+  say(
+    `one caller's durable round trip ${roundTripMs} ms (p50): callers awaiting their acks can reach at most ${Object.entries(
+      summary.oneRecordBoundToBatched,
+    )
+      .map(([n, x]) => `${x}x with ${n}`)
+      .join(', ')} of durable batched\n`,
+  );
   say(`data file ${summary.dataFileMb} MB for ${summary.payloadMb} MB of records written: ${summary.dataFileToPayload}x\n`);
 }
