@@ -85,8 +85,8 @@ export function reportError(e: unknown, exitCode = exitCodeFor(e)): void {
   }
 }
 
-/** Runs a command action, turning errors into one line and an exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void | number>) {
+/** Runs a command action, turning errors into one line and an exit code; `fn` resolves with an exit code, or with nothing for 0. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<unknown>) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await fn(...args);
