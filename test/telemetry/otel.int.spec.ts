@@ -4,13 +4,12 @@
  * messaging semantic conventions, tied across the stream (the consume span is the child of the produce span,
  * through the `traceparent` header), and the metrics; the CLI does the same from the standard `OTEL_*` variables.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type StreamClient, utf8 } from '@speedlayer/core';
-import { uniqueName, waitFor } from '@speedlayer/testing';
+import { runNode, uniqueName, waitFor } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -102,26 +101,7 @@ function tiedPairs(spans: OtlpSpan[], topic: string) {
 
 const cliBin = fileURLToPath(new URL('../../packages/cli/bin/speedlayer.js', import.meta.url));
 
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  stdin?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) => runNode(cliBin, args, { env, stdin });
 
 describePeer('otelcol', 'telemetry: spans and metrics on a real OpenTelemetry Collector', (otelcol, all) => {
   let sdk: { shutdown(): Promise<void> } | undefined;

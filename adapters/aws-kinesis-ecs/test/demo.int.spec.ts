@@ -2,9 +2,9 @@
  * `speedlayer demo` on Kinesis (moto): the built CLI produces keyed messages and consumes them with one local
  * worker process per shard, sharing leases in DynamoDB; nothing may be lost or reordered.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { expect, it } from 'vitest';
 import { motoUri } from './env.js';
@@ -17,38 +17,13 @@ describePeer('moto', 'aws-kinesis-ecs/demo on moto', (moto) => {
     async () => {
       const uri = `kinesis://${moto.region}?endpoint=${moto.endpoint}`;
       expect(motoUri(moto)).toContain('kinesis://');
-      const out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            cli,
-            'demo',
-            '--stream',
-            uri,
-            '--messages',
-            '2000',
-            '--partitions',
-            '4',
-            '--keys',
-            '200',
-            '--timeout',
-            '240',
-            '--json',
-          ],
-          {
-            env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: moto.region },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += String(d)));
-        child.stderr.on('data', (d) => (stderr += String(d)));
-        child.once('error', reject);
-        child.once('exit', (code) =>
-          code === 0 ? resolve(stdout) : reject(new Error(`demo exited ${code}: ${stderr.slice(-2000)}`)),
-        );
-      });
+      const r = await runNode(
+        cli,
+        ['demo', '--stream', uri, '--messages', '2000', '--partitions', '4', '--keys', '200', '--timeout', '240', '--json'],
+        { env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: moto.region } },
+      );
+      if (r.code !== 0) throw new Error(`demo exited ${r.code}: ${r.stderr.slice(-2000)}`);
+      const out = r.stdout;
       const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>;
       expect(result).toMatchObject({ partitions: 4, replicas: 4, produced: 2000, lost: 0, orderViolations: 0 });
       expect(result.consumedUnique).toBe(2000);

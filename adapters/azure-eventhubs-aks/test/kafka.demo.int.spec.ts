@@ -4,28 +4,15 @@
  * processes running the worker runtime, each connecting with the same URI) are aligned to the partitions, and they
  * consume everything the demo produced with nothing lost and per-key order kept.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['packages/cli/bin/speedlayer.js', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]) => runNode('packages/cli/bin/speedlayer.js', args, { cwd: repoRoot });
 
 describePeer('kafka', 'azure-eventhubs-aks speedlayer demo on eventhubs+kafka', (kafka, all) => {
   it('reports lost 0 and orderViolations 0, replicas = partitions, and prints no secret', async () => {

@@ -2,27 +2,14 @@
  * `speedlayer demo --stream kafka://<peer> --json` with the built CLI: replicas aligned to partitions consume
  * everything the demo produced, with nothing lost and per-key order kept.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@speedlayer/testing';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['packages/cli/bin/speedlayer.js', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]) => runNode('packages/cli/bin/speedlayer.js', args, { cwd: repoRoot });
 
 describePeer('kafka', 'kafka speedlayer demo on the Kafka peer', (kafka) => {
   it('reports lost 0 and orderViolations 0', async () => {

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type {
   ConsumedMessage,
@@ -51,6 +52,40 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** How a child process ended and what it printed. */
+export interface RunResult {
+  /** Exit code; -1 when a signal ended it. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a Node script (such as the built `speedlayer` CLI) in a child process and collects its output, without
+ * blocking this event loop (peers, stand-ins and receivers served by the test process keep answering). The child's
+ * stdin gets `stdin` (default: nothing) and is closed.
+ */
+export function runNode(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined; stdin?: string | undefined } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [script, ...args],
+      { cwd: options.cwd, env: options.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (!error) resolve({ code: 0, stdout, stderr });
+        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+        else if (error.signal) resolve({ code: -1, stdout, stderr });
+        else reject(error); // it did not start, or printed more than maxBuffer
+      },
+    );
+    child.stdin?.end(options.stdin ?? '');
+  });
 }
 
 /** What a collector saw. */
