@@ -63,7 +63,8 @@ export class LocalCompute implements ComputeClient {
   async deploy(input: WorkloadSpec): Promise<WorkloadStatus> {
     const spec = validateWorkloadSpec(input);
     const dir = join(this.stateDir, spec.name);
-    mkdirSync(dir, { recursive: true });
+    // the replicas' output (which may hold what the handler prints of messages) is for this user alone
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     let w = this.workloads.get(spec.name);
     if (!w) {
       w = { spec, replicas: new Map(), dir };
@@ -151,7 +152,7 @@ export class LocalCompute implements ComputeClient {
     r.state = 'starting';
     r.stopping = false;
     w.replicas.set(index, r);
-    const log = createWriteStream(join(w.dir, `replica-${index}.log`), { flags: 'a' });
+    const log = createWriteStream(join(w.dir, `replica-${index}.log`), { flags: 'a', mode: 0o600 });
     const [cmd, ...args] = w.spec.command;
     const child = spawn(cmd!, args, { cwd: w.spec.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
@@ -226,8 +227,10 @@ export class LocalCompute implements ComputeClient {
   private save(w: Workload): void {
     if (this.workloads.get(w.spec.name) !== w) return;
     try {
-      writeFileSync(join(w.dir, 'status.json'), JSON.stringify(this.statusOf(w)));
-      writeFileSync(join(w.dir, 'spec.json'), JSON.stringify({ ...w.spec, env: Object.keys(w.spec.env ?? {}) }));
+      writeFileSync(join(w.dir, 'status.json'), JSON.stringify(this.statusOf(w)), { mode: 0o600 });
+      writeFileSync(join(w.dir, 'spec.json'), JSON.stringify({ ...w.spec, env: Object.keys(w.spec.env ?? {}) }), {
+        mode: 0o600,
+      });
     } catch {
       // status files are informational; the in-process state is authoritative
     }

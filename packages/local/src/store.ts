@@ -27,7 +27,19 @@
  *
  * @packageDocumentation
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -160,11 +172,19 @@ export function openLog(dir: string, options: { durable?: boolean } = {}): Local
   } catch (e) {
     throw storageError(e, `cannot create the data directory ${path}`, path);
   }
+  try {
+    checkOwnership(path);
+  } catch (e) {
+    throw storageError(e, `cannot check the owner and mode of ${path}`, path);
+  }
   checkDataFile(path);
   checkSpace(path);
   let store: LocalLog;
   try {
     store = new LocalLog(path, options.durable ?? true);
+    // LMDB creates its data file as 0644 (less the umask): the records are readable by this user alone, also in a
+    // directory other users may list
+    if (process.platform !== 'win32') chmodSync(join(path, 'data.mdb'), 0o600);
   } catch (e) {
     throw storageError(e, `cannot open the log in ${path}`, path);
   }
@@ -213,6 +233,50 @@ export function storageError(e: unknown, what: string, path: string): Error {
     cause: e,
     target: 'local',
   });
+}
+
+/**
+ * Refuses a data directory that another local user could tamper with, before anything in it is opened (as PostgreSQL
+ * refuses a data directory with loose permissions): the directory must belong to this process's user and not be
+ * writable by its group or others (else another user could swap the log for a file of theirs, or a link to one), and
+ * `data.mdb` and `lock.mdb`, when present, must be regular files of this user (not links). The directory itself may
+ * be a link (to another volume). No check on Windows, whose permissions are ACLs.
+ * @throws {@link @speedlayer/core!StorageError} naming the path and the fix.
+ */
+export function checkOwnership(dir: string): void {
+  const uid = process.geteuid?.();
+  if (process.platform === 'win32' || uid === undefined) return;
+  const refuse = (path: string, why: string, fix: string) =>
+    new StorageError(`${path} ${why}: another local user could read or replace the log; ${fix}`, { path, target: 'local' });
+  const st = statSync(dir);
+  if (st.uid !== uid) {
+    throw refuse(
+      dir,
+      `belongs to uid ${st.uid}, not to this process's user (uid ${uid})`,
+      `chown it to uid ${uid} or use another directory`,
+    );
+  }
+  if (st.mode & 0o022) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    throw refuse(
+      dir,
+      `is writable by ${st.mode & 0o002 ? 'all users' : 'its group'} (mode ${mode})`,
+      `chmod go-w ${dir}, or 700`,
+    );
+  }
+  for (const name of ['data.mdb', 'lock.mdb']) {
+    const file = join(dir, name);
+    let f: ReturnType<typeof lstatSync>;
+    try {
+      f = lstatSync(file);
+    } catch {
+      continue; // not created yet
+    }
+    if (!f.isFile()) throw refuse(file, 'is not a regular file (a link or a device)', 'remove it');
+    if (f.uid !== uid) {
+      throw refuse(file, `belongs to uid ${f.uid}, not to this process's user (uid ${uid})`, `chown it to uid ${uid}`);
+    }
+  }
 }
 
 /**

@@ -3,7 +3,17 @@
  * a native crash (SIGBUS, SIGSEGV) nor a silently empty or corrupt log.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isSpeedlayerError, type SpeedlayerError, StorageError, utf8 } from '@speedlayer/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -153,6 +163,71 @@ describe('local/storage/faults', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+const posix = process.platform !== 'win32';
+const root = process.geteuid?.() === 0;
+
+describe.skipIf(!posix)('local/storage/ownership: another local user cannot read or swap the log', () => {
+  it('the data file is readable by its user alone (0600), also when an earlier version left it 0644', async () => {
+    const { dir } = await makeLog(10, 100);
+    const file = join(dir, 'data.mdb');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    chmodSync(file, 0o644);
+    const client = await driver(`local://${dir}`);
+    await client.close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['0777', 0o777, 'all users'],
+    ['0770', 0o770, 'its group'],
+  ])('a directory of mode %s is refused before anything in it is opened, naming it and the fix', async (_, mode, who) => {
+    const dir = join(tempDir(), 'shared');
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, dir);
+    expect((e as Error).message).toContain(`writable by ${who}`);
+    expect((e as Error).message).toContain(`chmod go-w ${dir}`);
+    expect(existsSync(join(dir, 'data.mdb'))).toBe(false);
+    expect(existsSync(join(dir, 'lock.mdb'))).toBe(false);
+  });
+
+  it('a data file that is a link (to a file another user could read) is refused and its target left alone', async () => {
+    const dir = tempDir();
+    const elsewhere = join(tempDir(), 'their-file');
+    writeFileSync(elsewhere, 'theirs');
+    symlinkSync(elsewhere, join(dir, 'data.mdb'));
+    const e = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e, join(dir, 'data.mdb'));
+    expect((e as Error).message).toContain('not a regular file');
+    expect(readFileSync(elsewhere, 'utf8')).toBe('theirs');
+  });
+
+  it('a data directory that is itself a link to a private directory is used (a volume mounted elsewhere)', async () => {
+    const target = tempDir();
+    const link = join(tempDir(), 'data');
+    symlinkSync(target, link);
+    const client = await driver(`local://${link}`);
+    await client.admin.ensureTopic(unique('t'));
+    await client.close();
+    expect(statSync(join(target, 'data.mdb')).size).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!root)('a directory or data file of another user is refused (needs root to chown)', async () => {
+    const theirs = tempDir();
+    chownSync(theirs, 65534, 65534);
+    const e = await errorOf(() => driver(`local://${theirs}`));
+    expectStorageError(e, theirs);
+    expect((e as Error).message).toContain('belongs to uid 65534');
+
+    const { dir } = await makeLog(5, 10);
+    chownSync(join(dir, 'data.mdb'), 65534, 65534);
+    const e2 = await errorOf(() => driver(`local://${dir}`));
+    expectStorageError(e2, join(dir, 'data.mdb'));
+    expect((e2 as Error).message).toContain('belongs to uid 65534');
   });
 });
 
