@@ -41,7 +41,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   ConflictError,
@@ -239,8 +239,8 @@ export function storageError(e: unknown, what: string, path: string): Error {
  * Refuses a data directory that another local user could tamper with, before anything in it is opened (as PostgreSQL
  * refuses a data directory with loose permissions): the directory must belong to this process's user and not be
  * writable by its group or others (else another user could swap the log for a file of theirs, or a link to one), and
- * `data.mdb` and `lock.mdb`, when present, must be regular files of this user (not links). The directory itself may
- * be a link (to another volume). No check on Windows, whose permissions are ACLs.
+ * `data.mdb` and `lock.mdb`, when present, must be regular files of this user (not links), and its parent must not be
+ * writable by all users unless it has the sticky bit (as /tmp). The directory itself may be a link (to another volume). No check on Windows, whose permissions are ACLs.
  * @throws {@link @speedlayer/core!StorageError} naming the path and the fix.
  */
 export function checkOwnership(dir: string): void {
@@ -262,6 +262,15 @@ export function checkOwnership(dir: string): void {
       dir,
       `is writable by ${st.mode & 0o002 ? 'all users' : 'its group'} (mode ${mode})`,
       `chmod go-w ${dir}, or 700`,
+    );
+  }
+  // a parent that anyone may write to, without the sticky bit of /tmp, lets anyone rename this directory away
+  const parent = statSync(dirname(dir));
+  if (parent.mode & 0o002 && !(parent.mode & 0o1000)) {
+    throw refuse(
+      dirname(dir),
+      `(the parent of the data directory) is writable by all users without the sticky bit (mode ${(parent.mode & 0o7777).toString(8).padStart(4, '0')})`,
+      `chmod o-w or +t ${dirname(dir)}, or use another directory`,
     );
   }
   for (const name of ['data.mdb', 'lock.mdb']) {

@@ -195,6 +195,18 @@ describe.skipIf(!posix)('local/storage/ownership: another local user cannot read
     expect(existsSync(join(dir, 'lock.mdb'))).toBe(false);
   });
 
+  it('a data directory whose parent anyone may write to is refused, unless the parent has the sticky bit (as /tmp)', async () => {
+    const open = join(tempDir(), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const e = await errorOf(() => driver(`local://${join(open, 'data')}`));
+    expectStorageError(e, open);
+    expect((e as Error).message).toContain('without the sticky bit');
+    chmodSync(open, 0o1777);
+    const client = await driver(`local://${join(open, 'data')}`);
+    await client.close();
+  });
+
   it('a data file that is a link (to a file another user could read) is refused and its target left alone', async () => {
     const dir = tempDir();
     const elsewhere = join(tempDir(), 'their-file');
