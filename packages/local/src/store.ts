@@ -181,10 +181,20 @@ export function openLog(dir: string, options: { durable?: boolean } = {}): Local
   checkSpace(path);
   let store: LocalLog;
   try {
+    // the records are readable by this user alone, also in a directory other users may enter: LMDB would create its
+    // data file 0664 less the umask, and a reader that opened it then would keep reading through its descriptor, so
+    // a new file is created 0600 first (LMDB sets up an empty one as a new log); one left 0644 by an earlier
+    // version is tightened
+    const data = join(path, 'data.mdb');
+    if (process.platform !== 'win32' && !existsSync(data)) {
+      try {
+        writeFileSync(data, '', { flag: 'wx', mode: 0o600 });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e; // another process created it first
+      }
+    }
     store = new LocalLog(path, options.durable ?? true);
-    // LMDB creates its data file as 0644 (less the umask): the records are readable by this user alone, also in a
-    // directory other users may list
-    if (process.platform !== 'win32') chmodSync(join(path, 'data.mdb'), 0o600);
+    if (process.platform !== 'win32') chmodSync(data, 0o600);
   } catch (e) {
     throw storageError(e, `cannot open the log in ${path}`, path);
   }
@@ -237,10 +247,13 @@ export function storageError(e: unknown, what: string, path: string): Error {
 
 /**
  * Refuses a data directory that another local user could tamper with, before anything in it is opened (as PostgreSQL
- * refuses a data directory with loose permissions): the directory must belong to this process's user and not be
- * writable by its group or others (else another user could swap the log for a file of theirs, or a link to one), and
- * `data.mdb` and `lock.mdb`, when present, must be regular files of this user (not links), and its parent must not be
- * writable by all users unless it has the sticky bit (as /tmp). The directory itself may be a link (to another volume). No check on Windows, whose permissions are ACLs.
+ * refuses a data directory with loose permissions):
+ * - the directory belongs to this process's user and is not writable by its group or others (else another user
+ *   could swap the log for a file of theirs, or a link to one); it may itself be a link (to another volume);
+ * - its parent is not writable by all users, unless it has the sticky bit (as /tmp);
+ * - `data.mdb` and `lock.mdb`, when present, are regular files of this user (not links).
+ *
+ * No check on Windows, whose permissions are ACLs.
  * @throws {@link @speedlayer/core!StorageError} naming the path and the fix.
  */
 export function checkOwnership(dir: string): void {

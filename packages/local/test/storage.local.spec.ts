@@ -180,6 +180,23 @@ describe.skipIf(!posix)('local/storage/ownership: another local user cannot read
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('a new log in a directory others may enter has its data file created 0600, and reads back after reopening', async () => {
+    const dir = join(tempDir(), 'enterable');
+    mkdirSync(dir, { mode: 0o755 });
+    const topic = unique('t');
+    const first = await driver(`local://${dir}`);
+    expect(statSync(join(dir, 'data.mdb')).mode & 0o777).toBe(0o600);
+    await first.admin.ensureTopic(topic, { partitions: 1 });
+    await first.producer().send(topic, { key: 'k', value: 'v' });
+    await first.close();
+    const again = await driver(`local://${dir}`);
+    try {
+      expect(again.log.read(topic, 0, 0, 10).map((r) => r.msg.k)).toEqual(['k']);
+    } finally {
+      await again.close();
+    }
+  });
+
   it.each([
     ['0777', 0o777, 'all users'],
     ['0770', 0o770, 'its group'],
