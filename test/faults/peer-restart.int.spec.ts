@@ -17,14 +17,11 @@
  * Peers are PRIVATE instances (private cache, other ports) so the shared ones are never stopped.
  * Run: `SPEEDLAYER_PEERS=moto,pubsub,azurite npx vitest run --project int test/faults/peer-restart.int.spec.ts`.
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { connect, isSpeedlayerError, type StreamClient, type Subscription } from '@speedlayer/core';
 import { Collector, uniqueName, waitFor } from '@speedlayer/testing';
 import { type EventHubsStandIn, startEventHubsStandIn } from '@speedlayer/testing/eventhubs-standin';
-import { cacheRoot, peersDown, peersUp } from '@speedlayer/testing/peers';
+import { type PrivatePeerCache, peersDown, peersUp, usePrivatePeerCache } from '@speedlayer/testing/peers';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StandInTarget, startStandInTarget } from '../../adapters/azure-eventhubs-aks/test/amqp-standin.js';
@@ -43,23 +40,6 @@ interface RestartTarget {
   config: Record<string, unknown>;
   down(): Promise<void>;
   up(): Promise<void>;
-}
-
-/** `n` distinct free loopback ports (all listening at once, so none repeats). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const srv = createServer();
-          srv.once('error', reject).listen(0, '127.0.0.1', () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => (srv.address() as { port: number }).port);
-  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
-  return ports;
 }
 
 /** Resolves with the promise's value, or `fallback` after `ms`. */
@@ -256,30 +236,17 @@ async function restartStep(t: RestartTarget): Promise<void> {
 // a step is waiting (the outage's bounded sends, the 15 s the surviving subscription is given to resume); the
 // launcher's cache lock orders their peers up / peers down calls.
 describe.concurrent('cloud peers restarted mid-produce and mid-consume (private instances)', () => {
-  let cache = '';
-  const saved: Record<string, string | undefined> = {};
-  const ENV = ['SPEEDLAYER_CACHE', 'SPEEDLAYER_MOTO_PORT', 'SPEEDLAYER_PUBSUB_PORT'] as const;
+  let priv: PrivatePeerCache | undefined;
 
   beforeAll(async () => {
-    const shared = cacheRoot();
-    cache = mkdtempSync(join(tmpdir(), 'speedlayer-cloud-restart-'));
-    symlinkSync(join(shared, 'peers'), join(cache, 'peers'));
-    for (const k of ENV) saved[k] = process.env[k];
-    const [moto, pubsub] = await freePorts(2);
-    process.env.SPEEDLAYER_CACHE = cache;
-    process.env.SPEEDLAYER_MOTO_PORT = String(moto);
-    process.env.SPEEDLAYER_PUBSUB_PORT = String(pubsub);
+    priv = await usePrivatePeerCache('speedlayer-cloud-restart-', ['SPEEDLAYER_MOTO_PORT', 'SPEEDLAYER_PUBSUB_PORT']);
   }, 30_000);
 
   afterAll(async () => {
     try {
       await peersDown(['moto', 'pubsub']).catch(() => {});
     } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      if (cache) rmSync(cache, { recursive: true, force: true });
+      priv?.restore();
     }
   }, 60_000);
 

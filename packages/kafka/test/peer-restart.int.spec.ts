@@ -10,13 +10,11 @@
  * Run: `SPEEDLAYER_PEERS=kafka npx vitest run --project int packages/kafka/test/peer-restart.int.spec.ts`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type StreamClient } from '@speedlayer/core';
 import { Collector, uniqueName, waitFor } from '@speedlayer/testing';
-import { cacheRoot, peersDown, peersReport, peersUp } from '@speedlayer/testing/peers';
+import { type PrivatePeerCache, peersDown, peersReport, peersUp, usePrivatePeerCache } from '@speedlayer/testing/peers';
 import { describePeer } from '@speedlayer/testing/peers/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -27,39 +25,17 @@ const PORT_ENV = [
   'SPEEDLAYER_KAFKA_OAUTH_PORT',
 ] as const;
 
-/** `n` distinct free loopback ports (all held open until every one is chosen). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve));
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
 /** kcat, when the machine has it (`apt-get install kcat`). */
 const kcat = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status === 0 ? 'kcat' : undefined;
 
 describePeer('kafka', 'kafka peer: peers down / peers up keeps the data (private cache and ports)', () => {
+  let priv: PrivatePeerCache | undefined;
   let cache = '';
-  const saved: Record<string, string | undefined> = {};
   const clients: StreamClient[] = [];
 
   beforeAll(async () => {
-    const shared = cacheRoot();
-    cache = mkdtempSync(join(tmpdir(), 'speedlayer-peer-restart-'));
-    symlinkSync(join(shared, 'peers'), join(cache, 'peers'));
-    for (const k of ['SPEEDLAYER_CACHE', ...PORT_ENV]) saved[k] = process.env[k];
-    process.env.SPEEDLAYER_CACHE = cache;
-    const ports = await freePorts(PORT_ENV.length);
-    PORT_ENV.forEach((k, i) => {
-      process.env[k] = String(ports[i]);
-    });
+    priv = await usePrivatePeerCache('speedlayer-peer-restart-', PORT_ENV);
+    cache = priv.cache;
   }, 30_000);
 
   afterAll(async () => {
@@ -67,11 +43,7 @@ describePeer('kafka', 'kafka peer: peers down / peers up keeps the data (private
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       await peersDown(['kafka']).catch(() => {});
     } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      if (cache) rmSync(cache, { recursive: true, force: true });
+      priv?.restore();
     }
   }, 60_000);
 

@@ -42,6 +42,7 @@ export {
   peersStatus,
   peersUp,
 } from './launcher.js';
+export { freePorts, type PrivatePeerCache, usePrivatePeerCache } from './private-cache.js';
 export { packageAvailable, STREAM_TARGETS, type StreamTargetRow, streamUris } from './streams.js';
 export {
   type AzuriteStatus,
