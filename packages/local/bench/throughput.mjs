@@ -12,7 +12,7 @@
  * Every scenario reports wall-clock msg/s and msg per CPU-second of this process (all threads: the main thread and
  * LMDB's write thread), which moves less than wall time on a machine shared with other work, and its kernel (sys)
  * time: for `memory://` mostly the page faults of copying values into new memory, whose cost per fault was seen to
- * vary up to 8x between runs on a VM (the same count of faults took 0.09 s or 0.73 s of sys time).
+ * vary up to 8x between runs on a VM (the same 200 MB of values took 0.09 s or 0.73 s of sys time).
  * Figures depend on the machine (its fsync latency above all); ratios measured in the same run are what compare.
  * Options: `--records N` (per batched scenario, default 200000), `--one-record N` (default 100000), `--repeat N`
  * (rounds, default 1; the summary gives each scenario's median), `--json` (one JSON object on stdout),
